@@ -1,0 +1,53 @@
+# roadsense: `make demo` runs the whole pipeline; `make test` runs every check.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := src/roadsense/web/static/vendor/maplibre-gl.mjs
+
+.PHONY: demo demo-quick test lint typecheck unit browser-deps vendor venv bench clean
+
+demo: venv vendor
+	$(BIN)/roadsense demo
+
+demo-quick: venv vendor
+	$(BIN)/roadsense demo --no-serve
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@PY="$$(scripts/find-python)" || exit 1; \
+	  [ -x $(BIN)/python ] || $$PY -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+vendor: $(VENDOR)
+
+$(VENDOR): web/package.json web/package-lock.json web/vendor.sh
+	bash web/vendor.sh
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+
+typecheck: venv
+	$(BIN)/mypy
+
+unit: venv vendor browser-deps
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: venv vendor
+	$(BIN)/python bench/demo_time.py
+
+clean:
+	rm -rf $(VENV) var test-artifacts web/node_modules src/roadsense/web/static/vendor

@@ -1,0 +1,5 @@
+"""``python -m roadsense``."""
+
+from roadsense.cli.main import app
+
+app()

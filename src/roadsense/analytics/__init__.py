@@ -1,0 +1,1 @@
+"""Analytics: exposure, near-miss hotspots, (later) screening, evaluation, speeds, scores."""

@@ -1,0 +1,73 @@
+"""``roadsense devices``: provision, list and revoke gateways."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from roadsense.cli.errors import fail
+from roadsense.server.auth import hash_token, new_token
+from roadsense.server.settings import Settings
+from roadsense.store import StoreError, open_store
+
+app = typer.Typer(no_args_is_help=True)
+console = Console()
+
+StoreOption = typer.Option(None, "--store", help="DuckDB store file (default: ROADSENSE_STORE "
+                           "or var/roadsense.duckdb).")
+
+
+def _store_location(store: str | None) -> str:
+    return store or Settings().store
+
+
+@app.command("add")
+def add(
+    device_id: str = typer.Argument(..., help="Id of the gateway, e.g. gw-0001."),
+    vehicle: str = typer.Option(..., "--vehicle", help="Vehicle the gateway is fitted to."),
+    store: str | None = StoreOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Provision a gateway and print its token (shown once; only its hash is kept)."""
+    token = new_token()
+    try:
+        with open_store(_store_location(store)) as db:
+            db.add_device(device_id, vehicle, hash_token(token))
+    except StoreError as exc:
+        fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps({"device_id": device_id, "vehicle_id": vehicle, "token": token}))
+    else:
+        console.print(f"device [bold]{device_id}[/] for vehicle [bold]{vehicle}[/]")
+        console.print(f"token (store it on the gateway now; it is not shown again):\n{token}")
+
+
+@app.command("list")
+def list_devices(store: str | None = StoreOption) -> None:
+    """List provisioned gateways."""
+    try:
+        with open_store(_store_location(store)) as db:
+            devices = db.list_devices()
+    except StoreError as exc:
+        fail(str(exc))
+    table = Table("device", "vehicle", "provisioned", "revoked")
+    for d in devices:
+        table.add_row(d.device_id, d.vehicle_id, d.created_at.isoformat(timespec="seconds"),
+                      d.revoked_at.isoformat(timespec="seconds") if d.revoked_at else "")
+    console.print(table)
+
+
+@app.command("revoke")
+def revoke(device_id: str = typer.Argument(...), store: str | None = StoreOption) -> None:
+    """Revoke a gateway's token; its uploads are refused from then on."""
+    try:
+        with open_store(_store_location(store)) as db:
+            done = db.revoke_device(device_id)
+    except StoreError as exc:
+        fail(str(exc))
+    if not done:
+        fail(f"no active device {device_id!r}")
+    console.print(f"revoked {device_id}")

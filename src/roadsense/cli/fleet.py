@@ -1,0 +1,91 @@
+"""Provision one gateway per simulated vehicle and run them all against a server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from roadsense.edge.gateway import Gateway
+from roadsense.server.auth import hash_token, new_token
+from roadsense.sim import load_vehicle_records
+from roadsense.store import open_store
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a gateway needs to upload."""
+
+    device_id: str
+    vehicle_id: str
+    token: str
+
+
+def device_id_for(vehicle_id: str) -> str:
+    """The gateway id of a simulated vehicle."""
+    return f"gw-{vehicle_id}"
+
+
+def provision(store_path: Path, vehicle_ids: list[str]) -> dict[str, Credentials]:
+    """One device per vehicle in the store (which no server may hold open meanwhile)."""
+    creds: dict[str, Credentials] = {}
+    with open_store(store_path) as store:
+        for vehicle_id in vehicle_ids:
+            token = new_token()
+            device = device_id_for(vehicle_id)
+            store.add_device(device, vehicle_id, hash_token(token))
+            creds[vehicle_id] = Credentials(device, vehicle_id, token)
+    return creds
+
+
+def load_outboxes(sim_dir: Path, outbox_dir: Path, creds: dict[str, Credentials],
+                  server_url: str) -> int:
+    """Hand each gateway the records its vehicle produced (into its durable outbox)."""
+    outbox_dir.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for vehicle_id, cred in creds.items():
+        with _gateway(outbox_dir, cred, server_url) as gateway:
+            total += gateway.submit(load_vehicle_records(sim_dir, vehicle_id))
+    return total
+
+
+def run_gateways(
+    outbox_dir: Path,
+    creds: dict[str, Credentials],
+    server_url: str,
+    *,
+    workers: int = 8,
+    max_items: int = 1000,
+    stop: threading.Event | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Run every gateway until its outbox is empty (or ``stop``); how many finished."""
+    stop = stop or threading.Event()
+    done = 0
+
+    def one(cred: Credentials) -> None:
+        with _gateway(outbox_dir, cred, server_url, max_items) as gateway:
+            gateway.run(stop, until_empty=True)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gateway") as pool:
+        futures = [pool.submit(one, cred) for cred in creds.values()]
+        for future in as_completed(futures):
+            future.result()
+            done += 1
+            if progress:
+                progress(done, len(futures))
+    return done
+
+
+def _gateway(
+    outbox_dir: Path, cred: Credentials, server_url: str, max_items: int = 1000
+) -> Gateway:
+    return Gateway(
+        path=outbox_dir / f"{cred.vehicle_id}.sqlite",
+        device_id=cred.device_id,
+        server_url=server_url,
+        token=cred.token,
+        max_items=max_items,
+    )

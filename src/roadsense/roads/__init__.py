@@ -1,0 +1,1 @@
+"""The road network: OSM import, road segments, map matching, exposure."""

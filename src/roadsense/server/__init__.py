@@ -1,0 +1,1 @@
+"""The city ingest service and the dashboard API."""

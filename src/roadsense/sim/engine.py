@@ -1,0 +1,52 @@
+"""Start and stop SUMO in-process (libsumo), quietly.
+
+libsumo prints a pyarrow version notice on import; it is swallowed here. libsumo runs
+one simulation per process at a time, so a lock keeps runs in threads apart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+_LOCK = threading.Lock()
+
+
+def libsumo() -> ModuleType:
+    """The libsumo module (imported on first use, its notices swallowed)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        import libsumo as module  # noqa: PLC0415
+    return module
+
+
+@contextlib.contextmanager
+def running_sumo(net_file: Path, seed: int, end_s: int) -> Iterator[ModuleType]:
+    """A started SUMO simulation of ``net_file`` with 1 s steps; closed on exit."""
+    sumo = libsumo()
+    args = [
+        "sumo",
+        "--net-file", str(net_file),
+        "--step-length", "1",
+        "--begin", "0",
+        "--end", str(end_s + 1),
+        "--seed", str(seed),
+        "--no-step-log", "true",
+        "--no-warnings", "true",
+        "--duration-log.disable", "true",
+        "--collision.action", "warn",
+        "--collision.mingap-factor", "0",
+        "--time-to-teleport", "180",
+        "--ignore-route-errors", "true",
+        "--default.speeddev", "0.1",
+        "--carfollow.model", "IDM",
+    ]
+    with _LOCK:
+        sumo.start(args)
+        try:
+            yield sumo
+        finally:
+            sumo.close()

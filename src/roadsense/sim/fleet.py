@@ -1,0 +1,404 @@
+"""The simulated traffic: roaming taxis that report, and background cars that do not.
+
+Taxis are inserted over the first minute and roam for the whole run: when one comes
+near the end of its route it gets a new random destination, sometimes by way of a
+hazard stretch. Background cars take random trips and are replaced when they
+arrive, so the traffic stays at the same level. Every simulated second each taxi's
+true state is logged and fed to its :class:`~roadsense.sim.events.EventDetector`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from roadsense.sim.events import LEADER_RANGE_M, Episode, EventDetector
+from roadsense.sim.hazards import Aggression, HazardSite
+from roadsense.sim.network import RoadNetwork
+
+TAXI_TYPE = "taxi"
+CAR_TYPE = "car"
+VIA_HAZARD_PROBABILITY = 0.25
+"""Chance that a new trip is routed through a hazard stretch."""
+RETARGET_REMAINING_M = 150.0
+"""A taxi gets its next destination when less than this is left of its route."""
+MIN_TRIP_M = 300.0
+INSERT_SPREAD_S = 60
+AGGRESSIVE_DRIVER_SHARE = 0.1
+"""Share of taxi drivers who follow close and brake hard wherever they drive."""
+BACKGROUND_DECEL_MPS2 = 3.2
+"""All vehicles of the first wave are inserted within this many seconds."""
+
+# Subscription variable ids (libsumo.constants), fixed by the TraCI protocol.
+VAR_SPEED = 0x40
+VAR_POSITION = 0x42
+VAR_ANGLE = 0x43
+VAR_ROAD_ID = 0x50
+VAR_LEADER = 0x68
+VAR_ROUTE_INDEX = 0x69
+VAR_ACCELERATION = 0x72
+_TAXI_VARS = [
+    VAR_POSITION, VAR_SPEED, VAR_ACCELERATION, VAR_ANGLE, VAR_ROAD_ID, VAR_ROUTE_INDEX, VAR_LEADER
+]
+
+
+@dataclass(frozen=True)
+class DriverStyle:
+    """Car-following parameters of one driver (SUMO Krauss model)."""
+
+    tau_s: float
+    min_gap_m: float
+    imperfection: float
+    decel_mps2: float
+    apparent_decel_mps2: float
+    accel_mps2: float
+    speed_factor: float
+
+
+@dataclass
+class TaxiLog:
+    """The true, second-by-second state of one taxi, and its warning episodes."""
+
+    vehicle_id: str
+    times: list[int] = field(default_factory=list)
+    lon: list[float] = field(default_factory=list)
+    lat: list[float] = field(default_factory=list)
+    speed: list[float] = field(default_factory=list)
+    angle: list[float] = field(default_factory=list)
+    edge: list[str] = field(default_factory=list)
+    """The last normal edge (not a junction's inner lane) the taxi was on."""
+    episodes: list[Episode] = field(default_factory=list)
+
+    def index_at(self, t: int) -> int:
+        """Index of the logged second at or just before ``t`` (0 if none before)."""
+        i = bisect.bisect_right(self.times, t) - 1
+        return max(i, 0)
+
+
+@dataclass
+class FleetStats:
+    """What the run did, beyond the taxis' own logs."""
+
+    collisions: int = 0
+    collisions_on_hazards: dict[str, int] = field(default_factory=dict)
+    teleports: int = 0
+    background_trips: int = 0
+    hazard_passages: dict[str, int] = field(default_factory=dict)
+    """Vehicles (taxis and background) that drove onto each hazard."""
+
+
+class Fleet:
+    """All vehicles of one run, driven step by step through a started SUMO."""
+
+    def __init__(
+        self,
+        sumo: ModuleType,
+        network: RoadNetwork,
+        sites: Sequence[HazardSite],
+        taxis: int,
+        background: int,
+        rng: random.Random,
+        aggression: Aggression | None = None,
+    ) -> None:
+        self._sumo = sumo
+        self._net = network
+        self._rng = rng
+        self._aggression = aggression or Aggression()
+        self._edge_ids = sorted(network.edges)
+        self._edge_len = {e: network.edges[e].length_m for e in self._edge_ids}
+        self._edge_limit = {e: network.edges[e].speed_limit_mps for e in self._edge_ids}
+        self._cum_weights: list[float] = []
+        total = 0.0
+        for e in self._edge_ids:
+            total += self._edge_len[e]
+            self._cum_weights.append(total)
+        self._sites = list(sites)
+        self._hazard_of_edge = {e: s.hazard_id for s in self._sites for e in s.edge_ids}
+        self._hazard_edges = sorted(self._hazard_of_edge)
+        self._on_hazard: dict[str, str] = {}
+        self._styles: dict[str, DriverStyle] = {}
+        self._min_gap: dict[str, float] = {}
+        self._route_rest: dict[str, list[float]] = {}
+        self._route_count = 0
+        self._colliding: set[tuple[str, str]] = set()
+        self._bg_count = 0
+        self._taxi_ids = [f"taxi-{i:03d}" for i in range(taxis)]
+        self._background = background
+        self.logs = {vid: TaxiLog(vid) for vid in self._taxi_ids}
+        self._detectors = {vid: EventDetector() for vid in self._taxi_ids}
+        self._last_limit = dict.fromkeys(self._taxi_ids, 13.9)
+        self._last_edge = dict.fromkeys(self._taxi_ids, "")
+        self.stats = FleetStats(
+            collisions_on_hazards={s.hazard_id: 0 for s in self._sites},
+            hazard_passages={s.hazard_id: 0 for s in self._sites},
+        )
+
+    @property
+    def taxi_ids(self) -> list[str]:
+        """Ids of the reporting taxis, in order."""
+        return list(self._taxi_ids)
+
+    # -- set-up ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Define the vehicle types and insert the first wave of taxis and cars."""
+        vtype = self._sumo.vehicletype
+        for type_id in (TAXI_TYPE, CAR_TYPE):
+            vtype.copy("DEFAULT_VEHTYPE", type_id)
+            vtype.setVehicleClass(type_id, "passenger")
+            vtype.setImperfection(type_id, 0.5)
+            vtype.setDecel(type_id, BACKGROUND_DECEL_MPS2)
+            vtype.setApparentDecel(type_id, BACKGROUND_DECEL_MPS2)
+        vtype.setColor(TAXI_TYPE, (255, 200, 0, 255))
+        self._default_style = DriverStyle(
+            tau_s=vtype.getTau(CAR_TYPE),
+            min_gap_m=vtype.getMinGap(CAR_TYPE),
+            imperfection=vtype.getImperfection(CAR_TYPE),
+            decel_mps2=vtype.getDecel(CAR_TYPE),
+            apparent_decel_mps2=vtype.getApparentDecel(CAR_TYPE),
+            accel_mps2=vtype.getAccel(CAR_TYPE),
+            speed_factor=1.0,
+        )
+        n = len(self._taxi_ids)
+        for i, vid in enumerate(self._taxi_ids):
+            depart = (i * INSERT_SPREAD_S) // max(n, 1)
+            self._add(vid, TAXI_TYPE, str(depart))
+            style = self._driver_style()
+            self._styles[vid] = style
+            self._apply(vid, style)
+            self._sumo.vehicle.subscribe(vid, _TAXI_VARS, 0, 2**31 - 1, {VAR_LEADER: LEADER_RANGE_M})
+        for j in range(self._background):
+            depart = (j * INSERT_SPREAD_S) // max(self._background, 1)
+            self._add_background(str(depart))
+
+    def _driver_style(self) -> DriverStyle:
+        """A taxi driver's own style: most drive calmly, a few aggressively everywhere."""
+        rng = self._rng
+        if rng.random() < AGGRESSIVE_DRIVER_SHARE:
+            decel = round(rng.uniform(4.0, 5.0), 2)
+            return DriverStyle(
+                tau_s=round(rng.uniform(0.7, 0.9), 2),
+                min_gap_m=round(rng.uniform(1.5, 2.0), 2),
+                imperfection=round(rng.uniform(0.5, 0.7), 2),
+                decel_mps2=decel,
+                apparent_decel_mps2=decel,
+                accel_mps2=round(rng.uniform(2.9, 3.4), 2),
+                speed_factor=round(rng.uniform(1.05, 1.2), 3),
+            )
+        decel = round(rng.uniform(2.8, 3.4), 2)
+        return DriverStyle(
+            tau_s=round(rng.uniform(0.9, 1.4), 2),
+            min_gap_m=round(rng.uniform(2.0, 3.0), 2),
+            imperfection=round(rng.uniform(0.3, 0.6), 2),
+            decel_mps2=decel,
+            apparent_decel_mps2=decel,
+            accel_mps2=round(rng.uniform(2.0, 2.9), 2),
+            speed_factor=round(min(max(rng.gauss(1.0, 0.08), 0.8), 1.2), 3),
+        )
+
+    def _add_background(self, depart: str) -> None:
+        vid = f"bg-{self._bg_count:05d}"
+        self._bg_count += 1
+        self._add(vid, CAR_TYPE, depart)
+        self.stats.background_trips += 1
+
+    def _add(self, vid: str, type_id: str, depart: str) -> None:
+        origin = self._pick_edge()
+        edges = self._new_route(origin)
+        self._route_count += 1
+        route_id = f"r{self._route_count}"
+        self._sumo.route.add(route_id, edges)
+        self._sumo.vehicle.add(
+            vid, route_id, typeID=type_id, depart=depart, departLane="best",
+            departPos="random_free", departSpeed="0",
+        )
+        self._remember_route(vid, edges)
+
+    # -- routing --------------------------------------------------------------------
+
+    def _pick_edge(self) -> str:
+        return self._rng.choices(self._edge_ids, cum_weights=self._cum_weights, k=1)[0]
+
+    def _find(self, a: str, b: str) -> list[str]:
+        if a == b:
+            return [a]
+        return list(self._sumo.simulation.findRoute(a, b, vType=TAXI_TYPE).edges)
+
+    def _new_route(self, origin: str) -> list[str]:
+        """A random trip from ``origin``, through a hazard now and then."""
+        fallback: list[str] = [origin]
+        for _ in range(10):
+            dest = self._pick_edge()
+            if dest == origin:
+                continue
+            if self._hazard_edges and self._rng.random() < VIA_HAZARD_PROBABILITY:
+                via = self._rng.choice(self._hazard_edges)
+                first = self._find(origin, via)
+                second = self._find(via, dest)
+                edges = first + second[1:] if first and second else []
+            else:
+                edges = self._find(origin, dest)
+            if len(edges) < 2:
+                continue
+            if sum(self._edge_len.get(e, 0.0) for e in edges[1:]) >= MIN_TRIP_M:
+                return edges
+            fallback = edges
+        return fallback
+
+    def _remember_route(self, vid: str, edges: list[str]) -> None:
+        rest = [0.0] * len(edges)
+        acc = 0.0
+        for i in range(len(edges) - 1, -1, -1):
+            rest[i] = acc
+            acc += self._edge_len.get(edges[i], 0.0)
+        self._route_rest[vid] = rest
+
+    def _retarget(self, vid: str, road: str) -> None:
+        edges = self._new_route(road)
+        if len(edges) < 2:
+            return
+        try:
+            self._sumo.vehicle.setRoute(vid, edges)
+        except self._sumo.TraCIException:
+            return
+        self._remember_route(vid, edges)
+
+    # -- behaviour ------------------------------------------------------------------
+
+    def _apply(self, vid: str, style: DriverStyle) -> None:
+        veh = self._sumo.vehicle
+        veh.setTau(vid, style.tau_s)
+        veh.setMinGap(vid, style.min_gap_m)
+        veh.setImperfection(vid, style.imperfection)
+        veh.setDecel(vid, style.decel_mps2)
+        veh.setApparentDecel(vid, style.apparent_decel_mps2)
+        veh.setAccel(vid, style.accel_mps2)
+        veh.setSpeedFactor(vid, style.speed_factor)
+        self._min_gap[vid] = style.min_gap_m
+
+    def _aggressive(self, vid: str) -> None:
+        agg = self._aggression
+        base = self._styles.get(vid)
+        if base is None:
+            base = DriverStyle(
+                **{**self._default_style.__dict__,
+                   "speed_factor": self._sumo.vehicle.getSpeedFactor(vid)}
+            )
+            self._styles[vid] = base
+        self._apply(
+            vid,
+            DriverStyle(
+                tau_s=agg.tau_s,
+                min_gap_m=agg.min_gap_m,
+                imperfection=agg.imperfection,
+                decel_mps2=agg.decel_mps2,
+                apparent_decel_mps2=agg.apparent_decel_mps2,
+                accel_mps2=agg.accel_mps2,
+                speed_factor=max(base.speed_factor, agg.speed_factor),
+            ),
+        )
+
+    def _update_hazards(self) -> None:
+        now: dict[str, str] = {}
+        for e in self._hazard_edges:
+            for vid in self._sumo.edge.getLastStepVehicleIDs(e):
+                now[vid] = self._hazard_of_edge[e]
+        for vid in sorted(now):
+            if vid not in self._on_hazard:
+                self._aggressive(vid)
+                self.stats.hazard_passages[now[vid]] += 1
+        for vid in sorted(self._on_hazard):
+            if vid not in now:
+                style = self._styles.get(vid)
+                if style is not None:
+                    self._apply(vid, style)
+        self._on_hazard = now
+
+    # -- the loop -------------------------------------------------------------------
+
+    def run(self, duration_s: int, progress: Callable[[int, int], None] | None = None) -> None:
+        """Step the simulation ``duration_s`` seconds, logging every taxi each second."""
+        sumo = self._sumo
+        veh = sumo.vehicle
+        convert = sumo.simulation.convertGeo
+        taxi_set = set(self._taxi_ids)
+        report_every = max(duration_s // 100, 1)
+        for t in range(1, duration_s + 1):
+            sumo.simulationStep(float(t))
+            arrived = sumo.simulation.getArrivedIDList()
+            for vid in arrived:
+                self._route_rest.pop(vid, None)
+                self._on_hazard.pop(vid, None)
+                if vid in taxi_set:  # should not happen; put the taxi back on the road
+                    self._add(vid, TAXI_TYPE, "now")
+                    style = self._styles[vid]
+                    self._apply(vid, style)
+                    veh.subscribe(vid, _TAXI_VARS, 0, 2**31 - 1, {VAR_LEADER: LEADER_RANGE_M})
+                else:
+                    self._styles.pop(vid, None)
+                    self._min_gap.pop(vid, None)
+                    self._add_background("now")
+            if self._hazard_edges:
+                self._update_hazards()
+            self.stats.teleports += sumo.simulation.getStartingTeleportNumber()
+            if sumo.simulation.getCollidingVehiclesNumber():
+                self._count_collisions()
+            elif self._colliding:
+                self._colliding = set()
+            results = veh.getAllSubscriptionResults()
+            for vid in self._taxi_ids:
+                r = results.get(vid)
+                if r is None:
+                    continue
+                road = r[VAR_ROAD_ID]
+                if not road:
+                    continue  # not yet inserted, or teleporting
+                x, y = r[VAR_POSITION]
+                speed = r[VAR_SPEED]
+                accel = r[VAR_ACCELERATION]
+                if road[0] != ":":
+                    self._last_edge[vid] = road
+                    self._last_limit[vid] = self._edge_limit.get(road, self._last_limit[vid])
+                    rest = self._route_rest.get(vid)
+                    idx = r[VAR_ROUTE_INDEX]
+                    if rest is not None and 0 <= idx < len(rest) and rest[idx] < RETARGET_REMAINING_M:
+                        self._retarget(vid, road)
+                lon, lat = convert(x, y)
+                log = self.logs[vid]
+                log.times.append(t)
+                log.lon.append(lon)
+                log.lat.append(lat)
+                log.speed.append(speed)
+                log.angle.append(r[VAR_ANGLE])
+                log.edge.append(self._last_edge[vid])
+                leader_id, gap = r[VAR_LEADER]
+                if leader_id and speed > 0.5:
+                    self._detectors[vid].step(
+                        t, speed, accel, self._last_limit[vid],
+                        gap + self._min_gap[vid], veh.getSpeed(leader_id),
+                        veh.getAcceleration(leader_id),
+                    )
+                else:
+                    self._detectors[vid].step(t, speed, accel, self._last_limit[vid])
+            if progress is not None and (t % report_every == 0 or t == duration_s):
+                progress(t, duration_s)
+        for vid in self._taxi_ids:
+            self.logs[vid].episodes = self._detectors[vid].close()
+
+    def _count_collisions(self) -> None:
+        now: set[tuple[str, str]] = set()
+        for collision in self._sumo.simulation.getCollisions():
+            pair = (str(collision.collider), str(collision.victim))
+            now.add(pair)
+            if pair in self._colliding:
+                continue  # the same two vehicles, still overlapping
+            self.stats.collisions += 1
+            lane = str(collision.lane)
+            edge = lane.rsplit("_", 1)[0]
+            hazard = self._hazard_of_edge.get(edge)
+            if hazard is not None:
+                self.stats.collisions_on_hazards[hazard] += 1
+        self._colliding = now

@@ -1,0 +1,91 @@
+"""What really happened in a run: the planted hazards, per-vehicle counts, true event places.
+
+``ground_truth.json`` holds a :class:`GroundTruth`; ``ground_truth_events.jsonl`` one
+:class:`TruthEvent` per line (the true, noise-free place of every event the taxis
+reported).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from roadsense.schema.records import EventType, UtcTime
+
+
+class _Truth(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Hazard(_Truth):
+    """A planted hazard: a road stretch where drivers behave aggressively."""
+
+    hazard_id: str
+    edge_ids: list[str]
+    """SUMO edges of the stretch (the chosen direction first)."""
+    osm_way_ids: list[int]
+    """OSM ways the edges were built from."""
+    polylines: list[list[tuple[float, float]]]
+    """One (lon, lat) polyline per edge, in ``edge_ids`` order."""
+    centre: tuple[float, float]
+    """(lon, lat) of the middle of the stretch."""
+    length_m: float
+    speed_limit_kmh: float
+    route_usage: int
+    """How many sampled random routes used the stretch when it was chosen."""
+    passages: int = 0
+    """Vehicles (taxis and background) that drove onto the stretch during the run."""
+    collisions: int = 0
+    """Collisions SUMO detected on the stretch (none are removed; they are only counted)."""
+
+
+class VehicleTruth(_Truth):
+    """What one taxi wrote."""
+
+    positions: int
+    events: dict[str, int] = Field(default_factory=dict)
+    """Events by type."""
+
+
+class Totals(_Truth):
+    """Counts over the whole fleet."""
+
+    positions: int
+    events: int
+    events_by_type: dict[str, int]
+    events_on_hazards: int
+    collisions: int
+    teleports: int
+    background_trips: int
+
+
+class GroundTruth(_Truth):
+    """The contents of ``ground_truth.json``."""
+
+    config: dict[str, Any]
+    """The run's :class:`~roadsense.sim.config.SimConfig`, as JSON values."""
+    network: dict[str, Any]
+    """``net_file`` (relative to the output folder), ``roads`` and ``bounds_lonlat``."""
+    hazards: list[Hazard]
+    vehicles: dict[str, VehicleTruth]
+    totals: Totals
+
+
+class TruthEvent(_Truth):
+    """One reported event with where it truly happened."""
+
+    event_id: uuid.UUID
+    vehicle_id: str
+    time: UtcTime
+    type: EventType
+    level: int
+    true_lat: float
+    true_lon: float
+    lat: float
+    """The noisy GPS latitude the taxi reported."""
+    lon: float
+    edge_id: str
+    hazard_id: str | None
+    on_hazard: bool

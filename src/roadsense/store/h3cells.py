@@ -1,0 +1,27 @@
+"""H3 cell ids as 64-bit integers, and their parents computed in SQL."""
+
+from __future__ import annotations
+
+import h3
+
+from roadsense.store.base import FINE_H3_RESOLUTION
+
+
+def fine_cell(lat: float, lon: float) -> int:
+    """The store's fine H3 cell of a point, as an unsigned 64-bit integer."""
+    return int(h3.str_to_int(h3.latlng_to_cell(lat, lon, FINE_H3_RESOLUTION)))
+
+
+def parent_sql(column: str, resolution: int) -> str:
+    """SQL for the parent at ``resolution`` of the H3 cell integers in ``column``.
+
+    An H3 index keeps its resolution in bits 52-55 and one 3-bit digit per resolution
+    below that; the parent has the coarser resolution and the finer digits all set to 7.
+    """
+    if not 0 <= resolution <= FINE_H3_RESOLUTION:
+        raise ValueError(f"H3 resolution must be 0-{FINE_H3_RESOLUTION}, not {resolution}")
+    unused = (1 << (3 * (15 - resolution))) - 1
+    keep = ~(0xF << 52) & 0xFFFFFFFFFFFFFFFF
+    return (
+        f"(({column} & {keep}::UBIGINT) | {resolution << 52}::UBIGINT | {unused}::UBIGINT)"
+    )

@@ -1,0 +1,1 @@
+"""The dashboard page and its static assets (served by the server)."""

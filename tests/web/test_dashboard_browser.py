@@ -1,0 +1,209 @@
+"""The dashboard page in a real Chromium against the real server and a real DuckDB store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import CHROMIUM, CHROMIUM_FLAGS, LiveServer
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"{CHROMIUM} is absent (Debian: apt-get install chromium)",
+    ),
+]
+
+READY_MS = 60_000
+LAYERS = ["roads-line", "hotspots-fill", "hotspots-ineligible", "hotspots-top", "events-circle"]
+
+# Chromium itself (not the page) reports its software GL's readback as a console warning when
+# it composites a WebGL canvas without a GPU; the page logs nothing of its own.
+BROWSER_NOISE = ("GL Driver Message",)
+
+
+@dataclass
+class PageLog:
+    """What went wrong while the page ran, as the browser reported it."""
+
+    console: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert self.console == [], f"console output: {self.console}"
+        assert self.failed == [], f"failed requests: {self.failed}"
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_FLAGS,
+            headless=True,
+            viewport={"width": 1400, "height": 900},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def dashboard(browser_context: Any, live_server: LiveServer) -> Iterator[tuple[Any, PageLog]]:
+    """The dashboard, loaded and drawn, with a log of console messages and failed requests."""
+    page = browser_context.new_page()
+    log = PageLog()
+
+    def on_console(message: Any) -> None:
+        if message.type == "warning" and any(n in message.text for n in BROWSER_NOISE):
+            return
+        log.console.append(f"{message.type}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: log.console.append(f"pageerror: {error}"))
+    page.on("requestfailed", lambda r: log.failed.append(f"{r.url}: {r.failure}"))
+    page.on(
+        "response",
+        lambda r: log.failed.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 else None,
+    )
+    page.goto(f"{live_server.url}/")
+    page.wait_for_function(
+        "() => window.roadsense && (window.roadsense.ready || window.roadsense.error)",
+        timeout=READY_MS,
+    )
+    assert page.evaluate("window.roadsense.error") is None
+    try:
+        yield page, log
+    finally:
+        page.close()
+
+
+def rendered(page: Any) -> dict[str, int]:
+    """Distinct features drawn on screen per layer (a feature split over tiles counts once)."""
+    counts: dict[str, int] = page.evaluate(
+        """(layers) => {
+            const map = window.roadsense.map;
+            const out = {};
+            for (const layer of layers) {
+                const ids = new Set(map.queryRenderedFeatures({layers: [layer]}).map(
+                    (f) => JSON.stringify([f.properties.osm_way_id, f.properties.cell,
+                                           f.properties.event_id])));
+                out[layer] = ids.size;
+            }
+            return out;
+        }""",
+        LAYERS,
+    )
+    return counts
+
+
+def rendered_props(page: Any, layer: str) -> list[dict[str, Any]]:
+    props: list[dict[str, Any]] = page.evaluate(
+        "(layer) => window.roadsense.map.queryRenderedFeatures({layers: [layer]})"
+        ".map((f) => f.properties)",
+        layer,
+    )
+    return props
+
+
+def wait_drawn(page: Any, event_type: str) -> None:
+    page.wait_for_function(
+        "(t) => window.roadsense.ready && window.roadsense.filter === t",
+        arg=event_type,
+        timeout=READY_MS,
+    )
+
+
+def test_page_loads_cleanly_and_draws_every_layer(
+    dashboard: tuple[Any, PageLog], live_server: LiveServer, artifacts: Path
+) -> None:
+    page, log = dashboard
+    counts = page.evaluate("window.roadsense.counts")
+    assert counts["roads"] > 100
+    assert counts["hotspots"] > 0
+    assert counts["events"] == live_server.fleet.events
+
+    drawn = rendered(page)
+    page.screenshot(path=str(artifacts / "dashboard.png"))
+    assert drawn["roads-line"] > 100, drawn
+    assert drawn["hotspots-fill"] > 0, drawn
+    assert drawn["hotspots-ineligible"] > 0, drawn
+    assert 1 <= drawn["hotspots-top"] <= 10, drawn
+    assert drawn["events-circle"] == live_server.fleet.events, drawn
+
+    assert page.locator("#sum-positions").inner_text() == f"{live_server.fleet.positions:,}"
+    assert page.locator("#sum-events").inner_text() == f"{live_server.fleet.events:,}"
+    assert page.locator("#legend-rate li").count() >= 3
+    assert page.locator("#legend-events li").count() >= 1
+    assert 1 <= page.locator("#top-cells li button").count() <= 10
+    log.assert_clean()
+
+
+def test_type_filter_redraws_hotspots_and_events(
+    dashboard: tuple[Any, PageLog], live_server: LiveServer, artifacts: Path
+) -> None:
+    page, log = dashboard
+    fleet = live_server.fleet
+    chosen = "HMW"
+    select = page.get_by_label("Event type")
+    options = select.locator("option").evaluate_all("(os) => os.map((o) => o.value)")
+    assert options == ["ALL", *sorted(fleet.events_by_type)]
+
+    select.select_option(chosen)
+    wait_drawn(page, chosen)
+    page.screenshot(path=str(artifacts / "dashboard-filter-hmw.png"))
+    assert page.evaluate("window.roadsense.counts.events") == fleet.events_by_type[chosen]
+    events = rendered_props(page, "events-circle")
+    assert {e["type"] for e in events} == {chosen}
+    cells = {c["cell"]: c["events"] for c in
+             rendered_props(page, "hotspots-fill") + rendered_props(page, "hotspots-ineligible")}
+    assert sum(cells.values()) == fleet.events_by_type[chosen]
+
+    select.select_option("ALL")
+    wait_drawn(page, "ALL")
+    assert page.evaluate("window.roadsense.counts.events") == fleet.events
+    assert {e["type"] for e in rendered_props(page, "events-circle")} == set(fleet.events_by_type)
+    log.assert_clean()
+
+
+def test_clicking_an_event_opens_a_popup_with_its_type(
+    dashboard: tuple[Any, PageLog], artifacts: Path
+) -> None:
+    page, log = dashboard
+    # Centre the map on one event, close in, and find what is drawn on top at the centre.
+    expected = page.evaluate(
+        """async () => {
+            const map = window.roadsense.map;
+            const first = map.queryRenderedFeatures({layers: ['events-circle']})[0];
+            const idle = new Promise((resolve) => map.once('idle', resolve));
+            map.jumpTo({center: first.geometry.coordinates, zoom: 18});
+            await idle;
+            const c = map.getCanvas();
+            const top = map.queryRenderedFeatures([c.clientWidth / 2, c.clientHeight / 2],
+                                                  {layers: ['events-circle']});
+            return top.length ? top[0].properties : null;
+        }"""
+    )
+    assert expected is not None, "no event is drawn at the centre of the map"
+    canvas = page.locator("#map canvas")
+    box = canvas.bounding_box()
+    canvas.click(position={"x": box["width"] / 2, "y": box["height"] / 2})
+
+    popup = page.locator(".maplibregl-popup-content")
+    popup.wait_for(state="visible", timeout=10_000)
+    page.screenshot(path=str(artifacts / "dashboard-popup.png"))
+    assert popup.locator("h3").inner_text() == expected["type"]
+    text = popup.inner_text()
+    assert expected["vehicle"] in text
+    for label in ("Time", "Speed", "TTC", "Headway", "Vehicle"):
+        assert label in text
+    log.assert_clean()
