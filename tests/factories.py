@@ -3,37 +3,81 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from roadsense.schema import AdasEvent, Batch, EventSource, EventType, Position
+from roadsense.schema import (
+    AdasEvent,
+    Batch,
+    DeviceStatus,
+    EventSource,
+    EventType,
+    LaneSample,
+    Position,
+    SignSighting,
+)
+
+AnyRecord = Position | AdasEvent | SignSighting | LaneSample | DeviceStatus
 
 T0 = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
 HELSINKI = (60.1700, 24.9440)
 """A point in the centre of the bundled Helsinki extract (lat, lon)."""
 
 
-def position(vehicle: str = "taxi-1", second: int = 0, lat: float = HELSINKI[0],
-             lon: float = HELSINKI[1], speed: float = 10.0) -> Position:
-    return Position(vehicle_id=vehicle, time=T0 + timedelta(seconds=second), lat=lat, lon=lon,
-                    speed_mps=speed, heading_deg=90.0, hdop=0.9)
+def position(
+    vehicle: str = "taxi-1",
+    second: int = 0,
+    lat: float = HELSINKI[0],
+    lon: float = HELSINKI[1],
+    speed: float = 10.0,
+) -> Position:
+    return Position(
+        vehicle_id=vehicle,
+        time=T0 + timedelta(seconds=second),
+        lat=lat,
+        lon=lon,
+        speed_mps=speed,
+        heading_deg=90.0,
+        hdop=0.9,
+    )
 
 
-def event(vehicle: str = "taxi-1", second: int = 0, kind: EventType = EventType.FCW,
-          lat: float | None = HELSINKI[0], lon: float | None = HELSINKI[1]) -> AdasEvent:
+def event(
+    vehicle: str = "taxi-1",
+    second: int = 0,
+    kind: EventType = EventType.FCW,
+    lat: float | None = HELSINKI[0],
+    lon: float | None = HELSINKI[1],
+) -> AdasEvent:
     return AdasEvent(
-        event_id=uuid.uuid4(), vehicle_id=vehicle, time=T0 + timedelta(seconds=second),
-        type=kind, level=2, lat=lat, lon=lon,
-        position_flag="ok" if lat is not None else "no_fix", speed_mps=12.0, ttc_s=2.1,
+        event_id=uuid.uuid4(),
+        vehicle_id=vehicle,
+        time=T0 + timedelta(seconds=second),
+        type=kind,
+        level=2,
+        lat=lat,
+        lon=lon,
+        position_flag="ok" if lat is not None else "no_fix",
+        speed_mps=12.0,
+        ttc_s=2.1,
         source=EventSource.SIM,
     )
 
 
-def batch(items: list[Position | AdasEvent], device: str = "gw-1") -> Batch:
-    return Batch(batch_id=uuid.uuid4(), device_id=device, items=items)
+def batch(items: Sequence[AnyRecord], device: str = "gw-1") -> Batch:
+    return Batch(batch_id=uuid.uuid4(), device_id=device, items=list(items))
 
 
-def track(vehicle: str, n: int, *, start: int = 0, lat0: float = HELSINKI[0],
-          lon0: float = HELSINKI[1], speed: float = 10.0) -> list[Position]:
+def track(
+    vehicle: str,
+    n: int,
+    *,
+    start: int = 0,
+    lat0: float = HELSINKI[0],
+    lon0: float = HELSINKI[1],
+    speed: float = 10.0,
+) -> list[Position]:
     """A vehicle driving north at ``speed`` m/s, one fix a second."""
-    return [position(vehicle, start + i, lat0 + i * speed / 111_320.0, lon0, speed)
-            for i in range(n)]
+    return [
+        position(vehicle, start + i, lat0 + i * speed / 111_320.0, lon0, speed) for i in range(n)
+    ]

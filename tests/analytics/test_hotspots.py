@@ -14,26 +14,34 @@ from roadsense.analytics.hotspots import (
 )
 from roadsense.schema import EventType
 from roadsense.store import DuckDBStore
-from tests.factories import batch, event, position
+from tests.factories import AnyRecord, batch, event, position
 
 # three places about 1 km apart
 A, B, C = (60.160, 24.930), (60.170, 24.950), (60.180, 24.970)
 
 
-def drive(store: DuckDBStore, where: tuple[float, float], vehicles: int, seconds: int,
-          events: int, kind: EventType = EventType.FCW) -> None:
+def drive(
+    store: DuckDBStore,
+    where: tuple[float, float],
+    vehicles: int,
+    seconds: int,
+    events: int,
+    kind: EventType = EventType.FCW,
+) -> None:
     for v in range(vehicles):
         vid = f"taxi-{where[0]}-{v}"
         # circling one spot at 1 m/s: exposure without leaving the cell
-        items: list = [position(vid, i, where[0], where[1], speed=1.0) for i in range(seconds)]
+        items: list[AnyRecord] = [
+            position(vid, i, where[0], where[1], speed=1.0) for i in range(seconds)
+        ]
         items += [event(vid, i, kind, lat=where[0], lon=where[1]) for i in range(events)]
         store.ingest(batch(items))
 
 
 def test_cells_are_ranked_by_rate_not_by_count(store: DuckDBStore) -> None:
-    drive(store, A, vehicles=4, seconds=1001, events=5)   # 4 km, 20 events -> 5,000 per 1,000
-    drive(store, B, vehicles=4, seconds=1001, events=1)   # 4 km, 4 events -> 1,000
-    drive(store, C, vehicles=4, seconds=251, events=2)    # 1 km, 8 events -> 8,000
+    drive(store, A, vehicles=4, seconds=1001, events=5)  # 4 km, 20 events -> 5,000 per 1,000
+    drive(store, B, vehicles=4, seconds=1001, events=1)  # 4 km, 4 events -> 1,000
+    drive(store, C, vehicles=4, seconds=251, events=2)  # 1 km, 8 events -> 8,000
     top = top_hotspots(store, HotspotParams(resolution=7, min_vehicle_km=0.5, min_vehicles=3))
     assert [t.cell for t in top] == [h3.latlng_to_cell(*p, 7) for p in (C, A, B)]
     assert [t.rank for t in top] == [1, 2, 3]
@@ -45,7 +53,7 @@ def test_cells_with_too_little_exposure_or_too_few_vehicles_are_not_ranked(
     store: DuckDBStore,
 ) -> None:
     drive(store, A, vehicles=4, seconds=1001, events=1)
-    drive(store, B, vehicles=4, seconds=101, events=50)   # 0.4 km: below the minimum
+    drive(store, B, vehicles=4, seconds=101, events=50)  # 0.4 km: below the minimum
     drive(store, C, vehicles=2, seconds=1001, events=50)  # two vehicles only
     rates = cell_rates(store, HotspotParams(resolution=7, min_vehicle_km=1.0, min_vehicles=3))
     ranked = [r for r in rates if r.rank is not None]

@@ -24,8 +24,9 @@ def test_help_lists_every_subcommand_with_a_description() -> None:
 
 def test_devices_add_list_revoke(tmp_path: Path) -> None:
     db = str(tmp_path / "s.duckdb")
-    added = runner.invoke(app, ["devices", "add", "gw-7", "--vehicle", "taxi-7", "--store", db,
-                                "--json"])
+    added = runner.invoke(
+        app, ["devices", "add", "gw-7", "--vehicle", "taxi-7", "--store", db, "--json"]
+    )
     assert added.exit_code == 0, added.output
     token = json.loads(added.output)["token"]
     with open_store(db) as store:

@@ -90,9 +90,7 @@ def test_everything_arrives_exactly_once_across_a_server_kill(
     got_events = [str(e) for (e,) in con.execute("SELECT event_id FROM events").fetchall()]
     con.close()
     assert len(got_positions) == len(set(got_positions)), "a position was stored twice"
-    assert {(v, _utc(t)) for v, t in got_positions} == {
-        (v, _utc(t)) for v, t in expected_positions
-    }
+    assert {(v, _utc(t)) for v, t in got_positions} == {(v, _utc(t)) for v, t in expected_positions}
     assert sorted(got_events) == sorted(expected_events)
 
 

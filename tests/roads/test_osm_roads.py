@@ -26,8 +26,10 @@ def test_the_small_town_extract_reads_too() -> None:
     assert read_roads(bundled_extract("test"))
 
 
-@pytest.mark.parametrize(("tag", "kmh"), [("50", 50.0), ("30 mph", 48.28032), (" 80 ", 80.0),
-                                          ("walk", None), ("", None), (None, None)])
+@pytest.mark.parametrize(
+    ("tag", "kmh"),
+    [("50", 50.0), ("30 mph", 48.28032), (" 80 ", 80.0), ("walk", None), ("", None), (None, None)],
+)
 def test_maxspeed_tags(tag: str | None, kmh: float | None) -> None:
     assert parse_maxspeed(tag) == (pytest.approx(kmh) if kmh else None)
 

@@ -25,8 +25,15 @@ def test_position_time_is_normalised_to_utc() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("lat", 91.0), ("lon", -181.0), ("speed_mps", -1.0), ("heading_deg", 360.0),
-     ("lat", float("nan")), ("vehicle_id", ""), ("vehicle_id", "has space")],
+    [
+        ("lat", 91.0),
+        ("lon", -181.0),
+        ("speed_mps", -1.0),
+        ("heading_deg", 360.0),
+        ("lat", float("nan")),
+        ("vehicle_id", ""),
+        ("vehicle_id", "has space"),
+    ],
 )
 def test_position_rejects_out_of_range(field: str, value: object) -> None:
     data = position().model_dump()
@@ -38,7 +45,7 @@ def test_position_rejects_out_of_range(field: str, value: object) -> None:
 
 def test_naive_time_is_refused() -> None:
     with pytest.raises(ValidationError, match="timezone"):
-        Position(vehicle_id="v", time=datetime(2025, 1, 1), lat=1.0, lon=2.0)  # noqa: DTZ001
+        Position(vehicle_id="v", time=datetime(2025, 1, 1), lat=1.0, lon=2.0)
 
 
 def test_unknown_fields_are_refused() -> None:
@@ -52,17 +59,34 @@ def test_event_without_position_must_say_no_fix() -> None:
     ok = event(lat=None, lon=None)
     assert ok.position_flag == "no_fix"
     with pytest.raises(ValidationError, match="no_fix"):
-        AdasEvent(event_id=uuid.uuid4(), vehicle_id="v", time=T0, type=EventType.HMW,
-                  source="sim")
+        AdasEvent(event_id=uuid.uuid4(), vehicle_id="v", time=T0, type=EventType.HMW, source="sim")
     with pytest.raises(ValidationError, match="together"):
-        AdasEvent(event_id=uuid.uuid4(), vehicle_id="v", time=T0, type=EventType.HMW,
-                  source="sim", lat=60.0)
+        AdasEvent(
+            event_id=uuid.uuid4(),
+            vehicle_id="v",
+            time=T0,
+            type=EventType.HMW,
+            source="sim",
+            lat=60.0,
+        )
 
 
 def test_event_type_vocabulary_is_the_designed_one() -> None:
     assert {t.value for t in EventType} == {
-        "FCW", "UFCW", "PCW", "PED_IN_DZ", "HMW", "LDW_LEFT", "LDW_RIGHT", "SPEEDING",
-        "HARSH_BRAKE", "HARSH_ACCEL", "HARSH_TURN", "POTHOLE", "TAMPER", "FAILSAFE",
+        "FCW",
+        "UFCW",
+        "PCW",
+        "PED_IN_DZ",
+        "HMW",
+        "LDW_LEFT",
+        "LDW_RIGHT",
+        "SPEEDING",
+        "HARSH_BRAKE",
+        "HARSH_ACCEL",
+        "HARSH_TURN",
+        "POTHOLE",
+        "TAMPER",
+        "FAILSAFE",
     }
 
 
@@ -86,9 +110,7 @@ def test_empty_batch_is_refused() -> None:
         Batch(batch_id=uuid.uuid4(), device_id="d", items=[])
 
 
-coordinates = st.tuples(
-    st.floats(-90, 90, allow_nan=False), st.floats(-180, 180, allow_nan=False)
-)
+coordinates = st.tuples(st.floats(-90, 90, allow_nan=False), st.floats(-180, 180, allow_nan=False))
 
 
 @given(
@@ -100,14 +122,27 @@ coordinates = st.tuples(
 def test_any_valid_position_survives_json(
     coords: tuple[float, float], speed: float | None, heading: float | None, seconds: int
 ) -> None:
-    p = Position(vehicle_id="taxi-7", time=T0 + timedelta(seconds=seconds), lat=coords[0],
-                 lon=coords[1], speed_mps=speed, heading_deg=heading)
+    p = Position(
+        vehicle_id="taxi-7",
+        time=T0 + timedelta(seconds=seconds),
+        lat=coords[0],
+        lon=coords[1],
+        speed_mps=speed,
+        heading_deg=heading,
+    )
     assert RECORD.validate_json(p.model_dump_json()) == p
 
 
-@given(st.dictionaries(st.text(max_size=8), st.one_of(st.text(max_size=8), st.integers(),
-                                                        st.floats(), st.none()), max_size=6))
-def test_arbitrary_json_objects_either_validate_or_raise_validation_error(data: dict) -> None:
+@given(
+    st.dictionaries(
+        st.text(max_size=8),
+        st.one_of(st.text(max_size=8), st.integers(), st.floats(), st.none()),
+        max_size=6,
+    )
+)
+def test_arbitrary_json_objects_either_validate_or_raise_validation_error(
+    data: dict[str, object],
+) -> None:
     data = {"kind": "position", **data}
     try:
         RECORD.validate_python(data)

@@ -23,8 +23,9 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     with open_store(path) as db:
         db.add_device("gw-1", "taxi-1", hash_token(TOKEN))
         db.add_device("gw-2", "taxi-2", hash_token(OTHER_TOKEN))
-    app = create_app(Settings(store=str(path), max_body_bytes=200_000, min_vehicles=1,
-                              min_vehicle_km=0.05))
+    app = create_app(
+        Settings(store=str(path), max_body_bytes=200_000, min_vehicles=1, min_vehicle_km=0.05)
+    )
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 

@@ -6,18 +6,26 @@ import h3
 from fastapi.testclient import TestClient
 
 from roadsense.schema import EventType
-from tests.factories import batch, event, track
+from tests.factories import AnyRecord, batch, event, track
 from tests.server.conftest import OTHER_TOKEN, auth
 
 
 def seed(client: TestClient) -> None:
     # taxi-1 drives 600 m north and warns twice at its start; taxi-2 drives the same road
-    for token, vehicle, device in ((auth(), "taxi-1", "gw-1"), (auth(OTHER_TOKEN), "taxi-2",
-                                                                 "gw-2")):
-        items = [*track(vehicle, 61), event(vehicle, 1, EventType.FCW),
-                 event(vehicle, 2, EventType.HMW)]
-        response = client.post("/v1/batches", content=batch(items, device).model_dump_json(),
-                               headers={**token, "Content-Type": "application/json"})
+    for token, vehicle, device in (
+        (auth(), "taxi-1", "gw-1"),
+        (auth(OTHER_TOKEN), "taxi-2", "gw-2"),
+    ):
+        items: list[AnyRecord] = [
+            *track(vehicle, 61),
+            event(vehicle, 1, EventType.FCW),
+            event(vehicle, 2, EventType.HMW),
+        ]
+        response = client.post(
+            "/v1/batches",
+            content=batch(items, device).model_dump_json(),
+            headers={**token, "Content-Type": "application/json"},
+        )
         assert response.status_code == 200, response.text
 
 

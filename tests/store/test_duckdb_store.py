@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from roadsense.schema import DeviceStatus, LaneSample, SignSighting
+from roadsense.schema import Batch, DeviceStatus, EventType, LaneSample, SignSighting
 from roadsense.store import DuckDBStore, StoreError, open_store
 from roadsense.store.h3cells import fine_cell, parent_sql
 from roadsense.store.migrations import latest_version
-from tests.factories import T0, batch, event, position, track
+from tests.factories import T0, AnyRecord, batch, event, position, track
 
 
 def test_new_store_is_migrated_to_the_latest_schema(store: DuckDBStore) -> None:
@@ -45,13 +45,14 @@ def test_an_event_resent_in_another_batch_is_stored_once(store: DuckDBStore) -> 
 
 
 def test_other_record_kinds_are_stored(store: DuckDBStore) -> None:
-    items = [
-        SignSighting(vehicle_id="taxi-1", time=T0, lat=60.17, lon=24.94, sign_type="speed_limit",
-                     value=40),
+    items: list[AnyRecord] = [
+        SignSighting(
+            vehicle_id="taxi-1", time=T0, lat=60.17, lon=24.94, sign_type="speed_limit", value=40
+        ),
         LaneSample(vehicle_id="taxi-1", time=T0, side="left", marking_type="dashed", quality=2),
         DeviceStatus(vehicle_id="taxi-1", time=T0, failsafe=True, counters={"bad_frames": 3}),
     ]
-    result = store.ingest(batch(items))  # type: ignore[arg-type]
+    result = store.ingest(batch(items))
     assert result.counts == {"sign": 1, "lane": 1, "status": 1}
 
 
@@ -67,7 +68,7 @@ def test_concurrent_uploads_are_all_committed(store: DuckDBStore) -> None:
     results: list[str] = []
     lock = threading.Lock()
 
-    def upload(chunk: list) -> None:
+    def upload(chunk: list[Batch]) -> None:
         for b in chunk:
             r = store.ingest(b)
             with lock:
@@ -108,8 +109,16 @@ def test_exposure_is_speed_times_time_to_next_fix(store: DuckDBStore) -> None:
 
 
 def test_events_by_cell_filters_by_type(store: DuckDBStore) -> None:
-    store.ingest(batch([event(kind="FCW"), event(kind="FCW"), event(kind="HMW"),  # type: ignore[arg-type]
-                        event(lat=None, lon=None)]))
+    store.ingest(
+        batch(
+            [
+                event(kind=EventType.FCW),
+                event(kind=EventType.FCW),
+                event(kind=EventType.HMW),
+                event(lat=None, lon=None),
+            ]
+        )
+    )
     assert sum(c.events for c in store.events_by_cell(10)) == 3  # the one without a fix has no cell
     assert sum(c.events for c in store.events_by_cell(10, ["HMW"])) == 1
     assert [e.type for e in store.events(["FCW"])] == ["FCW", "FCW"]
@@ -125,8 +134,9 @@ def test_a_second_process_gets_a_clear_error(store: DuckDBStore, store_path: Pat
         "except StoreError as exc:\n"
         "    print(exc); sys.exit(3)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 3, done.stderr
     assert "Is a roadsense server using it?" in done.stdout
 
@@ -143,7 +153,7 @@ def test_a_store_from_a_newer_roadsense_is_refused(store_path: Path) -> None:
 def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "broken.duckdb"
     bad.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError, match="not a readable DuckDB store|cannot open"):
+    with pytest.raises(StoreError, match=r"not a readable DuckDB store|cannot open"):
         open_store(bad)
 
 
@@ -155,6 +165,8 @@ def test_unsupported_store_urls_are_refused() -> None:
 @given(lat=st.floats(-85, 85), lon=st.floats(-179.9, 179.9), resolution=st.integers(0, 12))
 def test_parent_in_sql_matches_h3(lat: float, lon: float, resolution: int) -> None:
     cell = fine_cell(lat, lon)
-    ((parent,),) = duckdb.sql(f"SELECT {parent_sql(str(cell) + '::UBIGINT', resolution)}").fetchall()
+    ((parent,),) = duckdb.execute(
+        f"SELECT {parent_sql(str(cell) + '::UBIGINT', resolution)}"
+    ).fetchall()
     expected = h3.cell_to_parent(h3.int_to_str(cell), resolution)
     assert h3.int_to_str(parent) == expected

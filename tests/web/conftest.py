@@ -44,8 +44,15 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 LAT_MIN, LAT_MAX = 60.164, 60.179
 LON_MIN, LON_MAX = 24.935, 24.953
 DRIVABLE = {
-    "primary", "secondary", "tertiary", "residential", "unclassified", "living_street",
-    "primary_link", "secondary_link", "tertiary_link",
+    "primary",
+    "secondary",
+    "tertiary",
+    "residential",
+    "unclassified",
+    "living_street",
+    "primary_link",
+    "secondary_link",
+    "tertiary_link",
 }
 VEHICLES = 8
 FIXES_PER_VEHICLE = 75
@@ -156,8 +163,13 @@ def fleet_batches() -> tuple[list[Batch], Fleet]:
             time_ = START + timedelta(seconds=v * 7 + i * FIX_INTERVAL_S)
             items.append(
                 Position(
-                    vehicle_id=vehicle, time=time_, lat=lat, lon=lon,
-                    speed_mps=SPEED_MPS, heading_deg=heading, hdop=0.8,
+                    vehicle_id=vehicle,
+                    time=time_,
+                    lat=lat,
+                    lon=lon,
+                    speed_mps=SPEED_MPS,
+                    heading_deg=heading,
+                    hdop=0.8,
                 )
             )
             positions += 1

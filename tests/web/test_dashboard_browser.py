@@ -164,8 +164,10 @@ def test_type_filter_redraws_hotspots_and_events(
     assert page.evaluate("window.roadsense.counts.events") == fleet.events_by_type[chosen]
     events = rendered_props(page, "events-circle")
     assert {e["type"] for e in events} == {chosen}
-    cells = {c["cell"]: c["events"] for c in
-             rendered_props(page, "hotspots-fill") + rendered_props(page, "hotspots-ineligible")}
+    cells = {
+        c["cell"]: c["events"]
+        for c in rendered_props(page, "hotspots-fill") + rendered_props(page, "hotspots-ineligible")
+    }
     assert sum(cells.values()) == fleet.events_by_type[chosen]
 
     select.select_option("ALL")

@@ -97,8 +97,9 @@ def cells_along(coords: Sequence[tuple[float, float]], resolution: int) -> set[s
         steps = max(1, int(length_m / 5.0))
         for i in range(steps + 1):
             f = i / steps
-            cells.add(h3.latlng_to_cell(lat1 + f * (lat2 - lat1), lon1 + f * (lon2 - lon1),
-                                        resolution))
+            cells.add(
+                h3.latlng_to_cell(lat1 + f * (lat2 - lat1), lon1 + f * (lon2 - lon1), resolution)
+            )
     if len(coords) == 1:
         lon, lat = coords[0]
         cells.add(h3.latlng_to_cell(lat, lon, resolution))
@@ -111,19 +112,21 @@ def hotspots_geojson(cells: Sequence[CellRate]) -> dict[str, Any]:
     for c in cells:
         ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(c.cell)]
         ring.append(ring[0])
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Polygon", "coordinates": [ring]},
-            "properties": {
-                "cell": c.cell,
-                "events": c.events,
-                "vehicle_km": round(c.vehicle_km, 3),
-                "vehicles": c.vehicles,
-                "rate_per_1000_vkm": None if c.rate_per_1000_vkm is None
-                else round(c.rate_per_1000_vkm, 2),
-                "rank": c.rank,
-                "eligible": c.eligible,
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {
+                    "cell": c.cell,
+                    "events": c.events,
+                    "vehicle_km": round(c.vehicle_km, 3),
+                    "vehicles": c.vehicles,
+                    "rate_per_1000_vkm": None
+                    if c.rate_per_1000_vkm is None
+                    else round(c.rate_per_1000_vkm, 2),
+                    "rank": c.rank,
+                    "eligible": c.eligible,
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
-

@@ -34,6 +34,8 @@ class DemoReport:
     summary: dict[str, Any]
     hotspots: list[dict[str, Any]]
     hazards: list[dict[str, Any]]
+    ranked_cells: int
+    """Cells with enough exposure to be ranked."""
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -64,8 +66,13 @@ def run_pipeline(
     server.start()
     outboxes = workdir / "outbox"
     load_outboxes(sim_config.out_dir, outboxes, creds, server.url)
-    run_gateways(outboxes, creds, server.url, workers=workers,
-                 progress=lambda done, total: progress("upload", done, total))
+    run_gateways(
+        outboxes,
+        creds,
+        server.url,
+        workers=workers,
+        progress=lambda done, total: progress("upload", done, total),
+    )
     seconds["upload"] = time.monotonic() - t
 
     t = time.monotonic()
@@ -73,21 +80,34 @@ def run_pipeline(
     with httpx.Client(base_url=server.url, timeout=60.0) as client:
         summary = _get(client, "/v1/summary")
         progress("analyse", 1, 2)
-        top = _get(client, "/v1/hotspots", params={"limit": 10})
+        ranked = _get(client, "/v1/hotspots", params={"limit": 1000})
+    top = ranked[:10]
     truth = load_ground_truth(sim_config.out_dir)
-    top_k = {row["cell"] for row in top[:HAZARD_TOP_K]}
+    top_k = {row["cell"] for row in ranked[:HAZARD_TOP_K]}
     resolution = _resolution(top)
     hazards = []
     for hazard in truth.hazards:
         cells: set[str] = set()
         for line in hazard.polylines if resolution else []:
             cells |= cells_along(line, resolution or 0)
-        ranks = [row["rank"] for row in top if row["cell"] in cells]
-        hazards.append({"id": hazard.hazard_id, "osm_way_ids": hazard.osm_way_ids,
-                        "found": bool(cells & top_k), "best_rank": min(ranks) if ranks else None})
+        ranks = [row["rank"] for row in ranked if row["cell"] in cells]
+        hazards.append(
+            {
+                "id": hazard.hazard_id,
+                "osm_way_ids": hazard.osm_way_ids,
+                "found": bool(cells & top_k),
+                "best_rank": min(ranks) if ranks else None,
+            }
+        )
     progress("analyse", 2, 2)
     seconds["analyse"] = time.monotonic() - t
-    return DemoReport(summary=summary, hotspots=top, hazards=hazards, stage_seconds=seconds)
+    return DemoReport(
+        summary=summary,
+        hotspots=top,
+        hazards=hazards,
+        ranked_cells=len(ranked),
+        stage_seconds=seconds,
+    )
 
 
 def _get(client: httpx.Client, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -114,28 +134,39 @@ def print_report(report: DemoReport, wall_s: float) -> None:
     for kind, count in sorted(s["events_by_type"].items()):
         events.add_row(kind, f"{count:,}")
     console.print(events)
-    top = Table(title="Top 10 hotspots (events per 1,000 vehicle-km)")
+    top = Table(title=f"Top 10 of {report.ranked_cells} ranked cells (events per 1,000 vehicle-km)")
     for name in ("rank", "H3 cell", "lat", "lon", "events", "veh-km", "rate"):
         top.add_column(name, no_wrap=True, justify="left" if name == "H3 cell" else "right")
     for row in report.hotspots:
-        top.add_row(str(row["rank"]), row["cell"], f"{row['lat']:.5f}", f"{row['lon']:.5f}",
-                    f"{row['events']:,}", f"{row['vehicle_km']:.1f}",
-                    f"{row['rate_per_1000_vkm']:,.0f}")
+        top.add_row(
+            str(row["rank"]),
+            row["cell"],
+            f"{row['lat']:.5f}",
+            f"{row['lon']:.5f}",
+            f"{row['events']:,}",
+            f"{row['vehicle_km']:.1f}",
+            f"{row['rate_per_1000_vkm']:,.0f}",
+        )
     console.print(top)
-    hazards = Table("planted hazard", "found in top 5", "best rank", title="Ground truth")
+    hazards = Table(
+        "planted hazard", f"found in top {HAZARD_TOP_K}", "best rank", title="Ground truth"
+    )
     for h in report.hazards:
         ways = ", ".join(str(w) for w in h["osm_way_ids"])
-        hazards.add_row(f"{h['id']} (OSM way {ways})",
-                        "[green]yes[/]" if h["found"] else "[red]no[/]",
-                        str(h["best_rank"] or "-"))
+        hazards.add_row(
+            f"{h['id']} (OSM way {ways})",
+            "[green]yes[/]" if h["found"] else "[red]no[/]",
+            str(h["best_rank"] or "-"),
+        )
     console.print(hazards)
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in report.stage_seconds.items())
     console.print(f"done in {wall_s:.1f} s ({stages})")
 
 
 def demo(
-    serve: bool = typer.Option(True, "--serve/--no-serve",
-                               help="Keep serving the dashboard after the run."),
+    serve: bool = typer.Option(
+        True, "--serve/--no-serve", help="Keep serving the dashboard after the run."
+    ),
     workdir: Path = typer.Option(Path("var/demo"), "--workdir", help="Folder for all outputs."),
     roads: Path | None = typer.Option(None, "--roads", help="OSM .pbf (default: Helsinki)."),
     vehicles: int = typer.Option(100, "--vehicles", min=1, help="Simulated taxis."),
@@ -151,10 +182,20 @@ def demo(
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
-    sim_config = SimConfig(out_dir=workdir / "sim", roads=roads, vehicles=vehicles,
-                           duration_s=round(hours * 3600), gps_sigma_m=gps_sigma, seed=seed)
-    server = ServerProcess(workdir / "roadsense.duckdb", port if serve else free_port(),
-                           roads=roads, log_file=workdir / "server.log")
+    sim_config = SimConfig(
+        out_dir=workdir / "sim",
+        roads=roads,
+        vehicles=vehicles,
+        duration_s=round(hours * 3600),
+        gps_sigma_m=gps_sigma,
+        seed=seed,
+    )
+    server = ServerProcess(
+        workdir / "roadsense.duckdb",
+        port if serve else free_port(),
+        roads=roads,
+        log_file=workdir / "server.log",
+    )
     try:
         with stage_bars(console) as progress:
             report = run_pipeline(workdir, sim_config, server, progress)

@@ -16,8 +16,9 @@ from roadsense.store import StoreError, open_store
 app = typer.Typer(no_args_is_help=True)
 console = Console()
 
-StoreOption = typer.Option(None, "--store", help="DuckDB store file (default: ROADSENSE_STORE "
-                           "or var/roadsense.duckdb).")
+StoreOption = typer.Option(
+    None, "--store", help="DuckDB store file (default: ROADSENSE_STORE or var/roadsense.duckdb)."
+)
 
 
 def _store_location(store: str | None) -> str:
@@ -55,8 +56,12 @@ def list_devices(store: str | None = StoreOption) -> None:
         fail(str(exc))
     table = Table("device", "vehicle", "provisioned", "revoked")
     for d in devices:
-        table.add_row(d.device_id, d.vehicle_id, d.created_at.isoformat(timespec="seconds"),
-                      d.revoked_at.isoformat(timespec="seconds") if d.revoked_at else "")
+        table.add_row(
+            d.device_id,
+            d.vehicle_id,
+            d.created_at.isoformat(timespec="seconds"),
+            d.revoked_at.isoformat(timespec="seconds") if d.revoked_at else "",
+        )
     console.print(table)
 
 

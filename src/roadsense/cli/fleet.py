@@ -40,8 +40,9 @@ def provision(store_path: Path, vehicle_ids: list[str]) -> dict[str, Credentials
     return creds
 
 
-def load_outboxes(sim_dir: Path, outbox_dir: Path, creds: dict[str, Credentials],
-                  server_url: str) -> int:
+def load_outboxes(
+    sim_dir: Path, outbox_dir: Path, creds: dict[str, Credentials], server_url: str
+) -> int:
     """Hand each gateway the records its vehicle produced (into its durable outbox)."""
     outbox_dir.mkdir(parents=True, exist_ok=True)
     total = 0

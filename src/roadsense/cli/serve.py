@@ -23,8 +23,11 @@ def serve_command(
     exit_with_parent: bool = typer.Option(False, "--exit-with-parent", hidden=True),
 ) -> None:
     """Run the ingest API and the dashboard until Ctrl-C."""
-    overrides = {k: v for k, v in {"store": store, "roads": roads, "host": host,
-                                     "port": port}.items() if v is not None}
+    overrides = {
+        k: v
+        for k, v in {"store": store, "roads": roads, "host": host, "port": port}.items()
+        if v is not None
+    }
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

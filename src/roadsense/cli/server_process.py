@@ -52,8 +52,19 @@ class ServerProcess:
                 f"port {self.port} on 127.0.0.1 is already in use; stop what runs there "
                 "or choose another port with --port"
             )
-        cmd = [sys.executable, "-m", "roadsense", "serve", "--store", str(self.store),
-               "--port", str(self.port), "--host", "127.0.0.1", "--exit-with-parent"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "roadsense",
+            "serve",
+            "--store",
+            str(self.store),
+            "--port",
+            str(self.port),
+            "--host",
+            "127.0.0.1",
+            "--exit-with-parent",
+        ]
         if self.roads is not None:
             cmd += ["--roads", str(self.roads)]
         out = self.log_file.open("ab") if self.log_file else subprocess.DEVNULL
@@ -105,7 +116,9 @@ class ServerProcess:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.stop()

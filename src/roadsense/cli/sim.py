@@ -28,15 +28,25 @@ def sim_command(
     """Simulate a taxi fleet with SUMO and write what each gateway would upload."""
     if roads is not None and not roads.is_file():
         fail(f"OSM file not found: {roads}")
-    config = SimConfig(out_dir=out, roads=roads, vehicles=vehicles,
-                       duration_s=round(hours * 3600), gps_sigma_m=gps_sigma, seed=seed)
+    config = SimConfig(
+        out_dir=out,
+        roads=roads,
+        vehicles=vehicles,
+        duration_s=round(hours * 3600),
+        gps_sigma_m=gps_sigma,
+        seed=seed,
+    )
     try:
         with stage_bars(console) as progress:
             result = run_simulation(config, progress)
     except SimError as exc:
         fail(str(exc))
-    table = Table("events", "count", title=f"{len(result.vehicle_ids)} taxis, "
-                  f"{result.positions:,} positions, written to {result.out_dir}")
+    table = Table(
+        "events",
+        "count",
+        title=f"{len(result.vehicle_ids)} taxis, "
+        f"{result.positions:,} positions, written to {result.out_dir}",
+    )
     for kind, count in sorted(result.events_by_type.items()):
         table.add_row(kind, f"{count:,}")
     console.print(table)

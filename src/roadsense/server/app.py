@@ -61,8 +61,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
             return error_response(
-                413, f"the upload is larger than {settings.max_body_bytes} bytes; "
-                "send smaller batches",
+                413,
+                f"the upload is larger than {settings.max_body_bytes} bytes; send smaller batches",
             )
         return await call_next(request)
 

@@ -34,11 +34,13 @@ def authenticate_device(request: Request, store: Store) -> Device:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(
-            401, "a device token is required (Authorization: Bearer <token>)",
+            401,
+            "a device token is required (Authorization: Bearer <token>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
     device = store.device_by_token_hash(hash_token(token.strip()))
     if device is None:
-        raise ApiError(401, "unknown or revoked device token",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401, "unknown or revoked device token", headers={"WWW-Authenticate": "Bearer"}
+        )
     return device

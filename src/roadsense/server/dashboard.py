@@ -53,7 +53,8 @@ def _types(event_type: str) -> tuple[str, ...]:
         return (EventType(event_type.upper()).value,)
     except ValueError:
         raise ApiError(
-            400, f"unknown event type {event_type!r}",
+            400,
+            f"unknown event type {event_type!r}",
             details=[{"allowed": ["ALL", *[t.value for t in EventType]]}],
         ) from None
 
@@ -91,12 +92,22 @@ def hotspots(
 ) -> list[Hotspot]:
     """Cells with enough exposure, ranked by events per 1,000 vehicle-km."""
     state = get_state(request)
-    cells = [c for c in cell_rates(state.store, _params(state, event_type, resolution))
-             if c.rank is not None][:limit]
+    cells = [
+        c
+        for c in cell_rates(state.store, _params(state, event_type, resolution))
+        if c.rank is not None
+    ][:limit]
     return [
-        Hotspot(rank=c.rank or 0, cell=c.cell, lat=c.centre[0], lon=c.centre[1],
-                events=c.events, vehicle_km=round(c.vehicle_km, 3), vehicles=c.vehicles,
-                rate_per_1000_vkm=round(c.rate_per_1000_vkm or 0.0, 2))
+        Hotspot(
+            rank=c.rank or 0,
+            cell=c.cell,
+            lat=c.centre[0],
+            lon=c.centre[1],
+            events=c.events,
+            vehicle_km=round(c.vehicle_km, 3),
+            vehicles=c.vehicles,
+            rate_per_1000_vkm=round(c.rate_per_1000_vkm or 0.0, 2),
+        )
         for c in cells
     ]
 

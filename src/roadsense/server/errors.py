@@ -90,7 +90,8 @@ def install_error_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         return error_response(
-            422, f"the request is invalid ({len(details)} problem(s)); nothing was stored",
+            422,
+            f"the request is invalid ({len(details)} problem(s)); nothing was stored",
             details=details,
         )
 

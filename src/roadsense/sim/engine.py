@@ -19,30 +19,47 @@ _LOCK = threading.Lock()
 def libsumo() -> ModuleType:
     """The libsumo module (imported on first use, its notices swallowed)."""
     with contextlib.redirect_stdout(io.StringIO()):
-        import libsumo as module  # noqa: PLC0415
-    return module
+        import libsumo as module
+    loaded: ModuleType = module
+    return loaded
 
 
 @contextlib.contextmanager
-def running_sumo(net_file: Path, seed: int, end_s: int) -> Iterator[ModuleType]:
-    """A started SUMO simulation of ``net_file`` with 1 s steps; closed on exit."""
+def running_sumo(
+    net_file: Path, seed: int, end_s: int, step_s: float = 1.0
+) -> Iterator[ModuleType]:
+    """A started SUMO simulation of ``net_file`` with steps of ``step_s``; closed on exit."""
     sumo = libsumo()
     args = [
         "sumo",
-        "--net-file", str(net_file),
-        "--step-length", "1",
-        "--begin", "0",
-        "--end", str(end_s + 1),
-        "--seed", str(seed),
-        "--no-step-log", "true",
-        "--no-warnings", "true",
-        "--duration-log.disable", "true",
-        "--collision.action", "warn",
-        "--collision.mingap-factor", "0",
-        "--time-to-teleport", "180",
-        "--ignore-route-errors", "true",
-        "--default.speeddev", "0.1",
-        "--carfollow.model", "IDM",
+        "--net-file",
+        str(net_file),
+        "--step-length",
+        str(step_s),
+        "--begin",
+        "0",
+        "--end",
+        str(end_s + 1),
+        "--seed",
+        str(seed),
+        "--no-step-log",
+        "true",
+        "--no-warnings",
+        "true",
+        "--duration-log.disable",
+        "true",
+        "--collision.action",
+        "warn",
+        "--collision.mingap-factor",
+        "0",
+        "--time-to-teleport",
+        "180",
+        "--ignore-route-errors",
+        "true",
+        "--default.speeddev",
+        "0.1",
+        "--carfollow.model",
+        "IDM",
     ]
     with _LOCK:
         sumo.start(args)

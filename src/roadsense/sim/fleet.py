@@ -21,12 +21,15 @@ from roadsense.sim.network import RoadNetwork
 
 TAXI_TYPE = "taxi"
 CAR_TYPE = "car"
-VIA_HAZARD_PROBABILITY = 0.25
+VIA_HAZARD_PROBABILITY = 0.12
 """Chance that a new trip is routed through a hazard stretch."""
 RETARGET_REMAINING_M = 150.0
 """A taxi gets its next destination when less than this is left of its route."""
 MIN_TRIP_M = 300.0
 INSERT_SPREAD_S = 60
+SUBSTEPS = 2
+"""SUMO steps per simulated second (car following is smoother below the 1 s log rate)."""
+STEP_S = 1.0 / SUBSTEPS
 AGGRESSIVE_DRIVER_SHARE = 0.1
 """Share of taxi drivers who follow close and brake hard wherever they drive."""
 BACKGROUND_DECEL_MPS2 = 3.2
@@ -41,8 +44,17 @@ VAR_LEADER = 0x68
 VAR_ROUTE_INDEX = 0x69
 VAR_ACCELERATION = 0x72
 _TAXI_VARS = [
-    VAR_POSITION, VAR_SPEED, VAR_ACCELERATION, VAR_ANGLE, VAR_ROAD_ID, VAR_ROUTE_INDEX, VAR_LEADER
+    VAR_POSITION,
+    VAR_SPEED,
+    VAR_ACCELERATION,
+    VAR_ANGLE,
+    VAR_ROAD_ID,
+    VAR_ROUTE_INDEX,
+    VAR_LEADER,
 ]
+
+
+_NO_ROUTE: tuple[int, list[float]] = (0, [])
 
 
 @dataclass(frozen=True)
@@ -121,7 +133,7 @@ class Fleet:
         self._on_hazard: dict[str, str] = {}
         self._styles: dict[str, DriverStyle] = {}
         self._min_gap: dict[str, float] = {}
-        self._route_rest: dict[str, list[float]] = {}
+        self._route_rest: dict[str, tuple[int, list[float]]] = {}
         self._route_count = 0
         self._colliding: set[tuple[str, str]] = set()
         self._bg_count = 0
@@ -169,7 +181,7 @@ class Fleet:
             style = self._driver_style()
             self._styles[vid] = style
             self._apply(vid, style)
-            self._sumo.vehicle.subscribe(vid, _TAXI_VARS, 0, 2**31 - 1, {VAR_LEADER: LEADER_RANGE_M})
+            self._subscribe(vid)
         for j in range(self._background):
             depart = (j * INSERT_SPREAD_S) // max(self._background, 1)
             self._add_background(str(depart))
@@ -199,6 +211,9 @@ class Fleet:
             speed_factor=round(min(max(rng.gauss(1.0, 0.08), 0.8), 1.2), 3),
         )
 
+    def _subscribe(self, vid: str) -> None:
+        self._sumo.vehicle.subscribe(vid, _TAXI_VARS, 0, 2**31 - 1, {VAR_LEADER: LEADER_RANGE_M})
+
     def _add_background(self, depart: str) -> None:
         vid = f"bg-{self._bg_count:05d}"
         self._bg_count += 1
@@ -212,8 +227,13 @@ class Fleet:
         route_id = f"r{self._route_count}"
         self._sumo.route.add(route_id, edges)
         self._sumo.vehicle.add(
-            vid, route_id, typeID=type_id, depart=depart, departLane="best",
-            departPos="random_free", departSpeed="0",
+            vid,
+            route_id,
+            typeID=type_id,
+            depart=depart,
+            departLane="best",
+            departPos="random_free",
+            departSpeed="0",
         )
         self._remember_route(vid, edges)
 
@@ -248,15 +268,17 @@ class Fleet:
             fallback = edges
         return fallback
 
-    def _remember_route(self, vid: str, edges: list[str]) -> None:
+    def _remember_route(self, vid: str, edges: list[str], offset: int = 0) -> None:
+        """Metres left after each edge of ``edges``, which start at route index ``offset``."""
         rest = [0.0] * len(edges)
         acc = 0.0
         for i in range(len(edges) - 1, -1, -1):
             rest[i] = acc
             acc += self._edge_len.get(edges[i], 0.0)
-        self._route_rest[vid] = rest
+        self._route_rest[vid] = (offset, rest)
 
-    def _retarget(self, vid: str, road: str) -> None:
+    def _retarget(self, vid: str, road: str, index: int) -> None:
+        """Continue from ``road`` (route index ``index``) to a new destination."""
         edges = self._new_route(road)
         if len(edges) < 2:
             return
@@ -264,7 +286,8 @@ class Fleet:
             self._sumo.vehicle.setRoute(vid, edges)
         except self._sumo.TraCIException:
             return
-        self._remember_route(vid, edges)
+        # SUMO keeps the edges already driven: the new ones start at the current index.
+        self._remember_route(vid, edges, index)
 
     # -- behaviour ------------------------------------------------------------------
 
@@ -284,8 +307,10 @@ class Fleet:
         base = self._styles.get(vid)
         if base is None:
             base = DriverStyle(
-                **{**self._default_style.__dict__,
-                   "speed_factor": self._sumo.vehicle.getSpeedFactor(vid)}
+                **{
+                    **self._default_style.__dict__,
+                    "speed_factor": self._sumo.vehicle.getSpeedFactor(vid),
+                }
             )
             self._styles[vid] = base
         self._apply(
@@ -327,8 +352,11 @@ class Fleet:
         taxi_set = set(self._taxi_ids)
         report_every = max(duration_s // 100, 1)
         for t in range(1, duration_s + 1):
-            sumo.simulationStep(float(t))
-            arrived = sumo.simulation.getArrivedIDList()
+            arrived: list[str] = []
+            for k in range(1, SUBSTEPS + 1):
+                sumo.simulationStep(t - 1 + k * STEP_S)
+                arrived.extend(sumo.simulation.getArrivedIDList())
+                self.stats.teleports += sumo.simulation.getStartingTeleportNumber()
             for vid in arrived:
                 self._route_rest.pop(vid, None)
                 self._on_hazard.pop(vid, None)
@@ -336,14 +364,13 @@ class Fleet:
                     self._add(vid, TAXI_TYPE, "now")
                     style = self._styles[vid]
                     self._apply(vid, style)
-                    veh.subscribe(vid, _TAXI_VARS, 0, 2**31 - 1, {VAR_LEADER: LEADER_RANGE_M})
+                    self._subscribe(vid)
                 else:
                     self._styles.pop(vid, None)
                     self._min_gap.pop(vid, None)
                     self._add_background("now")
             if self._hazard_edges:
                 self._update_hazards()
-            self.stats.teleports += sumo.simulation.getStartingTeleportNumber()
             if sumo.simulation.getCollidingVehiclesNumber():
                 self._count_collisions()
             elif self._colliding:
@@ -362,10 +389,10 @@ class Fleet:
                 if road[0] != ":":
                     self._last_edge[vid] = road
                     self._last_limit[vid] = self._edge_limit.get(road, self._last_limit[vid])
-                    rest = self._route_rest.get(vid)
-                    idx = r[VAR_ROUTE_INDEX]
-                    if rest is not None and 0 <= idx < len(rest) and rest[idx] < RETARGET_REMAINING_M:
-                        self._retarget(vid, road)
+                    offset, rest = self._route_rest.get(vid, _NO_ROUTE)
+                    idx = r[VAR_ROUTE_INDEX] - offset
+                    if 0 <= idx < len(rest) and rest[idx] < RETARGET_REMAINING_M:
+                        self._retarget(vid, road, r[VAR_ROUTE_INDEX])
                 lon, lat = convert(x, y)
                 log = self.logs[vid]
                 log.times.append(t)
@@ -377,8 +404,12 @@ class Fleet:
                 leader_id, gap = r[VAR_LEADER]
                 if leader_id and speed > 0.5:
                     self._detectors[vid].step(
-                        t, speed, accel, self._last_limit[vid],
-                        gap + self._min_gap[vid], veh.getSpeed(leader_id),
+                        t,
+                        speed,
+                        accel,
+                        self._last_limit[vid],
+                        gap + self._min_gap[vid],
+                        veh.getSpeed(leader_id),
                         veh.getAcceleration(leader_id),
                     )
                 else:

@@ -39,7 +39,9 @@ class GpsTrack:
     hdop: Floats
 
 
-def metres_to_degrees(lat: float | Floats, east_m: Floats, north_m: Floats) -> tuple[Floats, Floats]:
+def metres_to_degrees(
+    lat: float | Floats, east_m: Floats, north_m: Floats
+) -> tuple[Floats, Floats]:
     """Offsets in metres east and north as degrees of (lon, lat) (local flat Earth)."""
     dlat = north_m / METRES_PER_DEG_LAT
     coslat = np.maximum(np.cos(np.radians(lat)), 1e-6)

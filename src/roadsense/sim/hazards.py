@@ -71,7 +71,8 @@ def choose_hazards(
 
     def ranked(min_speed: float) -> list[str]:
         fits = [
-            e for e in ids
+            e
+            for e in ids
             if MIN_LENGTH_M <= edges[e].length_m <= MAX_LENGTH_M
             and edges[e].speed_limit_mps >= min_speed
             and usage[e] > 0
@@ -122,8 +123,8 @@ def _apart(a: RoadEdge, b: RoadEdge, spacing: float) -> bool:
 class Aggression:
     """How drivers behave on a hazard stretch (applied per vehicle, then undone)."""
 
-    tau_s: float = 0.5
-    min_gap_m: float = 2.0
+    tau_s: float = 0.35
+    min_gap_m: float = 1.5
     imperfection: float = 0.9
     decel_mps2: float = 7.5
     apparent_decel_mps2: float = 3.5

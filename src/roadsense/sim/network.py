@@ -9,6 +9,7 @@ random trip has a route.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import shutil
 import subprocess
 import sys
@@ -130,16 +131,33 @@ def build_network(
     keep_file = work / "keep.txt"
     keep_file.write_text("\n".join(sorted(keep)) + "\n", encoding="utf-8")
     _netconvert(
-        ["--sumo-net-file", str(raw_net), "--keep-edges.input-file", str(keep_file),
-         "--no-warnings"],
+        [
+            "--sumo-net-file",
+            str(raw_net),
+            "--keep-edges.input-file",
+            str(keep_file),
+            "--no-warnings",
+        ],
         net_file,
         source,
     )
+    _strip_generated_comment(net_file, source)
     step(3)
     network = _describe(net_file, source)
     shutil.rmtree(work, ignore_errors=True)
     step(4)
     return network
+
+
+def _strip_generated_comment(net_file: Path, source: Path) -> None:
+    """Drop netconvert's header (time, temporary paths): same input, same file."""
+    text = net_file.read_text(encoding="utf-8")
+    start = text.find("<!-- generated on")
+    end = text.find("-->", start)
+    if start >= 0 and end > start:
+        note = f"<!-- built by roadsense.sim with netconvert from {source.name} -->"
+        text = text[:start] + note + text[end + 3 :]
+        net_file.write_text(text, encoding="utf-8")
 
 
 def _to_osm_xml(source: Path, target: Path) -> None:
@@ -271,8 +289,7 @@ def _midpoint(shape: list[tuple[float, float]], length: float) -> tuple[float, f
     if len(shape) == 1:
         return (float(shape[0][0]), float(shape[0][1]))
     seg_lengths = [
-        ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
-        for (x0, y0), (x1, y1) in zip(shape, shape[1:], strict=False)
+        ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 for (x0, y0), (x1, y1) in itertools.pairwise(shape)
     ]
     half = sum(seg_lengths) / 2.0 if length > 0 else 0.0
     for (x0, y0), (x1, y1), seg in zip(shape, shape[1:], seg_lengths, strict=False):

@@ -30,7 +30,7 @@ VEHICLES_DIR = "vehicles"
 GROUND_TRUTH_FILE = "ground_truth.json"
 GROUND_TRUTH_EVENTS_FILE = "ground_truth_events.jsonl"
 
-_RECORD = TypeAdapter[Position | AdasEvent](Record)
+_RECORD: TypeAdapter[Record] = TypeAdapter(Record)
 
 
 def new_event_id(rng: random.Random) -> uuid.UUID:
@@ -57,8 +57,12 @@ def write_vehicle(
     lon = np.asarray(log.lon, dtype=np.float64)
     lat = np.asarray(log.lat, dtype=np.float64)
     track = noisy_track(
-        lon, lat, np.asarray(log.speed, dtype=np.float64),
-        np.asarray(log.angle, dtype=np.float64), sigma_m, noise_rng,
+        lon,
+        lat,
+        np.asarray(log.speed, dtype=np.float64),
+        np.asarray(log.angle, dtype=np.float64),
+        sigma_m,
+        noise_rng,
     )
     fix_lat = track.lat.tolist()
     fix_lon = track.lon.tolist()
@@ -170,9 +174,12 @@ def _parse_lines(path: Path) -> Iterator[Position | AdasEvent]:
             if not line.strip():
                 continue
             try:
-                yield _RECORD.validate_json(line)
+                record = _RECORD.validate_json(line)
             except ValidationError as exc:
                 raise SimError(f"{path}:{number} is not a valid record: {exc}") from exc
+            if not isinstance(record, Position | AdasEvent):
+                raise SimError(f"{path}:{number} is a {record.kind!r} record, not a simulated one")
+            yield record
 
 
 def read_ground_truth(out_dir: Path) -> GroundTruth:

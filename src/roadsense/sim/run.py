@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import shutil
 import time
@@ -19,7 +20,7 @@ import numpy as np
 from roadsense.schema.records import AdasEvent, Position
 from roadsense.sim.config import SimConfig
 from roadsense.sim.engine import running_sumo
-from roadsense.sim.fleet import TAXI_TYPE, Fleet
+from roadsense.sim.fleet import STEP_S, TAXI_TYPE, Fleet
 from roadsense.sim.ground_truth import GroundTruth, Hazard, Totals, TruthEvent, VehicleTruth
 from roadsense.sim.hazards import HazardSite, choose_hazards
 from roadsense.sim.network import NET_FILE, RoadNetwork, build_network
@@ -64,15 +65,13 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
     out_dir = Path(config.out_dir)
     network = build_network(config.roads, out_dir, report("network"))
     rng = random.Random(config.seed)
-    with running_sumo(network.net_file, config.seed, config.duration_s) as sumo:
+    with running_sumo(network.net_file, config.seed, config.duration_s, STEP_S) as sumo:
 
         def route(a: str, b: str) -> list[str]:
             return list(sumo.simulation.findRoute(a, b, vType="DEFAULT_VEHTYPE").edges)
 
         sites = choose_hazards(network, config.hazards, rng, route)
-        fleet = Fleet(
-            sumo, network, sites, config.vehicles, config.background_vehicles, rng
-        )
+        fleet = Fleet(sumo, network, sites, config.vehicles, config.background_vehicles, rng)
         fleet.start()
         fleet.run(config.duration_s, report("simulate"))
 
@@ -91,17 +90,24 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
         write(i, len(ids))
         noise_rng = np.random.default_rng([config.seed, 7, i])
         count, truth = write_vehicle(
-            out_dir, fleet.logs[vid], config.start_time, config.gps_sigma_m, noise_rng,
-            id_rng, hazard_of_edge,
+            out_dir,
+            fleet.logs[vid],
+            config.start_time,
+            config.gps_sigma_m,
+            noise_rng,
+            id_rng,
+            hazard_of_edge,
         )
         positions += count
         all_truth.extend(truth)
         per_vehicle[vid] = VehicleTruth(positions=count, events=count_events(truth))
     write_truth_events(out_dir, all_truth)
-    hazards = [_hazard(s, network, fleet.stats.hazard_passages, fleet.stats.collisions_on_hazards)
-               for s in sites]
+    hazards = [
+        _hazard(s, network, fleet.stats.hazard_passages, fleet.stats.collisions_on_hazards)
+        for s in sites
+    ]
     by_type = count_events(all_truth)
-    truth = GroundTruth(
+    ground_truth = GroundTruth(
         config=_config_json(config),
         network={
             "net_file": NET_FILE,
@@ -122,7 +128,7 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             background_trips=fleet.stats.background_trips,
         ),
     )
-    write_ground_truth(out_dir, truth)
+    write_ground_truth(out_dir, ground_truth)
     write(len(ids), len(ids))
     return SimResult(
         out_dir=out_dir,
@@ -185,8 +191,7 @@ def _polyline_middle(points: list[tuple[float, float]]) -> tuple[float, float]:
         return points[0]
     coslat = float(np.cos(np.radians(points[0][1])))
     seg = [
-        float(np.hypot((b[0] - a[0]) * coslat, b[1] - a[1]))
-        for a, b in zip(points, points[1:], strict=False)
+        float(np.hypot((b[0] - a[0]) * coslat, b[1] - a[1])) for a, b in itertools.pairwise(points)
     ]
     half = sum(seg) / 2.0
     for a, b, s in zip(points, points[1:], seg, strict=False):

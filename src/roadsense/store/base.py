@@ -136,9 +136,7 @@ class Store(Protocol):
         """Event counts per H3 cell for the given types (all types when None)."""
         ...
 
-    def events(
-        self, event_types: Sequence[str] | None = None, limit: int = 5000
-    ) -> list[EventRow]:
+    def events(self, event_types: Sequence[str] | None = None, limit: int = 5000) -> list[EventRow]:
         """The most recent events with a position, newest first."""
         ...
 

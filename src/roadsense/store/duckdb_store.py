@@ -107,9 +107,11 @@ class DuckDBStore:
                 raise
 
     def schema_version(self) -> int:
-        row = self._cursor().execute(
-            "SELECT coalesce(max(version), 0) FROM schema_migrations"
-        ).fetchone()
+        row = (
+            self._cursor()
+            .execute("SELECT coalesce(max(version), 0) FROM schema_migrations")
+            .fetchone()
+        )
         return int(row[0]) if row else 0
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
@@ -197,14 +199,9 @@ class DuckDBStore:
         now = datetime.now(UTC)
         con.executemany(
             "INSERT INTO batches VALUES (?, ?, ?, ?, ?)",
-            [
-                [str(b.batch_id), b.device_id, b.schema_version, now, len(b.items)]
-                for b in fresh
-            ],
+            [[str(b.batch_id), b.device_id, b.schema_version, now, len(b.items)] for b in fresh],
         )
-        return [
-            IngestResult(r.batch_id, r.status, counts.get(r.batch_id, {})) for r in results
-        ]
+        return [IngestResult(r.batch_id, r.status, counts.get(r.batch_id, {})) for r in results]
 
     # -- devices -----------------------------------------------------------------------
 
@@ -220,17 +217,26 @@ class DuckDBStore:
         return Device(device_id, vehicle_id, created)
 
     def device_by_token_hash(self, token_hash: str) -> Device | None:
-        row = self._cursor().execute(
-            "SELECT device_id, vehicle_id, created_at, revoked_at FROM devices "
-            "WHERE token_hash = ? AND revoked_at IS NULL",
-            [token_hash],
-        ).fetchone()
+        row = (
+            self._cursor()
+            .execute(
+                "SELECT device_id, vehicle_id, created_at, revoked_at FROM devices "
+                "WHERE token_hash = ? AND revoked_at IS NULL",
+                [token_hash],
+            )
+            .fetchone()
+        )
         return Device(*row) if row else None
 
     def list_devices(self) -> list[Device]:
-        rows = self._cursor().execute(
-            "SELECT device_id, vehicle_id, created_at, revoked_at FROM devices ORDER BY device_id"
-        ).fetchall()
+        rows = (
+            self._cursor()
+            .execute(
+                "SELECT device_id, vehicle_id, created_at, revoked_at FROM devices "
+                "ORDER BY device_id"
+            )
+            .fetchall()
+        )
         return [Device(*row) for row in rows]
 
     def revoke_device(self, device_id: str) -> bool:
@@ -265,10 +271,14 @@ class DuckDBStore:
 
     def exposure_by_cell(self, resolution: int, max_gap_s: float = 5.0) -> list[CellExposure]:
         cell = parent_sql("h3_cell", resolution)
-        rows = self._cursor().execute(
-            f"SELECT {cell} AS c, sum(km), count(DISTINCT vehicle_id) "
-            f"FROM ({_step_km_sql(max_gap_s)}) GROUP BY c"
-        ).fetchall()
+        rows = (
+            self._cursor()
+            .execute(
+                f"SELECT {cell} AS c, sum(km), count(DISTINCT vehicle_id) "
+                f"FROM ({_step_km_sql(max_gap_s)}) GROUP BY c"
+            )
+            .fetchall()
+        )
         return [CellExposure(int(c), float(km), int(n)) for c, km, n in rows]
 
     def events_by_cell(
@@ -276,23 +286,29 @@ class DuckDBStore:
     ) -> list[CellEvents]:
         cell = parent_sql("h3_cell", resolution)
         where, params = _type_filter(event_types)
-        rows = self._cursor().execute(
-            f"SELECT {cell} AS c, count(*), count(DISTINCT vehicle_id) FROM events "
-            f"WHERE h3_cell IS NOT NULL {where} GROUP BY c",
-            params,
-        ).fetchall()
+        rows = (
+            self._cursor()
+            .execute(
+                f"SELECT {cell} AS c, count(*), count(DISTINCT vehicle_id) FROM events "
+                f"WHERE h3_cell IS NOT NULL {where} GROUP BY c",
+                params,
+            )
+            .fetchall()
+        )
         return [CellEvents(int(c), int(n), int(v)) for c, n, v in rows]
 
-    def events(
-        self, event_types: Sequence[str] | None = None, limit: int = 5000
-    ) -> list[EventRow]:
+    def events(self, event_types: Sequence[str] | None = None, limit: int = 5000) -> list[EventRow]:
         where, params = _type_filter(event_types)
-        rows = self._cursor().execute(
-            "SELECT event_id, vehicle_id, ts, type, level, lat, lon, speed_mps, ttc_s, "
-            f"headway_s FROM events WHERE lat IS NOT NULL {where} "
-            "ORDER BY ts DESC, event_id LIMIT ?",
-            [*params, limit],
-        ).fetchall()
+        rows = (
+            self._cursor()
+            .execute(
+                "SELECT event_id, vehicle_id, ts, type, level, lat, lon, speed_mps, ttc_s, "
+                f"headway_s FROM events WHERE lat IS NOT NULL {where} "
+                "ORDER BY ts DESC, event_id LIMIT ?",
+                [*params, limit],
+            )
+            .fetchall()
+        )
         return [EventRow(*row) for row in rows]
 
     def close(self) -> None:
@@ -349,32 +365,93 @@ def _insert_records(
         tally = counts.setdefault(batch.batch_id, {})
         for item in batch.items:
             if isinstance(item, Position):
-                _append(pos, item.vehicle_id, item.time, item.lat, item.lon, item.speed_mps,
-                        item.heading_deg, item.hdop, fine_cell(item.lat, item.lon), bid)
+                _append(
+                    pos,
+                    item.vehicle_id,
+                    item.time,
+                    item.lat,
+                    item.lon,
+                    item.speed_mps,
+                    item.heading_deg,
+                    item.hdop,
+                    fine_cell(item.lat, item.lon),
+                    bid,
+                )
                 tally["position"] = tally.get("position", 0) + 1
             elif isinstance(item, AdasEvent):
                 key = str(item.event_id)
                 if key in event_batch:
                     continue
                 event_batch[key] = batch.batch_id
-                cell = fine_cell(item.lat, item.lon) if item.lat is not None and \
-                    item.lon is not None else None
-                _append(events, key, item.vehicle_id, item.time, item.type.value, item.level,
-                        item.duration_s, item.lat, item.lon, cell, item.position_flag,
-                        item.speed_mps, item.ttc_s, item.headway_s, item.speed_limit_kmh,
-                        item.lateral_m, item.source.value, item.raw, bid)
+                cell = (
+                    fine_cell(item.lat, item.lon)
+                    if item.lat is not None and item.lon is not None
+                    else None
+                )
+                _append(
+                    events,
+                    key,
+                    item.vehicle_id,
+                    item.time,
+                    item.type.value,
+                    item.level,
+                    item.duration_s,
+                    item.lat,
+                    item.lon,
+                    cell,
+                    item.position_flag,
+                    item.speed_mps,
+                    item.ttc_s,
+                    item.headway_s,
+                    item.speed_limit_kmh,
+                    item.lateral_m,
+                    item.source.value,
+                    item.raw,
+                    bid,
+                )
             elif isinstance(item, SignSighting):
-                signs.append([item.vehicle_id, item.time, item.lat, item.lon, item.sign_type,
-                              item.value, item.confidence, bid])
+                signs.append(
+                    [
+                        item.vehicle_id,
+                        item.time,
+                        item.lat,
+                        item.lon,
+                        item.sign_type,
+                        item.value,
+                        item.confidence,
+                        bid,
+                    ]
+                )
                 tally["sign"] = tally.get("sign", 0) + 1
             elif isinstance(item, LaneSample):
-                lanes.append([item.vehicle_id, item.time, item.lat, item.lon, item.side,
-                              item.marking_type, item.quality, item.lateral_m, bid])
+                lanes.append(
+                    [
+                        item.vehicle_id,
+                        item.time,
+                        item.lat,
+                        item.lon,
+                        item.side,
+                        item.marking_type,
+                        item.quality,
+                        item.lateral_m,
+                        bid,
+                    ]
+                )
                 tally["lane"] = tally.get("lane", 0) + 1
             elif isinstance(item, DeviceStatus):
-                statuses.append([item.vehicle_id, item.time, item.failsafe, item.tamper,
-                                 item.adas_silent, item.error_codes, item.uptime_s,
-                                 json.dumps(item.counters), bid])
+                statuses.append(
+                    [
+                        item.vehicle_id,
+                        item.time,
+                        item.failsafe,
+                        item.tamper,
+                        item.adas_silent,
+                        item.error_codes,
+                        item.uptime_s,
+                        json.dumps(item.counters),
+                        bid,
+                    ]
+                )
                 tally["status"] = tally.get("status", 0) + 1
     if pos["vehicle_id"]:
         table = pa.table(_arrow_columns(pos, _POSITION_TYPES))
@@ -404,9 +481,7 @@ def _insert_records(
     if signs:
         con.executemany("INSERT INTO sign_sightings VALUES (?, ?, ?, ?, ?, ?, ?, ?::UUID)", signs)
     if lanes:
-        con.executemany(
-            "INSERT INTO lane_samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::UUID)", lanes
-        )
+        con.executemany("INSERT INTO lane_samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::UUID)", lanes)
     if statuses:
         con.executemany(
             "INSERT INTO device_status VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::UUID)", statuses
@@ -427,17 +502,35 @@ def _arrow_columns(
 
 _TS = pa.timestamp("us", tz="UTC")
 _POSITION_TYPES: dict[str, pa.DataType] = {
-    "vehicle_id": pa.string(), "ts": _TS, "lat": pa.float64(), "lon": pa.float64(),
-    "speed_mps": pa.float64(), "heading_deg": pa.float64(), "hdop": pa.float64(),
-    "h3_cell": pa.uint64(), "batch_id": pa.string(),
+    "vehicle_id": pa.string(),
+    "ts": _TS,
+    "lat": pa.float64(),
+    "lon": pa.float64(),
+    "speed_mps": pa.float64(),
+    "heading_deg": pa.float64(),
+    "hdop": pa.float64(),
+    "h3_cell": pa.uint64(),
+    "batch_id": pa.string(),
 }
 _POSITION_COLUMNS = list(_POSITION_TYPES)
 _EVENT_TYPES: dict[str, pa.DataType] = {
-    "event_id": pa.string(), "vehicle_id": pa.string(), "ts": _TS, "type": pa.string(),
-    "level": pa.int32(), "duration_s": pa.float64(), "lat": pa.float64(), "lon": pa.float64(),
-    "h3_cell": pa.uint64(), "position_flag": pa.string(), "speed_mps": pa.float64(),
-    "ttc_s": pa.float64(), "headway_s": pa.float64(), "speed_limit_kmh": pa.float64(),
-    "lateral_m": pa.float64(), "source": pa.string(), "raw": pa.list_(pa.string()),
+    "event_id": pa.string(),
+    "vehicle_id": pa.string(),
+    "ts": _TS,
+    "type": pa.string(),
+    "level": pa.int32(),
+    "duration_s": pa.float64(),
+    "lat": pa.float64(),
+    "lon": pa.float64(),
+    "h3_cell": pa.uint64(),
+    "position_flag": pa.string(),
+    "speed_mps": pa.float64(),
+    "ttc_s": pa.float64(),
+    "headway_s": pa.float64(),
+    "speed_limit_kmh": pa.float64(),
+    "lateral_m": pa.float64(),
+    "source": pa.string(),
+    "raw": pa.list_(pa.string()),
     "batch_id": pa.string(),
 }
 _EVENT_COLUMNS = list(_EVENT_TYPES)

@@ -22,6 +22,4 @@ def parent_sql(column: str, resolution: int) -> str:
         raise ValueError(f"H3 resolution must be 0-{FINE_H3_RESOLUTION}, not {resolution}")
     unused = (1 << (3 * (15 - resolution))) - 1
     keep = ~(0xF << 52) & 0xFFFFFFFFFFFFFFFF
-    return (
-        f"(({column} & {keep}::UBIGINT) | {resolution << 52}::UBIGINT | {unused}::UBIGINT)"
-    )
+    return f"(({column} & {keep}::UBIGINT) | {resolution << 52}::UBIGINT | {unused}::UBIGINT)"

@@ -1,0 +1,58 @@
+"""The default demo finds every planted hazard among the top 5 of at least 50 ranked cells."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from roadsense.cli.demo import DemoReport, run_pipeline
+from roadsense.cli.server_process import ServerProcess, free_port
+from roadsense.sim import SimConfig
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def default_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoReport:
+    workdir = tmp_path_factory.mktemp("demo")
+    server = ServerProcess(
+        workdir / "roadsense.duckdb", free_port(), log_file=workdir / "server.log"
+    )
+    seen: dict[str, int] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        seen[stage] = total
+
+    try:
+        report = run_pipeline(workdir, SimConfig(out_dir=workdir / "sim"), server, progress)
+    finally:
+        server.stop()
+    assert {"simulate", "upload", "analyse"} <= set(seen)
+    return report
+
+
+def test_every_planted_hazard_is_in_the_top_5(default_demo: DemoReport) -> None:
+    assert default_demo.ranked_cells >= 50
+    assert len(default_demo.hazards) == 3
+    missed = [h for h in default_demo.hazards if not h["found"]]
+    assert not missed, f"hazards not in the top 5: {missed}; top: {default_demo.hotspots}"
+
+
+def test_the_default_demo_has_the_whole_fleet(default_demo: DemoReport) -> None:
+    s = default_demo.summary
+    assert s["vehicles"] == 100
+    # 100 taxis for 2 h at 1 Hz, less the seconds before each entered the network
+    assert 100 * 7000 <= s["positions"] <= 100 * 7200
+    assert s["events"] > 0
+    assert s["vehicle_km"] > 500
+
+
+def test_a_nonexistent_output_folder_is_fine_and_reruns_are_clean(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "a" / "b" / "s.duckdb", free_port())
+    config = SimConfig(out_dir=tmp_path / "a" / "sim", vehicles=3, duration_s=120)
+    try:
+        report = run_pipeline(tmp_path / "a", config, server, lambda *_: None)
+    finally:
+        server.stop()
+    assert report.summary["vehicles"] == 3

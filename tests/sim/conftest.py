@@ -1,0 +1,31 @@
+"""Shared small simulation runs for the sim tests (each run once per session)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from roadsense.sim import SimConfig, SimResult, run_simulation
+
+Calls = list[tuple[str, int, int]]
+
+
+def small_config(out_dir: Path, seed: int = 42) -> SimConfig:
+    """5 taxis for 10 minutes: a few seconds of simulation."""
+    return SimConfig(
+        out_dir=out_dir, vehicles=5, background_vehicles=40, duration_s=600, hazards=3, seed=seed
+    )
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimResult, Calls]:
+    calls: Calls = []
+    config = small_config(tmp_path_factory.mktemp("sim-a"))
+    result = run_simulation(config, lambda stage, done, total: calls.append((stage, done, total)))
+    return result, calls
+
+
+@pytest.fixture(scope="session")
+def small_run_again(tmp_path_factory: pytest.TempPathFactory) -> SimResult:
+    return run_simulation(small_config(tmp_path_factory.mktemp("sim-b")))
