@@ -1,7 +1,8 @@
 """Start and stop SUMO in-process (libsumo), quietly.
 
 libsumo prints a pyarrow version notice on import; it is swallowed here. libsumo runs
-one simulation per process at a time, so a lock keeps runs in threads apart.
+one simulation per process at a time, so a lock keeps runs in threads apart. Cars
+follow with IDM; collisions are counted, never removed, and only real overlaps count.
 """
 
 from __future__ import annotations

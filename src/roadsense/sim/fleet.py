@@ -5,6 +5,10 @@ near the end of its route it gets a new random destination, sometimes by way of 
 hazard stretch. Background cars take random trips and are replaced when they
 arrive, so the traffic stays at the same level. Every simulated second each taxi's
 true state is logged and fed to its :class:`~roadsense.sim.events.EventDetector`.
+
+Car following is SUMO's IDM (set in :mod:`roadsense.sim.engine`) at 0.5 s steps: with
+Krauss or 1 s steps the stop-and-go queues at every light raise forward-collision
+warnings everywhere and the planted hazards no longer stand out.
 """
 
 from __future__ import annotations
@@ -116,7 +120,6 @@ class Fleet:
         aggression: Aggression | None = None,
     ) -> None:
         self._sumo = sumo
-        self._net = network
         self._rng = rng
         self._aggression = aggression or Aggression()
         self._edge_ids = sorted(network.edges)

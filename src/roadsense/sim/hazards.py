@@ -123,6 +123,7 @@ def _apart(a: RoadEdge, b: RoadEdge, spacing: float) -> bool:
 class Aggression:
     """How drivers behave on a hazard stretch (applied per vehicle, then undone)."""
 
+    # ``imperfection`` only matters for models with driver noise (Krauss); IDM ignores it.
     tau_s: float = 0.35
     min_gap_m: float = 1.5
     imperfection: float = 0.9
