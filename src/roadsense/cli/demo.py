@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,6 +164,10 @@ def print_report(report: DemoReport, wall_s: float) -> None:
     console.print(f"done in {wall_s:.1f} s ({stages})")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def demo(
     serve: bool = typer.Option(
         True, "--serve/--no-serve", help="Keep serving the dashboard after the run."
@@ -178,6 +183,7 @@ def demo(
     """Run the whole pipeline on a simulated fleet; then serve the map (or print and exit)."""
     if roads is not None and not roads.is_file():
         fail(f"OSM file not found: {roads}")
+    signal.signal(signal.SIGTERM, _interrupt)
     start = time.monotonic()
     if workdir.exists():
         shutil.rmtree(workdir)
