@@ -7,7 +7,7 @@ import logging
 import typer
 
 from roadsense import __version__
-from roadsense.cli import demo, devices, serve, sim
+from roadsense.cli import demo, devices, evaluate, screen, serve, sim
 
 app = typer.Typer(
     name="roadsense",
@@ -20,6 +20,10 @@ app.command("demo", help="Simulate a taxi fleet end to end and show the hotspot 
 app.command("serve", help="Run the ingest API and the dashboard.")(serve.serve_command)
 app.command("sim", help="Simulate a taxi fleet on a real OSM network (SUMO).")(sim.sim_command)
 app.add_typer(devices.app, name="devices", help="Provision, list and revoke gateway devices.")
+app.command("screen", help="Rank sites by empirical Bayes excess (network screening).")(
+    screen.screen_command
+)
+app.add_typer(evaluate.app, name="evaluate", help="Measure whether a treatment made sites safer.")
 
 
 def _version(value: bool) -> None:
