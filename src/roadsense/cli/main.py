@@ -7,7 +7,8 @@ import logging
 import typer
 
 from roadsense import __version__
-from roadsense.cli import demo, devices, evaluate, screen, serve, sim
+from roadsense.cli import adas, demo, devices, evaluate, screen, serve, sim
+from roadsense.cli import edge as edge_cli
 
 app = typer.Typer(
     name="roadsense",
@@ -20,10 +21,12 @@ app.command("demo", help="Simulate a taxi fleet end to end and show the hotspot 
 app.command("serve", help="Run the ingest API and the dashboard.")(serve.serve_command)
 app.command("sim", help="Simulate a taxi fleet on a real OSM network (SUMO).")(sim.sim_command)
 app.add_typer(devices.app, name="devices", help="Provision, list and revoke gateway devices.")
+app.add_typer(edge_cli.app, name="edge", help="The in-vehicle gateway: decode CAN, GPS, IMU.")
 app.command("screen", help="Rank sites by empirical Bayes excess (network screening).")(
     screen.screen_command
 )
 app.add_typer(evaluate.app, name="evaluate", help="Measure whether a treatment made sites safer.")
+app.add_typer(adas.app, name="adas", help="Run the software warning engine on recorded tracks.")
 
 
 def _version(value: bool) -> None:

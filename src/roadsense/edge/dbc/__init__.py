@@ -1,0 +1,1 @@
+"""Our DBC file for the Mobileye aftermarket CAN output (``mobileye.dbc``)."""
