@@ -47,7 +47,14 @@ def chunk(tag: str, c: int, size: int) -> list[AdasEvent | Position]:
 def main(argv: list[str]) -> int:
     db, url, token, tag, n_chunks, size = argv
     with Gateway(
-        Path(db), "gw-7", url, token, max_items=25, backoff=Backoff(0.005, 0.05), idle_s=0.005
+        Path(db),
+        "gw-7",
+        url,
+        token,
+        max_items=25,
+        backoff=Backoff(0.005, 0.05),
+        idle_s=0.005,
+        rate_limit=None,
     ) as gw:
 
         def produce() -> None:

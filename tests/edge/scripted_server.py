@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +42,8 @@ class Received:
     n_items: int
     status: int
     authorization: str
+    at: float = 0.0
+    """``time.monotonic()`` when the request arrived."""
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -62,6 +65,9 @@ class ScriptedServer:
         self.mismatched_repeats: list[str] = []
         """Batch ids sent again with other items than the first time (must stay empty)."""
         self.after_ack: Callable[[], None] | None = None
+        self.in_flight = 0
+        self.max_in_flight = 0
+        """The most requests the server was handling at once."""
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -71,9 +77,9 @@ class ScriptedServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> ScriptedServer:
+    def start(self, port: int = 0) -> ScriptedServer:
         handler = type("Handler", (_Handler,), {"state": self})
-        self._httpd = _QuietServer(("127.0.0.1", 0), handler)
+        self._httpd = _QuietServer(("127.0.0.1", port), handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
@@ -118,6 +124,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, {"error": {"code": code, "message": code, "details": []}}, headers)
 
     def do_POST(self) -> None:
+        arrived = time.monotonic()
+        with self.state.lock:
+            self.state.in_flight += 1
+            self.state.max_in_flight = max(self.state.max_in_flight, self.state.in_flight)
+        try:
+            self._post(arrived)
+        finally:
+            with self.state.lock:
+                self.state.in_flight -= 1
+
+    def _post(self, arrived: float) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         auth = self.headers.get("Authorization", "")
         state = self.state
@@ -146,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 status = 201
                 state.stored[bid] = items
-            state.received.append(Received(bid, len(items), status, auth))
+            state.received.append(Received(bid, len(items), status, auth, arrived))
             hook = state.after_ack if status in (200, 201) else None
         if reply is not None and reply.drop and status in (200, 201):
             self.close_connection = True

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from roadsense.edge import Backoff
+from roadsense.edge.backoff import RateLimit, TokenBucket
 
 bases = st.floats(min_value=0.0, max_value=100.0)
 caps = st.floats(min_value=0.0, max_value=10_000.0)
@@ -62,3 +63,63 @@ def test_huge_attempts_do_not_overflow() -> None:
 def test_rejects_nonsense(base: float, cap: float, factor: float) -> None:
     with pytest.raises(ValueError):
         Backoff(base, cap, factor)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_token_bucket_allows_a_burst_then_the_rate() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(RateLimit(per_s=4.0, burst=3), clock)
+    for _ in range(3):
+        assert bucket.wait_s() == 0.0
+        bucket.take()
+    assert bucket.wait_s() == pytest.approx(0.25)
+    clock.now += 0.25
+    assert bucket.wait_s() == 0.0
+    bucket.take()
+    clock.now += 3600.0  # hours idle: still only a burst saved up
+    for _ in range(3):
+        bucket.take()
+    assert bucket.wait_s() == pytest.approx(0.25)
+
+
+def test_token_bucket_pause_leaves_no_burst_behind() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(RateLimit(per_s=10.0, burst=20), clock)
+    bucket.pause(2.0)
+    assert bucket.wait_s() == pytest.approx(2.1)
+    clock.now += 2.0
+    assert bucket.wait_s() == pytest.approx(0.1)  # the wait earned no tokens
+    clock.now += 0.1
+    bucket.take()
+    assert bucket.wait_s() == pytest.approx(0.1)
+
+
+@given(
+    st.floats(min_value=0.1, max_value=100.0),
+    st.integers(min_value=1, max_value=50),
+    st.lists(st.floats(min_value=0.0, max_value=2.0), min_size=1, max_size=200),
+)
+def test_waiting_for_the_bucket_never_exceeds_the_rate(
+    per_s: float, burst: int, gaps: list[float]
+) -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(RateLimit(per_s, burst), clock)
+    start = clock.now
+    for gap in gaps:  # a caller that waits as told, then takes
+        clock.now += gap
+        clock.now += bucket.wait_s()
+        bucket.take()
+    assert len(gaps) <= burst + (clock.now - start) * per_s + 1e-6
+
+
+@pytest.mark.parametrize(("per_s", "burst"), [(0.0, 1), (-1.0, 1), (1.0, 0)])
+def test_rate_limit_rejects_nonsense(per_s: float, burst: int) -> None:
+    with pytest.raises(ValueError):
+        RateLimit(per_s, burst)

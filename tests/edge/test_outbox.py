@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from roadsense.edge import Outbox
-from roadsense.edge.outbox import AnyRecord
+from roadsense.edge.outbox import ERROR_BATCH_SET_ASIDE, AnyRecord
 from roadsense.schema import AdasEvent, Batch, DeviceStatus, Record
 
 from .factories import event, position, status
@@ -162,8 +162,13 @@ def test_set_aside_batch_does_not_block(tmp_path: Path) -> None:
         bad = outbox.next_batch(4)
         assert bad is not None
         outbox.set_aside(bad.batch_id, "422 invalid_record: lat out of range")
-        rest = drain(outbox)
+        report, *rest = drain(outbox)
         assert rest == [position(i) for i in range(4, 10)]
+        assert isinstance(report, DeviceStatus)  # told to the server, ahead of the positions
+        assert report.vehicle_id == "taxi-1"
+        assert report.error_codes == [ERROR_BATCH_SET_ASIDE]
+        assert report.counters["batches_set_aside"] == 1
+        assert report.counters["records_set_aside"] == 4
         stats = outbox.stats()
         assert (stats.set_aside_batches, stats.set_aside_records) == (1, 4)
         (dead,) = outbox.dead_letters()

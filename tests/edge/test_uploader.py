@@ -21,7 +21,8 @@ FAST = Backoff(base_s=0.01, cap_s=0.05)
 
 
 def uploader(outbox: Outbox, server: ScriptedServer, **kw: object) -> Uploader:
-    options: dict[str, object] = {"backoff": FAST, "seed": 1, "max_items": 10} | kw
+    options: dict[str, object] = {"backoff": FAST, "seed": 1, "max_items": 10, "rate_limit": None}
+    options |= kw
     return Uploader(outbox, server.url, TOKEN, outbox.device_id, **options)  # type: ignore[arg-type]
 
 
@@ -101,10 +102,14 @@ def test_poisoned_batch_is_set_aside_and_the_rest_delivered(
         stats = outbox.stats()
         (dead,) = outbox.dead_letters()
     assert server.statuses() == [201, 422, 201]
-    assert up.stats.rejected_batches == 1
-    assert (stats.sent_records, stats.set_aside_records, stats.pending_records) == (16, 10, 0)
+    assert (up.stats.rejected_batches, up.stats.rejected_records) == (1, 10)
+    # the 16 other positions and the outbox's report of what it set aside
+    assert (stats.sent_records, stats.set_aside_records, stats.pending_records) == (17, 10, 0)
     assert POISON in dead.items_json
     assert "422" in dead.reason
+    (report,) = [i for i in server.stored_items() if i["kind"] == "status"]
+    assert report["vehicle_id"] == "taxi-1"
+    assert report["counters"]["records_set_aside"] == 10
 
 
 def test_unauthorised_waits_long_and_sets_nothing_aside(tmp_path: Path) -> None:

@@ -2,12 +2,15 @@
 And Jitter"): the n-th retry waits a uniform random time in ``[0, min(cap, base * factor**n)]``.
 
 Full jitter spreads a fleet's retries after an outage, so 16,000 gateways do not hit the
-server in lock-step when it comes back.
+server in lock-step when it comes back. :class:`RateLimit` (a token bucket) paces the requests
+of a gateway that has a backlog to catch up on.
 """
 
 from __future__ import annotations
 
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -37,3 +40,60 @@ class Backoff:
     def delay(self, attempt: int, rng: random.Random) -> float:
         """A delay drawn uniformly from ``[0, ceiling(attempt)]`` (full jitter)."""
         return rng.random() * self.ceiling(attempt)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``per_s`` requests a second on average and ``burst`` back to back.
+
+    A gateway catching up after hours offline sends its backlog at this pace rather than as
+    fast as the server answers; the first ``burst`` requests go out at once, so the small
+    backlog of a short gap is not slowed down.
+    """
+
+    per_s: float = 5.0
+    burst: int = 20
+
+    def __post_init__(self) -> None:
+        if not self.per_s > 0.0:
+            raise ValueError("per_s must be a positive number")
+        if self.burst < 1:
+            raise ValueError("burst must be at least 1")
+
+
+class TokenBucket:
+    """The state of a :class:`RateLimit`: ``burst`` tokens, refilled at ``per_s``.
+
+    :meth:`take` may overdraw (a caller that does not wait is paced by later waits).
+    """
+
+    def __init__(self, limit: RateLimit, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._tokens = float(limit.burst)
+        self._at = clock()
+
+    def _refill(self) -> None:
+        now = self._clock()
+        elapsed = max(0.0, now - self._at)
+        self._tokens = min(float(self.limit.burst), self._tokens + elapsed * self.limit.per_s)
+        self._at = now
+
+    def wait_s(self) -> float:
+        """Seconds until a token is there; 0 when one is there now."""
+        self._refill()
+        return 0.0 if self._tokens >= 1.0 else (1.0 - self._tokens) / self.limit.per_s
+
+    def take(self) -> None:
+        """Spend a token (one request)."""
+        self._refill()
+        self._tokens -= 1.0
+
+    def pause(self, seconds: float) -> None:
+        """No token for ``seconds``, then one every ``1 / per_s``: no burst after a pause.
+
+        For a server that said "too many requests": the wait it asked for is not a time to
+        save up tokens in.
+        """
+        self._refill()
+        self._tokens = min(self._tokens, -max(0.0, seconds) * self.limit.per_s)

@@ -2,6 +2,10 @@
 
 Producers (the warning engine, the GPS reader) call :meth:`Gateway.submit`; one thread runs
 :meth:`Gateway.run` with a stop event. Use it as a context manager so the outbox is closed.
+
+Give a real gateway ``max_bytes`` (what the outbox may take of the device's storage) and its
+``vehicle_id``: a full outbox then drops its oldest positions, never an event, and reports
+that to the server in a ``DeviceStatus``; see ``docs/gateway-outbox.md``.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ from types import TracebackType
 
 import httpx
 
-from roadsense.edge.backoff import Backoff
+from roadsense.edge.backoff import Backoff, RateLimit
 from roadsense.edge.outbox import AnyRecord, Outbox, OutboxStats
-from roadsense.edge.uploader import Uploader, UploadStats
+from roadsense.edge.uploader import DEFAULT_RATE_LIMIT, Uploader, UploadStats
 
 
 class Gateway:
@@ -34,9 +38,14 @@ class Gateway:
         timeout_s: float = 10.0,
         seed: int | None = None,
         idle_s: float = 1.0,
+        vehicle_id: str | None = None,
+        max_bytes: int | None = None,
+        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
     ) -> None:
+        """``vehicle_id`` and ``max_bytes`` go to the :class:`Outbox`, the rest to the
+        :class:`Uploader`."""
         self.device_id = device_id
-        self.outbox = Outbox(path, device_id)
+        self.outbox = Outbox(path, device_id, vehicle_id=vehicle_id, max_bytes=max_bytes)
         try:
             self.uploader = Uploader(
                 self.outbox,
@@ -49,13 +58,19 @@ class Gateway:
                 timeout_s=timeout_s,
                 seed=seed,
                 idle_s=idle_s,
+                rate_limit=rate_limit,
             )
         except BaseException:
             self.outbox.close()
             raise
 
     def submit(self, records: Iterable[AnyRecord]) -> int:
-        """Store records durably for upload; returns how many were stored."""
+        """Store records durably for upload; returns how many were stored.
+
+        Fewer than given only when the outbox is full (it then drops positions, never
+        events); raises :class:`~roadsense.edge.outbox.OutboxFullError`, having stored
+        nothing, when even the events do not fit.
+        """
         return self.outbox.add(records)
 
     def run(self, stop: threading.Event, *, until_empty: bool = False) -> UploadStats:

@@ -3,15 +3,22 @@
 ``POST {server_url}/v1/batches`` with a bearer token. What each answer does:
 
 - 200/201 (``stored`` or ``duplicate``): acknowledged, the batch is marked sent.
-- 429: wait as ``Retry-After`` says (seconds or an HTTP date), else back off.
-- 5xx, other 4xx, connection errors, timeouts: capped exponential backoff with full jitter;
-  the same batch (same id, same items) is offered again.
-- 400/422: the server calls the batch invalid; it is set aside (dead-letter table) and the
-  queue goes on.
+- 429: wait as ``Retry-After`` says (seconds or an HTTP date), else back off; then go on at
+  the steady pace of the rate limit, without a burst.
+- 5xx, other 4xx, connection errors, timeouts: capped exponential backoff with full jitter
+  (a 503's ``Retry-After`` is honoured when longer); the same batch (same id, same items) is
+  offered again.
+- 400/422: the server calls the batch invalid; it is set aside (dead-letter table), logged
+  as an error and reported in the outbox's ``DeviceStatus``, and the queue goes on.
 - 413: the batch is too large; it is split (its records go back to the queue and later
   batches are half as large) unless it holds a single record, which is set aside.
 - 401/403: the token is wrong or revoked; logged as an error and retried only after the
   longest backoff, since retrying fast cannot help.
+
+Pacing: one request at a time, and at most :class:`RateLimit` requests a second (a token
+bucket: a burst, then a steady rate), so a gateway catching up after hours offline does not
+flood the server. A full outbox (:class:`OutboxFullError` while forming or setting aside a
+batch) is retried with backoff like a failed request.
 """
 
 from __future__ import annotations
@@ -27,8 +34,8 @@ from typing import Literal
 
 import httpx
 
-from roadsense.edge.backoff import Backoff
-from roadsense.edge.outbox import Outbox, PendingBatch
+from roadsense.edge.backoff import Backoff, RateLimit, TokenBucket
+from roadsense.edge.outbox import Outbox, OutboxFullError, PendingBatch
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +43,9 @@ OutcomeStatus = Literal["sent", "empty", "retry", "rejected"]
 
 MAX_RETRY_AFTER_S = 3600.0
 """The longest ``Retry-After`` honoured; a longer one is cut to this."""
+
+DEFAULT_RATE_LIMIT = RateLimit(per_s=5.0, burst=20)
+"""The uploader's pace unless told otherwise: 20 requests at once, then 5 a second."""
 
 _REJECTED = frozenset({400, 422})
 _AUTH = frozenset({401, 403})
@@ -61,8 +71,11 @@ class UploadStats:
     duplicates: int = 0
     """Acknowledged batches the server already had (a re-send after a lost ack)."""
     rejected_batches: int = 0
+    rejected_records: int = 0
     split_batches: int = 0
     retries: int = 0
+    paced_waits: int = 0
+    """Times :meth:`Uploader.run` waited for the rate limit before a request."""
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -110,7 +123,9 @@ class Uploader:
         timeout_s: float = 10.0,
         seed: int | None = None,
         idle_s: float = 1.0,
+        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
     ) -> None:
+        """``rate_limit=None`` sends as fast as the server answers (still one at a time)."""
         self.outbox = outbox
         self.url = server_url.rstrip("/") + "/v1/batches"
         self.device_id = device_id
@@ -126,46 +141,64 @@ class Uploader:
             "User-Agent": "roadsense-edge",
         }
         self._rng = random.Random(seed)
+        self._bucket = None if rate_limit is None else TokenBucket(rate_limit)
         self._failures = 0
         """Consecutive failed attempts: the backoff exponent."""
         self.stats = UploadStats()
 
-    def _retry(self, batch: PendingBatch, detail: str, code: int | None = None) -> UploadOutcome:
-        delay = self.backoff.delay(self._failures, self._rng)
+    def _retry(
+        self,
+        batch_id: uuid.UUID | None,
+        detail: str,
+        code: int | None = None,
+        at_least_s: float = 0.0,
+    ) -> UploadOutcome:
+        delay = max(at_least_s, self.backoff.delay(self._failures, self._rng))
         self._failures += 1
         self.stats.retries += 1
-        logger.warning(
-            "batch %s not delivered (%s); retry in %.1f s", batch.batch_id, detail, delay
-        )
-        return UploadOutcome("retry", delay, batch.batch_id, code, detail)
+        logger.warning("batch %s not delivered (%s); retry in %.1f s", batch_id, detail, delay)
+        return UploadOutcome("retry", delay, batch_id, code, detail)
 
     def upload_once(self) -> UploadOutcome:
         """Offer the next batch to the server once and act on its answer."""
-        batch = self.outbox.next_batch(self.max_items)
-        if batch is None:
-            return UploadOutcome("empty")
+        try:
+            batch = self.outbox.next_batch(self.max_items)
+            if batch is None:
+                return UploadOutcome("empty")
+            return self._offer(batch)
+        except OutboxFullError as exc:
+            return self._retry(None, str(exc))
+
+    def _offer(self, batch: PendingBatch) -> UploadOutcome:
         bid = batch.batch_id
+        if self._bucket is not None:
+            self._bucket.take()
         try:
             response = self._client.post(
                 self.url, content=batch.to_body(self.device_id), headers=self._headers
             )
         except httpx.TransportError as exc:
-            return self._retry(batch, f"{type(exc).__name__}: {exc}")
+            return self._retry(bid, f"{type(exc).__name__}: {exc}")
         code = response.status_code
         if code in (200, 201):
             return self._acknowledged(batch, response)
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if code == 429:
-            wait = parse_retry_after(response.headers.get("Retry-After"))
-            if wait is None:
-                return self._retry(batch, "429 without Retry-After", code)
-            self.stats.retries += 1
-            logger.info("server busy (429); batch %s again in %.1f s", bid, wait)
-            return UploadOutcome("retry", wait, bid, code, "429 Too Many Requests")
+            if retry_after is None:
+                outcome = self._retry(bid, "429 without Retry-After", code)
+            else:
+                self.stats.retries += 1
+                logger.info("server busy (429); batch %s again in %.1f s", bid, retry_after)
+                outcome = UploadOutcome("retry", retry_after, bid, code, "429 Too Many Requests")
+            if self._bucket is not None:  # after the wait, the steady pace: no burst
+                self._bucket.pause(outcome.delay_s)
+            return outcome
         detail = _error_text(response)
         if code in _REJECTED or (code == 413 and len(batch.items_json) <= 1):
             self.outbox.set_aside(batch.batch_id, detail)
             self._failures = 0
             self.stats.rejected_batches += 1
+            self.stats.rejected_records += len(batch.items_json)
             return UploadOutcome("rejected", 0.0, bid, code, detail)
         if code == 413:
             self.max_items = max(1, len(batch.items_json) // 2)
@@ -180,7 +213,9 @@ class Uploader:
                 "upload refused (%s); check the device token; retry in %.0f s", detail, delay
             )
             return UploadOutcome("retry", delay, bid, code, detail)
-        return self._retry(batch, detail, code)
+        if code == 503 and retry_after is not None:
+            return self._retry(bid, detail, code, at_least_s=retry_after)
+        return self._retry(bid, detail, code)
 
     def _acknowledged(self, batch: PendingBatch, response: httpx.Response) -> UploadOutcome:
         bid = batch.batch_id
@@ -190,7 +225,7 @@ class Uploader:
             answer = {}
         acked = answer.get("batch_id", str(bid)) if isinstance(answer, dict) else str(bid)
         if acked != str(bid):
-            return self._retry(batch, f"server acknowledged batch {acked!r}", response.status_code)
+            return self._retry(bid, f"server acknowledged batch {acked!r}", response.status_code)
         status = answer.get("status") if isinstance(answer, dict) else None
         self.outbox.mark_sent(batch.batch_id)
         self._failures = 0
@@ -202,8 +237,16 @@ class Uploader:
         return UploadOutcome("sent", 0.0, bid, response.status_code, str(status or ""))
 
     def run(self, stop: threading.Event, *, until_empty: bool = False) -> UploadStats:
-        """Upload until ``stop`` is set (or, with ``until_empty``, until nothing is pending)."""
+        """Upload until ``stop`` is set (or, with ``until_empty``, until nothing is pending).
+
+        Waits for the rate limit before each attempt, so requests never come faster than it.
+        """
         while not stop.is_set():
+            pause = 0.0 if self._bucket is None else self._bucket.wait_s()
+            if pause > 0.0:
+                self.stats.paced_waits += 1
+                stop.wait(pause)
+                continue
             outcome = self.upload_once()
             if outcome.status == "empty":
                 if until_empty:
