@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := src/roadsense/web/static/vendor/maplibre-gl.mjs
 
-.PHONY: demo demo-quick test lint typecheck unit browser-deps vendor venv bench clean
+.PHONY: demo demo-quick test lint typecheck unit browser-deps vendor venv bench clean pg-deps
 
 demo: venv vendor
 	$(BIN)/roadsense demo
@@ -32,6 +32,18 @@ browser-deps:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@fc-list :lang=ko 2>/dev/null | grep -q . || { \
+	  echo "installing Korean fonts (fonts-nanum) for the dashboard and the report"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq fonts-nanum >/dev/null; }
+
+# Debian's PostgreSQL + PostGIS: the tests start a throwaway server on 127.0.0.1.
+pg-deps:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  && ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql and postgis for the store tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq postgresql postgresql-postgis >/dev/null; }
 
 lint: venv
 	$(BIN)/ruff check src tests bench
@@ -41,7 +53,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-unit: venv vendor browser-deps
+unit: venv vendor browser-deps pg-deps
 	$(BIN)/pytest
 
 test: lint typecheck unit

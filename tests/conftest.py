@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from roadsense.store import DuckDBStore, open_store
+from roadsense.store import DuckDBStore
+
+pytest_plugins = ["tests.backends"]
 
 
 @pytest.fixture
@@ -17,6 +19,6 @@ def store_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(store_path: Path) -> Iterator[DuckDBStore]:
-    db = open_store(store_path)
+    db = DuckDBStore(store_path)
     yield db
     db.close()

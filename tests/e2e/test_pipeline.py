@@ -1,4 +1,5 @@
-"""End to end: simulated fleet -> real gateways -> real API on 127.0.0.1 -> real DuckDB.
+"""End to end: simulated fleet -> each taxi's logs through its gateway's decoder -> real
+gateways -> real API on 127.0.0.1 -> real DuckDB.
 
 Nothing lost, nothing doubled, even when the server is killed mid-upload and restarted.
 """
@@ -14,10 +15,11 @@ import duckdb
 import httpx
 import pytest
 
-from roadsense.cli.fleet import load_outboxes, provision, run_gateways
+from roadsense.cli.fleet import load_outboxes, provision, provision_viewer, run_gateways
 from roadsense.cli.server_process import ServerProcess, free_port
 from roadsense.schema import AdasEvent, Position
-from roadsense.sim import SimConfig, SimResult, load_vehicle_records, run_simulation
+from roadsense.sim import SimConfig, SimResult, run_simulation
+from roadsense.sim.decode import decode_vehicle
 
 pytestmark = pytest.mark.slow
 
@@ -28,20 +30,27 @@ def tiny_sim(tmp_path_factory: pytest.TempPathFactory) -> SimResult:
     return run_simulation(SimConfig(out_dir=out, vehicles=5, duration_s=600, seed=7))
 
 
-def batches_stored(url: str) -> int:
+def batches_stored(url: str, key: str) -> int:
     try:
-        return int(httpx.get(f"{url}/v1/summary", timeout=2.0).json()["batches"])
+        response = httpx.get(
+            f"{url}/v1/summary", timeout=2.0, headers={"Authorization": f"Bearer {key}"}
+        )
     except httpx.HTTPError:
         return 0
+    response.raise_for_status()
+    return int(response.json()["batches"])
 
 
 def test_everything_arrives_exactly_once_across_a_server_kill(
     tiny_sim: SimResult, tmp_path: Path
 ) -> None:
+    # what the gateways make of the taxis' CAN, NMEA and IMU logs
     expected_positions: set[tuple[str, str]] = set()
     expected_events: set[str] = set()
+    decoded = 0
     for vid in tiny_sim.vehicle_ids:
-        for record in load_vehicle_records(tiny_sim.out_dir, vid):
+        for record in decode_vehicle(tiny_sim.out_dir, vid):
+            decoded += 1
             if isinstance(record, Position):
                 expected_positions.add((vid, record.time.isoformat()))
             elif isinstance(record, AdasEvent):
@@ -51,12 +60,13 @@ def test_everything_arrives_exactly_once_across_a_server_kill(
 
     store = tmp_path / "e2e.duckdb"
     creds = provision(store, tiny_sim.vehicle_ids)
+    key = provision_viewer(store)
     server = ServerProcess(store, free_port(), log_file=tmp_path / "server.log")
     server.start()
     try:
         outboxes = tmp_path / "outbox"
         loaded = load_outboxes(tiny_sim.out_dir, outboxes, creds, server.url)
-        assert loaded == tiny_sim.positions + tiny_sim.events
+        assert loaded == decoded  # positions, events, signs seen, device statuses
         stop = threading.Event()
         finished: list[int] = []
         uploader = threading.Thread(
@@ -69,9 +79,9 @@ def test_everything_arrives_exactly_once_across_a_server_kill(
         before_kill = 0
         while before_kill < 20 and time.monotonic() < deadline:
             time.sleep(0.02)
-            before_kill = batches_stored(server.url)
+            before_kill = batches_stored(server.url, key)
         server.kill()  # SIGKILL mid-upload: no chance to tidy up
-        killed_at = batches_stored(server.url)
+        killed_at = batches_stored(server.url, key)
         assert killed_at == 0  # it is really gone
         time.sleep(1.0)
         server.start()
@@ -82,7 +92,7 @@ def test_everything_arrives_exactly_once_across_a_server_kill(
     finally:
         server.stop()
 
-    all_batches = -(-tiny_sim.positions // 25)
+    all_batches = -(-decoded // 25)
     assert 20 <= before_kill < all_batches, "the kill did not land mid-upload"
     con = duckdb.connect(str(store), read_only=True)
     rows = con.execute("SELECT vehicle_id, ts FROM positions").fetchall()

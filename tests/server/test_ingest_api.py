@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import batch, event, position, track
-from tests.server.conftest import OTHER_TOKEN, auth
+from tests.server.conftest import ANALYST, OTHER_TOKEN, auth
 
 
 def body(items: list[Any], device: str = "gw-1") -> str:
@@ -26,7 +26,7 @@ def post(client: TestClient, payload: str, token: str | None = "default") -> Any
 
 
 def summary(client: TestClient) -> dict[str, Any]:
-    response = client.get("/v1/summary")
+    response = client.get("/v1/summary", headers=ANALYST)
     assert response.status_code == 200
     data: dict[str, Any] = response.json()
     return data
@@ -111,7 +111,9 @@ def test_unknown_paths_and_methods_use_the_error_shape(client: TestClient) -> No
 def test_health_and_openapi(client: TestClient) -> None:
     health = client.get("/healthz").json()
     assert health["status"] == "ok"
-    assert health["store_schema_version"] >= 1
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["store_schema_version"] >= 1
     spec = client.get("/openapi.json").json()
     assert "/v1/batches" in spec["paths"]
     assert "post" in spec["paths"]["/v1/batches"]

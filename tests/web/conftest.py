@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import osmium
@@ -61,6 +62,12 @@ SPEED_MPS = 10.0
 EVENT_EVERY = 12  # one event every twelfth fix: 8 x 6 = 48 events
 EVENT_TYPES = [EventType.FCW, EventType.HMW, EventType.PCW, EventType.LDW_LEFT]
 START = datetime(2024, 5, 6, 7, 30, tzinfo=UTC)
+ANALYST_KEY = "rsk_browser-test-analyst-key"
+SESSION_COOKIE = "roadsense_session"
+FLEET_KEY = "rsk_browser-test-fleet-one-key"
+FLEET_ID = "fleet-one"
+FLEET_VEHICLES = 3
+"""Vehicles taxi-000 .. taxi-002 belong to fleet-one, the others to fleet-two."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,8 @@ class Fleet:
 class LiveServer:
     url: str
     fleet: Fleet
+    session: str
+    """A signed-in analyst's session cookie (the dashboard needs a credential)."""
 
 
 def _inside(lat: float, lon: float) -> bool:
@@ -213,6 +222,7 @@ def free_port() -> int:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The real roadsense server over a real DuckDB store, in a background thread."""
     from roadsense.server.app import create_app
+    from roadsense.server.auth import hash_token
     from roadsense.server.settings import Settings
     from roadsense.store import open_store
 
@@ -222,6 +232,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     try:
         for batch in batches:
             store.ingest(batch)
+        store.add_api_key("browser-test", hash_token(ANALYST_KEY), "analyst")
+        store.add_fleet(FLEET_ID, "Fleet One")
+        store.add_fleet("fleet-two", "Fleet Two")
+        for v in range(VEHICLES):
+            store.add_vehicle(f"taxi-{v:03d}", FLEET_ID if v < FLEET_VEHICLES else "fleet-two")
+        store.add_api_key("fleet-one-op", hash_token(FLEET_KEY), "fleet_operator", FLEET_ID)
     finally:
         store.close()
 
@@ -248,10 +264,31 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             pytest.fail("the roadsense server did not answer /healthz within 120 s")
         time.sleep(0.1)
     try:
-        yield LiveServer(url=url, fleet=fleet)
+        signed_in = httpx.post(f"{url}/v1/session", json={"api_key": ANALYST_KEY}, timeout=10.0)
+        signed_in.raise_for_status()
+        yield LiveServer(url=url, fleet=fleet, session=signed_in.cookies[SESSION_COOKIE])
     finally:
         server.should_exit = True
         thread.join(timeout=30.0)
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One headless Chromium (Debian's) for every browser test of the session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_FLAGS,
+            headless=True,
+            viewport={"width": 1400, "height": 900},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from roadsense.analytics.hotspots import cells_along
 from roadsense.cli.errors import fail
-from roadsense.cli.fleet import load_outboxes, provision, run_gateways
+from roadsense.cli.fleet import load_outboxes, provision, provision_viewer, run_gateways
 from roadsense.cli.progress import StageProgress, stage_bars
 from roadsense.cli.server_process import ServerProcess, ServerStartError, free_port
 from roadsense.sim import SimConfig, SimError, load_ground_truth, run_simulation
@@ -38,6 +38,8 @@ class DemoReport:
     ranked_cells: int
     """Cells with enough exposure to be ranked."""
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    viewer_key: str = ""
+    """An analyst API key for the dashboard (sign in at /signin#key=...)."""
 
     @property
     def all_hazards_found(self) -> bool:
@@ -53,7 +55,8 @@ def run_pipeline(
     *,
     workers: int = 8,
 ) -> DemoReport:
-    """Simulate, upload through one gateway per vehicle, and read the results back.
+    """Simulate, decode each vehicle's logs with its gateway's decoder, upload through one
+    gateway per vehicle, and read the results back.
 
     The server is started here and left running; the caller stops it.
     """
@@ -64,9 +67,18 @@ def run_pipeline(
 
     t = time.monotonic()
     creds = provision(server.store, result.vehicle_ids)
+    viewer_key = provision_viewer(server.store)
     server.start()
     outboxes = workdir / "outbox"
-    load_outboxes(sim_config.out_dir, outboxes, creds, server.url)
+    decode_t = time.monotonic()
+    load_outboxes(
+        sim_config.out_dir,
+        outboxes,
+        creds,
+        server.url,
+        progress=lambda done, total: progress("decode", done, total),
+    )
+    seconds["decode"] = time.monotonic() - decode_t
     run_gateways(
         outboxes,
         creds,
@@ -74,11 +86,13 @@ def run_pipeline(
         workers=workers,
         progress=lambda done, total: progress("upload", done, total),
     )
-    seconds["upload"] = time.monotonic() - t
+    seconds["upload"] = time.monotonic() - t - seconds["decode"]
 
     t = time.monotonic()
     progress("analyse", 0, 2)
-    with httpx.Client(base_url=server.url, timeout=60.0) as client:
+    with httpx.Client(
+        base_url=server.url, timeout=60.0, headers={"Authorization": f"Bearer {viewer_key}"}
+    ) as client:
         summary = _get(client, "/v1/summary")
         progress("analyse", 1, 2)
         ranked = _get(client, "/v1/hotspots", params={"limit": 1000})
@@ -108,6 +122,7 @@ def run_pipeline(
         hazards=hazards,
         ranked_cells=len(ranked),
         stage_seconds=seconds,
+        viewer_key=viewer_key,
     )
 
 
@@ -207,7 +222,10 @@ def demo(
             report = run_pipeline(workdir, sim_config, server, progress)
         print_report(report, time.monotonic() - start)
         if serve:
-            console.print(f"\n[bold green]Dashboard:[/] {server.url}/  (Ctrl-C to stop)")
+            console.print(
+                f"\n[bold green]Dashboard:[/] {server.url}/signin#key={report.viewer_key}\n"
+                "  (that link signs you in with a demo analyst API key; Ctrl-C to stop)"
+            )
             server.wait()
     except (SimError, ServerStartError) as exc:
         fail(str(exc))

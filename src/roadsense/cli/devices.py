@@ -9,26 +9,22 @@ from rich.console import Console
 from rich.table import Table
 
 from roadsense.cli.errors import fail
+from roadsense.cli.store import StoreOption
+from roadsense.cli.store import store_location as _store_location
 from roadsense.server.auth import hash_token, new_token
-from roadsense.server.settings import Settings
 from roadsense.store import StoreError, open_store
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
-
-StoreOption = typer.Option(
-    None, "--store", help="DuckDB store file (default: ROADSENSE_STORE or var/roadsense.duckdb)."
-)
-
-
-def _store_location(store: str | None) -> str:
-    return store or Settings().store
 
 
 @app.command("add")
 def add(
     device_id: str = typer.Argument(..., help="Id of the gateway, e.g. gw-0001."),
     vehicle: str = typer.Option(..., "--vehicle", help="Vehicle the gateway is fitted to."),
+    fleet: str | None = typer.Option(
+        None, "--fleet", help="Register the vehicle with this fleet first."
+    ),
     store: str | None = StoreOption,
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -36,6 +32,8 @@ def add(
     token = new_token()
     try:
         with open_store(_store_location(store)) as db:
+            if fleet is not None:
+                db.add_vehicle(vehicle, fleet)
             db.add_device(device_id, vehicle, hash_token(token))
     except StoreError as exc:
         fail(str(exc))
@@ -54,11 +52,12 @@ def list_devices(store: str | None = StoreOption) -> None:
             devices = db.list_devices()
     except StoreError as exc:
         fail(str(exc))
-    table = Table("device", "vehicle", "provisioned", "revoked")
+    table = Table("device", "vehicle", "fleet", "provisioned", "revoked")
     for d in devices:
         table.add_row(
             d.device_id,
             d.vehicle_id,
+            d.fleet_id or "",
             d.created_at.isoformat(timespec="seconds"),
             d.revoked_at.isoformat(timespec="seconds") if d.revoked_at else "",
         )

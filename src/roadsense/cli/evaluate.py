@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -10,6 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from roadsense.analytics.before_after import TreatedSite, eb_before_after
+from roadsense.analytics.rollout import Model
+from roadsense.analytics.rollout_panel import evaluate_rollout, read_rollout
 from roadsense.analytics.tables import (
     Column,
     TableError,
@@ -18,6 +22,9 @@ from roadsense.analytics.tables import (
     text_value,
 )
 from roadsense.cli.errors import fail
+from roadsense.cli.store import StoreOption, store_location
+from roadsense.store import StoreError, open_store
+from roadsense.store.analytics_rows import PERIODS
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -74,4 +81,71 @@ def before_after(
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result.as_dict(), indent=2) + "\n", encoding="utf-8")
+        console.print(f"wrote {json_out}")
+
+
+@app.command("rollout")
+def rollout(
+    plan: Path = typer.Argument(..., help="CSV: vehicle_id, installed, live_from (dates)."),
+    period: str = typer.Option("week", "--period", help="day, week, month or quarter."),
+    model: str = typer.Option("poisson", "--model", help="poisson (quasi) or negbin."),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the results as JSON."),
+    store: str | None = StoreOption,
+) -> None:
+    """Did live warnings change warning rates? Rate ratios live vs silent, 95 % intervals."""
+    if period not in PERIODS:
+        fail(f"--period must be one of {', '.join(PERIODS)}")
+    if model not in ("poisson", "negbin"):
+        fail("--model must be poisson or negbin")
+    glm: Model = "negbin" if model == "negbin" else "poisson"
+    try:
+        rollout_plan = read_rollout(plan)
+        with open_store(store_location(store)) as db:
+            started = datetime.now(UTC)
+            types = ["ALL", *sorted(db.totals().events_by_type)]
+            results, problems = evaluate_rollout(db, rollout_plan, types, period, glm)
+            db.record_analysis_run(
+                "rollout",
+                started,
+                {
+                    "plan": str(plan),
+                    "period": period,
+                    "model": glm,
+                    "vehicles_in_plan": len(rollout_plan),
+                },
+                {"vehicle_km": db.totals().vehicle_km},
+                {"rate_ratios": [asdict(r) for r in results], "not_estimated": problems},
+            )
+    except (TableError, StoreError) as exc:
+        fail(str(exc))
+    table = Table(
+        "warning",
+        "rate ratio",
+        "95 % CI",
+        "change",
+        "p",
+        "vehicles",
+        "live km",
+        "silent km",
+        title="Effect of live warnings (vehicle and period effects, "
+        "exposure offset, vehicle-clustered SEs)",
+    )
+    for r in results:
+        table.add_row(
+            r.event_type,
+            f"{r.rate_ratio:.2f}",
+            f"{r.ci_low:.2f}-{r.ci_high:.2f}",
+            f"{r.change_percent:+.0f} %",
+            f"{r.p_value:.3g}",
+            str(r.vehicles),
+            f"{r.live_km:,.0f}",
+            f"{r.silent_km:,.0f}",
+        )
+    console.print(table)
+    for kind, why in problems.items():
+        console.print(f"[yellow]{kind}:[/] {why}")
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"results": [asdict(r) for r in results], "not_estimated": problems}
+        json_out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         console.print(f"wrote {json_out}")

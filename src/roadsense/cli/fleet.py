@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 from roadsense.edge.gateway import Gateway
-from roadsense.server.auth import hash_token, new_token
-from roadsense.sim import load_vehicle_records
+from roadsense.server.auth import hash_token, new_api_key, new_token
+from roadsense.sim.decode import decode_vehicle
 from roadsense.store import open_store
 
 
@@ -28,7 +30,7 @@ def device_id_for(vehicle_id: str) -> str:
     return f"gw-{vehicle_id}"
 
 
-def provision(store_path: Path, vehicle_ids: list[str]) -> dict[str, Credentials]:
+def provision(store_path: Path | str, vehicle_ids: list[str]) -> dict[str, Credentials]:
     """One device per vehicle in the store (which no server may hold open meanwhile)."""
     creds: dict[str, Credentials] = {}
     with open_store(store_path) as store:
@@ -40,16 +42,56 @@ def provision(store_path: Path, vehicle_ids: list[str]) -> dict[str, Credentials
     return creds
 
 
+def provision_viewer(store_path: Path | str, key_id: str = "demo-analyst") -> str:
+    """An analyst API key to read the dashboard with (the store must not be held open)."""
+    key = new_api_key()
+    with open_store(store_path) as store:
+        store.add_api_key(key_id, hash_token(key), "analyst")
+    return key
+
+
 def load_outboxes(
-    sim_dir: Path, outbox_dir: Path, creds: dict[str, Credentials], server_url: str
+    sim_dir: Path,
+    outbox_dir: Path,
+    creds: dict[str, Credentials],
+    server_url: str,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Hand each gateway the records its vehicle produced (into its durable outbox)."""
+    """Run each vehicle's gateway decoder over its logs (CAN, NMEA, IMU) and store what it
+    makes in that gateway's durable outbox; returns the records stored.
+
+    Vehicles are decoded in ``workers`` processes (default: one per CPU), each writing
+    its own outboxes.
+    """
     outbox_dir.mkdir(parents=True, exist_ok=True)
+    jobs = list(creds.values())
+    workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
     total = 0
-    for vehicle_id, cred in creds.items():
-        with _gateway(outbox_dir, cred, server_url) as gateway:
-            total += gateway.submit(load_vehicle_records(sim_dir, vehicle_id))
+    if workers == 1:
+        for done, cred in enumerate(jobs, start=1):
+            total += decode_into_outbox(sim_dir, outbox_dir, cred, server_url)
+            if progress:
+                progress(done, len(jobs))
+        return total
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [
+            pool.submit(decode_into_outbox, sim_dir, outbox_dir, cred, server_url) for cred in jobs
+        ]
+        for done, future in enumerate(as_completed(futures), start=1):
+            total += future.result()
+            if progress:
+                progress(done, len(jobs))
     return total
+
+
+def decode_into_outbox(sim_dir: Path, outbox_dir: Path, cred: Credentials, server_url: str) -> int:
+    """One vehicle: its gateway's decoder over its logs, everything into its outbox."""
+    records = decode_vehicle(sim_dir, cred.vehicle_id)
+    with _gateway(outbox_dir, cred, server_url) as gateway:
+        return gateway.submit(records)
 
 
 def run_gateways(

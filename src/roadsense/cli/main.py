@@ -8,7 +8,16 @@ import typer
 
 from roadsense import __version__
 from roadsense.cli import adas, demo, devices, evaluate, screen, serve, sim
+from roadsense.cli import admin as admin_cli
+from roadsense.cli import analyze as analyze_cli
+from roadsense.cli import crashes as crashes_cli
 from roadsense.cli import edge as edge_cli
+from roadsense.cli import export as export_cli
+from roadsense.cli import match as match_cli
+from roadsense.cli import roads as roads_cli
+from roadsense.cli import scores as scores_cli
+from roadsense.cli import store as store_cli
+from roadsense.cli.report import report_command
 
 app = typer.Typer(
     name="roadsense",
@@ -21,12 +30,25 @@ app.command("demo", help="Simulate a taxi fleet end to end and show the hotspot 
 app.command("serve", help="Run the ingest API and the dashboard.")(serve.serve_command)
 app.command("sim", help="Simulate a taxi fleet on a real OSM network (SUMO).")(sim.sim_command)
 app.add_typer(devices.app, name="devices", help="Provision, list and revoke gateway devices.")
+app.add_typer(store_cli.app, name="store", help="Migrate, inspect and prune the store.")
+app.add_typer(admin_cli.app, name="admin", help="Fleets, vehicles, drivers, API keys and users.")
 app.add_typer(edge_cli.app, name="edge", help="The in-vehicle gateway: decode CAN, GPS, IMU.")
 app.command("screen", help="Rank sites by empirical Bayes excess (network screening).")(
     screen.screen_command
 )
-app.add_typer(evaluate.app, name="evaluate", help="Measure whether a treatment made sites safer.")
+app.add_typer(evaluate.app, name="evaluate", help="Did a site treatment, or live warnings, help?")
+app.command("analyze", help="Run every safety analysis on the store and record the run.")(
+    analyze_cli.analyze_command
+)
+app.add_typer(crashes_cli.app, name="crashes", help="Import police crashes; check near misses.")
+app.add_typer(scores_cli.app, name="scores", help="Driver scores and coaching summaries.")
+app.add_typer(export_cli.app, name="export", help="Open data with small-count suppression.")
 app.add_typer(adas.app, name="adas", help="Run the software warning engine on recorded tracks.")
+app.command("match", help="Put a CSV of positions on the OSM road network (Valhalla).")(
+    match_cli.match_command
+)
+app.add_typer(roads_cli.app, name="roads", help="OSM road network, map matching, road products.")
+app.command("report", help="The monthly report for the city (HTML or PDF).")(report_command)
 
 
 def _version(value: bool) -> None:

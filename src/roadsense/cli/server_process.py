@@ -36,9 +36,16 @@ class ServerProcess:
     """``roadsense serve`` in a child process (a second core for the server)."""
 
     def __init__(
-        self, store: Path, port: int, *, roads: Path | None = None, log_file: Path | None = None
+        self,
+        store: Path | str,
+        port: int,
+        *,
+        roads: Path | None = None,
+        log_file: Path | None = None,
+        extra_args: list[str] | None = None,
     ) -> None:
         self.store = store
+        self.extra_args = extra_args or []
         self.port = port
         self.roads = roads
         self.log_file = log_file
@@ -67,6 +74,7 @@ class ServerProcess:
         ]
         if self.roads is not None:
             cmd += ["--roads", str(self.roads)]
+        cmd += self.extra_args
         out = self.log_file.open("ab") if self.log_file else subprocess.DEVNULL
         try:
             self._proc = subprocess.Popen(cmd, stdout=out, stderr=out, env=dict(os.environ))

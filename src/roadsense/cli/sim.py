@@ -25,7 +25,7 @@ def sim_command(
     gps_sigma: float = typer.Option(5.0, "--gps-sigma", min=0.0, help="GPS noise, metres."),
     seed: int = typer.Option(42, "--seed", help="Random seed (same seed, same output)."),
 ) -> None:
-    """Simulate a taxi fleet with SUMO and write what each gateway would upload."""
+    """Simulate a taxi fleet with SUMO: each taxi's CAN, GPS and IMU logs, and the ground truth."""
     if roads is not None and not roads.is_file():
         fail(f"OSM file not found: {roads}")
     config = SimConfig(

@@ -57,6 +57,14 @@ class EdgeConfig(BaseSettings):
     """A vertical deviation from gravity larger than this is a pothole candidate."""
     pothole_max_s: float = Field(default=0.3, gt=0.0)
     """A vertical spike longer than this is not a pothole (a ramp, a speed bump taken slowly)."""
+    # The software warning engine (roadsense.edge.adas) on the unit's object list
+    engine: bool = False
+    """Feed the decoded obstacles (0x739..), car info (0x760) and lane markings (0x766-0x769)
+    into the warning engine each cycle and upload its episodes as AdasEvents with source
+    ``engine``. Off for Mobileye units, which warn themselves (0x700); on for cameras that
+    give object lists."""
+    engine_lane_timeout_s: float = Field(default=0.5, gt=0.0)
+    """A lane marking not reported for this long counts as not seen by the engine."""
 
 
 def load_config(path: Path | None = None, **overrides: object) -> EdgeConfig:

@@ -2,8 +2,10 @@
 
 It wires the layers together: :class:`~roadsense.edge.framing.FrameChecker` ->
 :class:`~roadsense.edge.signals.SignalDecoder` -> :class:`~roadsense.edge.mobileye.MobileyeAdapter`
-for CAN; :class:`~roadsense.edge.nmea.NmeaParser` into the :class:`~roadsense.edge.fixes.FixBuffer`
-for GPS; :class:`~roadsense.edge.imu.ImuDetector` for the IMU; then the
+for CAN, and with ``EdgeConfig.engine`` the :class:`~roadsense.edge.engine_feed.EngineFeed`
+(the software warning engine on the unit's object list);
+:class:`~roadsense.edge.nmea.NmeaParser` into the :class:`~roadsense.edge.fixes.FixBuffer` for GPS;
+:class:`~roadsense.edge.imu.ImuDetector` for the IMU; then the
 :class:`~roadsense.edge.pipeline.Pipeline` stages (locate, fill speed). Time is the inputs' own
 (epoch seconds UTC); :meth:`EdgeDecoder.tick` lets it pass when no input arrives.
 :func:`replay` merges recorded logs in time order.
@@ -21,6 +23,7 @@ import can
 from roadsense.edge.config import EdgeConfig
 from roadsense.edge.counters import Counters
 from roadsense.edge.device_health import DeviceHealth
+from roadsense.edge.engine_feed import EngineFeed
 from roadsense.edge.fixes import Fix, FixBuffer
 from roadsense.edge.framing import FrameChecker
 from roadsense.edge.imu import ImuDetector, ImuSample, parse_imu_line
@@ -45,6 +48,10 @@ class EdgeDecoder:
         self.checker = FrameChecker(self.signals.lengths, self.counters)
         self.health = DeviceHealth(config, self.counters)
         self.adapter = MobileyeAdapter(config, self.signals, self.counters, self.health)
+        self.feed = (
+            EngineFeed(config, self.signals, self.counters, self.adapter) if config.engine else None
+        )
+        """The software warning engine on the unit's object list (``EdgeConfig.engine``)."""
         self.nmea = NmeaParser(config.vehicle_id, self.counters)
         self.imu = ImuDetector(config, self.counters)
         self.fixes = FixBuffer(config.no_fix_window_s, config.fix_buffer_s)
@@ -74,6 +81,8 @@ class EdgeDecoder:
             status.clear()
         made: list[AnyRecord] = []
         self.adapter.on_frame(t, msg, made)
+        if self.feed is not None:
+            self.feed.on_frame(t, msg, made)
         if made:
             self._route(made, out)
         return out
@@ -124,6 +133,8 @@ class EdgeDecoder:
     def finish(self) -> list[AnyRecord]:
         """End of input: close open episodes, release everything, a last status."""
         made: list[AnyRecord] = [*self.adapter.close(), *self.imu.close()]
+        if self.feed is not None:
+            made.extend(self.feed.close())
         out: list[AnyRecord] = []
         self._route(made, out)
         out.extend(self.pipeline.flush())

@@ -89,3 +89,7 @@ class EpisodeTracker:
     def open_types(self) -> set[EventType]:
         """Warnings active now."""
         return set(self._open)
+
+    def levels(self) -> dict[EventType, int]:
+        """The peak level so far of every open episode."""
+        return {kind: ep.peak_level for kind, ep in self._open.items()}

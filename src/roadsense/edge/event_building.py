@@ -19,9 +19,13 @@ EVENT_NAMESPACE = uuid.UUID("6f1c0b52-4d0e-4c53-9d7a-2f6a3c1e8b11")
 _LATERAL_KEY = {EventType.LDW_LEFT: "lateral_left_m", EventType.LDW_RIGHT: "lateral_right_m"}
 
 
-def event_id(vehicle_id: str, kind: EventType, onset_t: float) -> uuid.UUID:
-    """The idempotency key of an episode: same vehicle, warning and onset, same id."""
-    return uuid.uuid5(EVENT_NAMESPACE, f"{vehicle_id}/{kind.value}/{onset_t:.3f}")
+def event_id(vehicle_id: str, kind: EventType, onset_t: float, scope: str = "") -> uuid.UUID:
+    """The idempotency key of an episode: same vehicle, warning and onset, same id.
+
+    ``scope`` keeps the ids of a second warning source apart (the software engine warns
+    ``engine/``), so its episode and the unit's own one at the same frame both arrive.
+    """
+    return uuid.uuid5(EVENT_NAMESPACE, f"{vehicle_id}/{scope}{kind.value}/{onset_t:.3f}")
 
 
 def utc(t: float) -> datetime:
@@ -29,12 +33,14 @@ def utc(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
 
 
-def episode_event(episode: Episode, vehicle_id: str, source: EventSource) -> AdasEvent:
+def episode_event(
+    episode: Episode, vehicle_id: str, source: EventSource, scope: str = ""
+) -> AdasEvent:
     """The event of one finished episode, without a position yet (``no_fix``)."""
     m = episode.onset
     lateral_key = _LATERAL_KEY.get(episode.type)
     return AdasEvent(
-        event_id=event_id(vehicle_id, episode.type, episode.start_t),
+        event_id=event_id(vehicle_id, episode.type, episode.start_t, scope),
         vehicle_id=vehicle_id,
         time=utc(episode.start_t),
         type=episode.type,

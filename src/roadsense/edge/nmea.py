@@ -69,17 +69,19 @@ class NmeaParser:
 
     def _gga(self, msg: pynmea2.types.talker.GGA) -> None:
         hdop = _float(msg.horizontal_dil)
-        if msg.timestamp is not None and hdop is not None and int(msg.gps_qual or 0) > 0:
-            self._hdop = (msg.timestamp, hdop)
+        stamp = msg.timestamp  # pynmea2 parses a field each time it is read: read it once
+        if stamp is not None and hdop is not None and int(msg.gps_qual or 0) > 0:
+            self._hdop = (stamp, hdop)
 
     def _rmc(self, msg: pynmea2.types.talker.RMC) -> Position | None:
         if msg.status != "A":
             self.counters["nmea_no_fix"] += 1
             return None
-        if msg.datestamp is None or msg.timestamp is None:
+        date, stamp = msg.datestamp, msg.timestamp  # each read parses the field again
+        if date is None or stamp is None:
             self.counters["nmea_parse_error"] += 1
             return None
-        when = datetime.combine(msg.datestamp, msg.timestamp)
+        when = datetime.combine(date, stamp)
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
         knots = _float(msg.spd_over_grnd)
@@ -87,7 +89,7 @@ class NmeaParser:
         vtg_kmh, vtg_course = self._vtg
         speed = knots * KNOTS_TO_MPS if knots is not None else _kmh(vtg_kmh)
         course = course if course is not None else vtg_course
-        hdop = self._hdop[1] if self._hdop and self._hdop[0] == msg.timestamp else None
+        hdop = self._hdop[1] if self._hdop and self._hdop[0] == stamp else None
         self._vtg = (None, None)
         try:
             position = Position(

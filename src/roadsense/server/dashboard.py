@@ -1,4 +1,9 @@
-"""What the dashboard reads: summary, roads, hotspot cells and events."""
+"""What the dashboard reads: summary, roads, hotspot cells and events.
+
+Every endpoint needs a person's credential (API key or session). A fleet operator's
+figures, hotspots and events are those of its own fleet's vehicles only; vehicles appear
+only as pseudonyms.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from pydantic import BaseModel
 from roadsense.analytics.hotspots import HotspotParams, cell_rates, hotspots_geojson
 from roadsense.roads.osm_roads import roads_geojson
 from roadsense.schema import EventType
-from roadsense.server.auth import pseudonym
+from roadsense.server.auth import Reader, pseudonym, visible_store
 from roadsense.server.errors import ApiError
 from roadsense.server.state import AppState, get_state
 
@@ -69,9 +74,9 @@ def _params(state: AppState, event_type: str, resolution: int | None) -> Hotspot
 
 
 @router.get("/summary", response_model=Summary, summary="Headline figures of the store")
-def summary(request: Request) -> Summary:
+def summary(request: Request, who: Reader) -> Summary:
     """Vehicles, positions, events by type and vehicle-km."""
-    totals = get_state(request).store.totals()
+    totals = visible_store(get_state(request), who).totals()
     return Summary(
         vehicles=totals.vehicles,
         positions=totals.positions,
@@ -86,6 +91,7 @@ def summary(request: Request) -> Summary:
 @router.get("/hotspots", response_model=list[Hotspot], summary="Top cells by event rate")
 def hotspots(
     request: Request,
+    who: Reader,
     event_type: EventTypeParam = "ALL",
     resolution: Annotated[int | None, Query(ge=5, le=12)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 20,
@@ -94,7 +100,7 @@ def hotspots(
     state = get_state(request)
     cells = [
         c
-        for c in cell_rates(state.store, _params(state, event_type, resolution))
+        for c in cell_rates(visible_store(state, who), _params(state, event_type, resolution))
         if c.rank is not None
     ][:limit]
     return [
@@ -115,24 +121,27 @@ def hotspots(
 @router.get("/map/hotspots", summary="Hotspot cells as GeoJSON polygons")
 def map_hotspots(
     request: Request,
+    who: Reader,
     event_type: EventTypeParam = "ALL",
     resolution: Annotated[int | None, Query(ge=5, le=12)] = None,
 ) -> dict[str, Any]:
     """Every cell with exposure or events, with its rate and rank."""
     state = get_state(request)
-    return hotspots_geojson(cell_rates(state.store, _params(state, event_type, resolution)))
+    params = _params(state, event_type, resolution)
+    return hotspots_geojson(cell_rates(visible_store(state, who), params))
 
 
 @router.get("/map/events", summary="Events as GeoJSON points")
 def map_events(
     request: Request,
+    who: Reader,
     event_type: EventTypeParam = "ALL",
     limit: Annotated[int, Query(ge=1, le=50_000)] = 5000,
 ) -> dict[str, Any]:
     """The newest events with a position; vehicles appear only as pseudonyms."""
     state = get_state(request)
     key = state.settings.pseudonym_key
-    rows = state.store.events(_types(event_type) or None, limit=limit)
+    rows = visible_store(state, who).events(_types(event_type) or None, limit=limit)
     return {
         "type": "FeatureCollection",
         "features": [
@@ -156,6 +165,6 @@ def map_events(
 
 
 @router.get("/map/roads", summary="The drivable OSM roads as GeoJSON lines")
-def map_roads(request: Request) -> dict[str, Any]:
+def map_roads(request: Request, who: Reader) -> dict[str, Any]:
     """The roads of the configured OSM extract."""
     return roads_geojson(get_state(request).roads_path)

@@ -13,12 +13,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 
+NO_NUL = r"^[^\x00]*$"
+"""Pattern for free text the API takes: no NUL characters (PostgreSQL's text cannot hold
+them), so that such input is a 422 rather than a failed write."""
+
 _CODES = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",

@@ -1,4 +1,8 @@
-"""All server configuration, typed and in one place (environment variables ``ROADSENSE_*``)."""
+"""All server configuration, typed and in one place (environment variables ``ROADSENSE_*``).
+
+Outside ``development`` the server refuses to start with a default or weak secret, and
+with settings that only make sense on a developer's machine.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_PSEUDONYM_KEY = "development-only-pseudonym-key"
+MIN_SECRET_LENGTH = 32
+"""Characters a production secret needs at least (``openssl rand -base64 32`` gives 44)."""
 
 
 class Settings(BaseSettings):
@@ -18,23 +24,63 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production"] = "development"
     store: str = "var/roadsense.duckdb"
-    """Where the data lives: a DuckDB file path."""
+    """Where the data lives: a DuckDB file path, or ``postgresql://user:pw@host:port/db``."""
     roads: Path | None = None
     """OSM extract drawn on the map; None means the bundled Helsinki centre extract."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    """Server processes (PostgreSQL only: a DuckDB file is held by one process)."""
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     """Uploads larger than this are refused with 413."""
+    queue_capacity: int = Field(default=1024, ge=1, le=1_000_000)
+    """Uploads waiting to be written, per process, before new ones get 429."""
+    max_inflight_uploads: int = Field(default=1024, ge=1, le=100_000)
+    """Uploads being received, checked or written at once, per process, before new ones
+    get 429 (sheds load when the CPU, not the store, is the bottleneck)."""
     pseudonym_key: str = DEV_PSEUDONYM_KEY
-    """Secret that turns vehicle ids into the pseudonyms shown on the dashboard."""
+    """Secret that turns vehicle and driver ids into the pseudonyms analysts see."""
     hotspot_resolution: int = Field(default=10, ge=5, le=12)
     min_vehicle_km: float = Field(default=1.0, ge=0.0)
     """Exposure a cell needs before it is ranked as a hotspot."""
     min_vehicles: int = Field(default=3, ge=1)
     """Distinct vehicles a cell needs before it is ranked as a hotspot."""
+    retention_days: float = Field(default=90.0, gt=0.0)
+    """Raw positions older than this are pruned (their hourly aggregates are kept)."""
+    prune_every_s: float = Field(default=0.0, ge=0.0)
+    """Prune on a schedule while serving, this often (0: only ``roadsense store prune``)."""
+    credential_cache_s: float = Field(default=10.0, ge=0.0, le=300.0)
+    """How long a checked token is trusted without asking the store (revocation delay)."""
+    session_hours: float = Field(default=12.0, gt=0.0, le=24.0 * 30)
+    """How long a dashboard sign-in lasts."""
+    cookie_secure: bool = False
+    """Send the session cookie over HTTPS only (set it behind a TLS reverse proxy)."""
+    log_format: Literal["json", "text"] = "json"
+    access_log: bool = True
+    """One structured log line per request."""
 
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> Settings:
-        if self.environment != "development" and self.pseudonym_key == DEV_PSEUDONYM_KEY:
+        if self.environment == "development":
+            return self
+        if self.pseudonym_key == DEV_PSEUDONYM_KEY:
             raise ValueError("ROADSENSE_PSEUDONYM_KEY must be set to a secret outside development")
+        if len(self.pseudonym_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"ROADSENSE_PSEUDONYM_KEY must be at least {MIN_SECRET_LENGTH} characters "
+                "outside development (e.g. `openssl rand -base64 32`)"
+            )
+        if not self.cookie_secure:
+            raise ValueError(
+                "ROADSENSE_COOKIE_SECURE must be true outside development "
+                "(serve behind a TLS reverse proxy)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _one_process_per_duckdb_file(self) -> Settings:
+        if self.workers > 1 and not self.store.startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                "several workers need a PostgreSQL store; a DuckDB file is held by one process"
+            )
         return self

@@ -1,14 +1,16 @@
-"""What the running app holds: its settings and its store."""
+"""What the running app holds: its settings, its store, caches and metrics."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
 
+from roadsense.server.cache import TtlCache
+from roadsense.server.metrics import Metrics
 from roadsense.server.settings import Settings
-from roadsense.store import Store
+from roadsense.store import Device, Principal, Store
 
 
 @dataclass
@@ -18,6 +20,13 @@ class AppState:
     settings: Settings
     store: Store
     roads_path: Path
+    metrics: Metrics
+    device_cache: TtlCache[Device] = field(init=False)
+    key_cache: TtlCache[Principal] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.device_cache = TtlCache(self.settings.credential_cache_s)
+        self.key_cache = TtlCache(self.settings.credential_cache_s)
 
 
 def get_state(request: Request) -> AppState:

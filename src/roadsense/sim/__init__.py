@@ -1,9 +1,10 @@
 """Simulated taxi fleet on a real OSM network (SUMO), with ground truth.
 
-The simulator drives everything downstream for the demo and the tests: each taxi
-writes what its gateway would upload (positions at 1 Hz and ADAS warning episodes),
-and the ground truth says where the planted hazards are and where every event
-really happened.
+The simulator drives everything downstream for the demo and the tests: each taxi's ADAS
+unit runs the gateway's warning engine on SUMO's scene and writes what a real one would
+record (its CAN frames, the GPS's NMEA sentences, the IMU's samples); the gateway's own
+decoder reads those logs back. The ground truth says where the planted hazards are and
+where every warning the gateways report really happened. See ``docs/simulation.md``.
 """
 
 from roadsense.sim.config import SimConfig

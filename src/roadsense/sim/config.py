@@ -28,6 +28,9 @@ class SimConfig:
     """Wall-clock UTC time of simulation time 0."""
     hazards: int = 3
     """Road stretches where drivers behave aggressively."""
+    write_truth_positions: bool = False
+    """Also write ``truth_positions.parquet``: every taxi's true place each second, with
+    its SUMO edge and the OSM ways the edge was built from (for map-matching accuracy)."""
 
     def __post_init__(self) -> None:
         if self.vehicles < 1:

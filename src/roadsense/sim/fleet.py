@@ -4,7 +4,8 @@ Taxis are inserted over the first minute and roam for the whole run: when one co
 near the end of its route it gets a new random destination, sometimes by way of a
 hazard stretch. Background cars take random trips and are replaced when they
 arrive, so the traffic stays at the same level. Every simulated second each taxi's
-true state is logged and fed to its :class:`~roadsense.sim.events.EventDetector`.
+true state is logged; every SUMO step (0.5 s) its ADAS unit
+(:class:`~roadsense.sim.unit.SimulatedUnit`) is given the taxi's state and its leader.
 
 Car following is SUMO's IDM (set in :mod:`roadsense.sim.engine`) at 0.5 s steps: with
 Krauss or 1 s steps the stop-and-go queues at every light raise forward-collision
@@ -18,10 +19,14 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
-from roadsense.sim.events import LEADER_RANGE_M, Episode, EventDetector
 from roadsense.sim.hazards import Aggression, HazardSite
 from roadsense.sim.network import RoadNetwork
+from roadsense.sim.unit import Lead, SimulatedUnit, UnitWarning
+
+UnitFactory = Callable[[str], SimulatedUnit]
+"""Makes the ADAS unit of a taxi, given its id."""
 
 TAXI_TYPE = "taxi"
 CAR_TYPE = "car"
@@ -29,6 +34,8 @@ VIA_HAZARD_PROBABILITY = 0.12
 """Chance that a new trip is routed through a hazard stretch."""
 RETARGET_REMAINING_M = 150.0
 """A taxi gets its next destination when less than this is left of its route."""
+LEADER_RANGE_M = 100.0
+"""How far ahead a taxi's unit sees its leader."""
 MIN_TRIP_M = 300.0
 INSERT_SPREAD_S = 60
 SUBSTEPS = 2
@@ -76,7 +83,7 @@ class DriverStyle:
 
 @dataclass
 class TaxiLog:
-    """The true, second-by-second state of one taxi, and its warning episodes."""
+    """The true, second-by-second state of one taxi, and the warnings its gateway reports."""
 
     vehicle_id: str
     times: list[int] = field(default_factory=list)
@@ -86,7 +93,8 @@ class TaxiLog:
     angle: list[float] = field(default_factory=list)
     edge: list[str] = field(default_factory=list)
     """The last normal edge (not a junction's inner lane) the taxi was on."""
-    episodes: list[Episode] = field(default_factory=list)
+    warnings: list[UnitWarning] = field(default_factory=list)
+    """What the taxi's unit displayed and its IMU recorded, by onset (empty without units)."""
 
     def index_at(self, t: int) -> int:
         """Index of the logged second at or just before ``t`` (0 if none before)."""
@@ -118,6 +126,7 @@ class Fleet:
         background: int,
         rng: random.Random,
         aggression: Aggression | None = None,
+        make_unit: UnitFactory | None = None,
     ) -> None:
         self._sumo = sumo
         self._rng = rng
@@ -143,7 +152,8 @@ class Fleet:
         self._taxi_ids = [f"taxi-{i:03d}" for i in range(taxis)]
         self._background = background
         self.logs = {vid: TaxiLog(vid) for vid in self._taxi_ids}
-        self._detectors = {vid: EventDetector() for vid in self._taxi_ids}
+        self._units = {vid: make_unit(vid) for vid in self._taxi_ids} if make_unit else {}
+        self._object_ids: dict[str, int] = {}
         self._last_limit = dict.fromkeys(self._taxi_ids, 13.9)
         self._last_edge = dict.fromkeys(self._taxi_ids, "")
         self.stats = FleetStats(
@@ -348,7 +358,8 @@ class Fleet:
     # -- the loop -------------------------------------------------------------------
 
     def run(self, duration_s: int, progress: Callable[[int, int], None] | None = None) -> None:
-        """Step the simulation ``duration_s`` seconds, logging every taxi each second."""
+        """Step the simulation ``duration_s`` seconds, logging every taxi each second and
+        stepping its unit every SUMO step."""
         sumo = self._sumo
         veh = sumo.vehicle
         convert = sumo.simulation.convertGeo
@@ -360,6 +371,8 @@ class Fleet:
                 sumo.simulationStep(t - 1 + k * STEP_S)
                 arrived.extend(sumo.simulation.getArrivedIDList())
                 self.stats.teleports += sumo.simulation.getStartingTeleportNumber()
+                if k < SUBSTEPS and self._units:
+                    self._step_units(t - 1 + k * STEP_S, veh.getAllSubscriptionResults())
             for vid in arrived:
                 self._route_rest.pop(vid, None)
                 self._on_hazard.pop(vid, None)
@@ -387,8 +400,6 @@ class Fleet:
                 if not road:
                     continue  # not yet inserted, or teleporting
                 x, y = r[VAR_POSITION]
-                speed = r[VAR_SPEED]
-                accel = r[VAR_ACCELERATION]
                 if road[0] != ":":
                     self._last_edge[vid] = road
                     self._last_limit[vid] = self._edge_limit.get(road, self._last_limit[vid])
@@ -401,26 +412,41 @@ class Fleet:
                 log.times.append(t)
                 log.lon.append(lon)
                 log.lat.append(lat)
-                log.speed.append(speed)
+                log.speed.append(r[VAR_SPEED])
                 log.angle.append(r[VAR_ANGLE])
                 log.edge.append(self._last_edge[vid])
-                leader_id, gap = r[VAR_LEADER]
-                if leader_id and speed > 0.5:
-                    self._detectors[vid].step(
-                        t,
-                        speed,
-                        accel,
-                        self._last_limit[vid],
-                        gap + self._min_gap[vid],
-                        veh.getSpeed(leader_id),
-                        veh.getAcceleration(leader_id),
-                    )
-                else:
-                    self._detectors[vid].step(t, speed, accel, self._last_limit[vid])
+            if self._units:
+                self._step_units(float(t), results)
             if progress is not None and (t % report_every == 0 or t == duration_s):
                 progress(t, duration_s)
-        for vid in self._taxi_ids:
-            self.logs[vid].episodes = self._detectors[vid].close()
+        for vid, unit in self._units.items():
+            self.logs[vid].warnings = unit.close()
+
+    def _step_units(self, now: float, results: dict[str, dict[int, Any]]) -> None:
+        """Give every taxi's unit its state and leader at simulation time ``now``."""
+        veh = self._sumo.vehicle
+        for vid, unit in self._units.items():
+            r = results.get(vid)
+            if r is None or not r[VAR_ROAD_ID]:
+                continue  # not yet inserted, or teleporting: the unit is silent
+            lead: Lead | None = None
+            leader = r[VAR_LEADER]
+            if leader and leader[0]:
+                leader_id, gap = leader
+                lead = Lead(
+                    self._object_id(leader_id),
+                    max(0.0, gap + self._min_gap[vid]),
+                    veh.getSpeed(leader_id),
+                    veh.getAcceleration(leader_id),
+                )
+            unit.step(now, r[VAR_SPEED], r[VAR_ACCELERATION], self._last_limit[vid], lead)
+
+    def _object_id(self, vehicle_id: str) -> int:
+        """The obstacle id (1-255) a unit gives another vehicle."""
+        ident = self._object_ids.get(vehicle_id)
+        if ident is None:
+            ident = self._object_ids[vehicle_id] = len(self._object_ids) % 255 + 1
+        return ident
 
     def _count_collisions(self) -> None:
         now: set[tuple[str, str]] = set()

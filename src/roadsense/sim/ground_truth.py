@@ -74,7 +74,7 @@ class GroundTruth(_Truth):
 
 
 class TruthEvent(_Truth):
-    """One reported event with where it truly happened."""
+    """One warning a taxi's gateway reports (same event id), with where it truly happened."""
 
     event_id: uuid.UUID
     vehicle_id: str
@@ -84,7 +84,7 @@ class TruthEvent(_Truth):
     true_lat: float
     true_lon: float
     lat: float
-    """The noisy GPS latitude the taxi reported."""
+    """The noisy GPS latitude the taxi reported in the second of the onset."""
     lon: float
     edge_id: str
     hazard_id: str | None

@@ -1,41 +1,64 @@
 """Write a run's files and read them back.
 
-- ``vehicles/<vehicle_id>.jsonl``: what the taxi's gateway would upload, one record
-  (``Position`` or ``AdasEvent`` JSON) per line, in time order;
+- ``vehicles/<vehicle_id>.log``, ``.nmea``, ``.imu.csv``: what the taxi's gateway reads,
+  as a real one would record it: the ADAS unit's CAN frames (candump ``-L``, written by
+  :class:`~roadsense.sim.unit.SimulatedUnit` while the simulation runs), the GPS receiver's
+  NMEA sentences (1 Hz, with the GPS noise) and the IMU's samples (2 Hz);
 - ``ground_truth.json``: a :class:`~roadsense.sim.ground_truth.GroundTruth`;
 - ``ground_truth_events.jsonl``: one :class:`~roadsense.sim.ground_truth.TruthEvent`
-  per line.
+  per line;
+- ``truth_positions.parquet`` (only with ``SimConfig(write_truth_positions=True)``): every
+  taxi's true, noise-free place each second, its SUMO edge and that edge's OSM ways.
 """
 
 from __future__ import annotations
 
-import random
-import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from pydantic import TypeAdapter, ValidationError
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sumolib
+from pydantic import ValidationError
 
-from roadsense.schema.records import AdasEvent, EventSource, Position, Record
+from roadsense.edge.event_building import utc
 from roadsense.sim.errors import SimError
-from roadsense.sim.events import Episode
 from roadsense.sim.fleet import TaxiLog
 from roadsense.sim.gps import noisy_track
 from roadsense.sim.ground_truth import GroundTruth, TruthEvent
+from roadsense.sim.nmea_log import fix_lines
 
 VEHICLES_DIR = "vehicles"
 GROUND_TRUTH_FILE = "ground_truth.json"
 GROUND_TRUTH_EVENTS_FILE = "ground_truth_events.jsonl"
+TRUTH_POSITIONS_FILE = "truth_positions.parquet"
 
-_RECORD: TypeAdapter[Record] = TypeAdapter(Record)
+CAN_SUFFIX = ".log"
+NMEA_SUFFIX = ".nmea"
+IMU_SUFFIX = ".imu.csv"
 
 
-def new_event_id(rng: random.Random) -> uuid.UUID:
-    """A version-4 UUID drawn from a seeded random stream (same seed, same ids)."""
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
+@dataclass(frozen=True)
+class VehicleLogs:
+    """The three logs of one taxi."""
+
+    can: Path
+    nmea: Path
+    imu: Path
+
+
+def vehicle_logs(out_dir: Path, vehicle_id: str) -> VehicleLogs:
+    """Where a taxi's logs are (whether or not they exist)."""
+    base = Path(out_dir) / VEHICLES_DIR / vehicle_id
+    return VehicleLogs(
+        can=base.with_name(vehicle_id + CAN_SUFFIX),
+        nmea=base.with_name(vehicle_id + NMEA_SUFFIX),
+        imu=base.with_name(vehicle_id + IMU_SUFFIX),
+    )
 
 
 def write_vehicle(
@@ -44,20 +67,19 @@ def write_vehicle(
     start_time: datetime,
     sigma_m: float,
     noise_rng: np.random.Generator,
-    id_rng: random.Random,
     hazard_of_edge: dict[str, str],
 ) -> tuple[int, list[TruthEvent]]:
-    """Write one taxi's upload file; return its position count and the events' truth."""
-    path = out_dir / VEHICLES_DIR / f"{log.vehicle_id}.jsonl"
+    """Write one taxi's NMEA log (its CAN and IMU logs are written as it drives); return
+    its fix count and the true place of every warning its gateway will report."""
+    path = vehicle_logs(out_dir, log.vehicle_id).nmea
     n = len(log.times)
     truth: list[TruthEvent] = []
     if n == 0:
-        path.write_text("", encoding="utf-8")
+        path.write_text("", encoding="ascii")
         return 0, truth
-    lon = np.asarray(log.lon, dtype=np.float64)
     lat = np.asarray(log.lat, dtype=np.float64)
     track = noisy_track(
-        lon,
+        np.asarray(log.lon, dtype=np.float64),
         lat,
         np.asarray(log.speed, dtype=np.float64),
         np.asarray(log.angle, dtype=np.float64),
@@ -66,25 +88,33 @@ def write_vehicle(
     )
     fix_lat = track.lat.tolist()
     fix_lon = track.lon.tolist()
-    fix_speed = track.speed_mps.tolist()
-    fix_heading = track.heading_deg.tolist()
-    fix_hdop = track.hdop.tolist()
-    events: list[tuple[int, AdasEvent]] = []
-    for episode in log.episodes:
-        i = log.index_at(episode.onset_s)
-        event = _event(log.vehicle_id, episode, start_time, fix_lat[i], fix_lon[i], id_rng)
-        events.append((episode.onset_s, event))
+    epoch0 = start_time.timestamp()
+    with path.open("w", encoding="ascii") as out:
+        out.writelines(
+            fix_lines(epoch0 + t, la, lo, v, h, d)
+            for t, la, lo, v, h, d in zip(
+                log.times,
+                fix_lat,
+                fix_lon,
+                track.speed_mps.tolist(),
+                track.heading_deg.tolist(),
+                track.hdop.tolist(),
+                strict=True,
+            )
+        )
+    for warning in log.warnings:
+        i = log.index_at(int(warning.onset_t - epoch0))
         edge = log.edge[i]
         hazard = hazard_of_edge.get(edge)
         truth.append(
             TruthEvent(
-                event_id=event.event_id,
+                event_id=warning.event_id,
                 vehicle_id=log.vehicle_id,
-                time=event.time,
-                type=event.type,
-                level=event.level,
-                true_lat=round(float(lat[i]), 7),
-                true_lon=round(float(lon[i]), 7),
+                time=utc(warning.onset_t),
+                type=warning.type,
+                level=warning.level,
+                true_lat=round(log.lat[i], 7),
+                true_lon=round(log.lon[i], 7),
                 lat=fix_lat[i],
                 lon=fix_lon[i],
                 edge_id=edge,
@@ -92,53 +122,7 @@ def write_vehicle(
                 on_hazard=hazard is not None,
             )
         )
-    lines: list[str] = []
-    vid = log.vehicle_id
-    e = 0
-    for k, t in enumerate(log.times):
-        while e < len(events) and events[e][0] < t:
-            lines.append(events[e][1].model_dump_json())
-            e += 1
-        lines.append(
-            Position(
-                vehicle_id=vid,
-                time=start_time + timedelta(seconds=t),
-                lat=fix_lat[k],
-                lon=fix_lon[k],
-                speed_mps=fix_speed[k],
-                heading_deg=fix_heading[k],
-                hdop=fix_hdop[k],
-            ).model_dump_json()
-        )
-    lines.extend(event.model_dump_json() for _, event in events[e:])
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return n, truth
-
-
-def _event(
-    vehicle_id: str,
-    episode: Episode,
-    start_time: datetime,
-    lat: float,
-    lon: float,
-    id_rng: random.Random,
-) -> AdasEvent:
-    return AdasEvent(
-        event_id=new_event_id(id_rng),
-        vehicle_id=vehicle_id,
-        time=start_time + timedelta(seconds=episode.onset_s),
-        type=episode.type,
-        level=episode.level,
-        duration_s=episode.duration_s,
-        lat=lat,
-        lon=lon,
-        position_flag="ok",
-        speed_mps=episode.speed_mps,
-        ttc_s=episode.ttc_s,
-        headway_s=episode.headway_s,
-        speed_limit_kmh=episode.speed_limit_kmh,
-        source=EventSource.SIM,
-    )
 
 
 def write_truth_events(out_dir: Path, events: list[TruthEvent]) -> None:
@@ -156,30 +140,6 @@ def count_events(events: list[TruthEvent]) -> dict[str, int]:
     """Events by type, types in name order."""
     counts = Counter(e.type.value for e in events)
     return dict(sorted(counts.items()))
-
-
-def read_vehicle_records(out_dir: Path, vehicle_id: str) -> list[Position | AdasEvent]:
-    """The records a taxi wrote, in time order."""
-    path = out_dir / VEHICLES_DIR / f"{vehicle_id}.jsonl"
-    if not path.is_file():
-        raise SimError(f"no records for vehicle {vehicle_id!r}: {path} does not exist")
-    records = list(_parse_lines(path))
-    records.sort(key=lambda r: r.time)  # stable: keeps the file's order within a second
-    return records
-
-
-def _parse_lines(path: Path) -> Iterator[Position | AdasEvent]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = _RECORD.validate_json(line)
-            except ValidationError as exc:
-                raise SimError(f"{path}:{number} is not a valid record: {exc}") from exc
-            if not isinstance(record, Position | AdasEvent):
-                raise SimError(f"{path}:{number} is a {record.kind!r} record, not a simulated one")
-            yield record
 
 
 def read_ground_truth(out_dir: Path) -> GroundTruth:
@@ -200,3 +160,77 @@ def read_truth_events(out_dir: Path) -> list[TruthEvent]:
         raise SimError(f"no ground truth events in {out_dir}: {path} does not exist")
     with path.open(encoding="utf-8") as handle:
         return [TruthEvent.model_validate_json(line) for line in handle if line.strip()]
+
+
+def write_truth_positions(
+    out_dir: Path,
+    logs: Sequence[TaxiLog],
+    start_time: datetime,
+    ways_of_edge: Mapping[str, Sequence[int]],
+    junction_ways_of_edge: Mapping[str, Sequence[int]],
+) -> int:
+    """Write ``truth_positions.parquet``: one row per taxi and second; returns the rows.
+
+    Columns: ``vehicle_id``, ``ts`` (UTC), ``true_lon``, ``true_lat``, ``speed_mps``,
+    ``angle_deg``, ``edge_id`` (the last normal SUMO edge, so a taxi crossing a junction
+    keeps the edge it came from), ``osm_way_ids`` (the OSM ways that edge was built
+    from, in the order netconvert lists them) and ``junction_way_ids`` (the short OSM
+    ways netconvert folded into the junction at the edge's end: a taxi crossing that
+    junction is on one of them or on its edge's ways).
+    """
+    vehicle: list[str] = []
+    ts: list[datetime] = []
+    lon: list[float] = []
+    lat: list[float] = []
+    speed: list[float] = []
+    angle: list[float] = []
+    edge: list[str] = []
+    ways: list[list[int]] = []
+    junction: list[list[int]] = []
+    for log in logs:
+        for k, t in enumerate(log.times):
+            vehicle.append(log.vehicle_id)
+            ts.append(start_time + timedelta(seconds=t))
+            lon.append(round(log.lon[k], 7))
+            lat.append(round(log.lat[k], 7))
+            speed.append(log.speed[k])
+            angle.append(log.angle[k])
+            edge.append(log.edge[k])
+            ways.append(list(ways_of_edge.get(log.edge[k], ())))
+            junction.append(list(junction_ways_of_edge.get(log.edge[k], ())))
+    table = pa.table(
+        {
+            "vehicle_id": pa.array(vehicle, pa.string()),
+            "ts": pa.array(ts, pa.timestamp("us", tz="UTC")),
+            "true_lon": pa.array(lon, pa.float64()),
+            "true_lat": pa.array(lat, pa.float64()),
+            "speed_mps": pa.array(speed, pa.float64()),
+            "angle_deg": pa.array(angle, pa.float64()),
+            "edge_id": pa.array(edge, pa.string()),
+            "osm_way_ids": pa.array(ways, pa.list_(pa.int64())),
+            "junction_way_ids": pa.array(junction, pa.list_(pa.int64())),
+        }
+    )
+    pq.write_table(table, out_dir / TRUTH_POSITIONS_FILE)
+    return len(vehicle)
+
+
+def junction_ways(net_file: Path) -> dict[str, list[int]]:
+    """For each normal edge, the OSM ways folded into the junction at its end."""
+    net = sumolib.net.readNet(str(net_file), withInternal=False)
+    out: dict[str, list[int]] = {}
+    for edge in net.getEdges():
+        node = edge.getToNode()
+        tokens = str(node.getParam("origEdgeIds", "") or "").split()
+        out[edge.getID()] = [int(t) for t in tokens if t.lstrip("-").isdigit()]
+    return out
+
+
+def read_truth_positions(out_dir: Path) -> pa.Table:
+    """``truth_positions.parquet`` of a finished run (see :func:`write_truth_positions`)."""
+    path = out_dir / TRUTH_POSITIONS_FILE
+    if not path.is_file():
+        raise SimError(
+            f"no truth positions in {out_dir}: run with SimConfig(write_truth_positions=True)"
+        )
+    return pq.read_table(path)

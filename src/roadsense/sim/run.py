@@ -1,7 +1,7 @@
 """Run one simulation end to end: network, traffic, files.
 
-``run_simulation`` is what the CLI and the demo call; ``load_vehicle_records`` and
-``load_ground_truth`` read a finished run back.
+``run_simulation`` is what the CLI and the demo call; ``load_vehicle_records`` (through
+the gateway's decoder) and ``load_ground_truth`` read a finished run back.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 
 from roadsense.schema.records import AdasEvent, Position
+from roadsense.sim.can_encoder import FrameEncoder
 from roadsense.sim.config import SimConfig
+from roadsense.sim.decode import read_vehicle_records
 from roadsense.sim.engine import running_sumo
 from roadsense.sim.fleet import STEP_S, TAXI_TYPE, Fleet
 from roadsense.sim.ground_truth import GroundTruth, Hazard, Totals, TruthEvent, VehicleTruth
@@ -27,12 +29,15 @@ from roadsense.sim.network import NET_FILE, RoadNetwork, build_network
 from roadsense.sim.output import (
     VEHICLES_DIR,
     count_events,
+    junction_ways,
     read_ground_truth,
-    read_vehicle_records,
+    vehicle_logs,
     write_ground_truth,
     write_truth_events,
+    write_truth_positions,
     write_vehicle,
 )
+from roadsense.sim.unit import SimulatedUnit
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; stages are ``network``, ``simulate`` and ``write``."""
@@ -65,23 +70,37 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
     out_dir = Path(config.out_dir)
     network = build_network(config.roads, out_dir, report("network"))
     rng = random.Random(config.seed)
+    vehicles_dir = out_dir / VEHICLES_DIR
+    if vehicles_dir.exists():
+        shutil.rmtree(vehicles_dir)
+    vehicles_dir.mkdir(parents=True)
+    encoder = FrameEncoder()
+    epoch0 = config.start_time.timestamp()
+
+    def make_unit(vehicle_id: str) -> SimulatedUnit:
+        logs = vehicle_logs(out_dir, vehicle_id)
+        return SimulatedUnit(vehicle_id, logs.can, logs.imu, epoch0, encoder)
+
     with running_sumo(network.net_file, config.seed, config.duration_s, STEP_S) as sumo:
 
         def route(a: str, b: str) -> list[str]:
             return list(sumo.simulation.findRoute(a, b, vType="DEFAULT_VEHTYPE").edges)
 
         sites = choose_hazards(network, config.hazards, rng, route)
-        fleet = Fleet(sumo, network, sites, config.vehicles, config.background_vehicles, rng)
+        fleet = Fleet(
+            sumo,
+            network,
+            sites,
+            config.vehicles,
+            config.background_vehicles,
+            rng,
+            make_unit=make_unit,
+        )
         fleet.start()
         fleet.run(config.duration_s, report("simulate"))
 
     write = report("write")
-    vehicles_dir = out_dir / VEHICLES_DIR
-    if vehicles_dir.exists():
-        shutil.rmtree(vehicles_dir)
-    vehicles_dir.mkdir(parents=True)
     hazard_of_edge = {e: s.hazard_id for s in sites for e in s.edge_ids}
-    id_rng = random.Random(f"{config.seed}:event-ids")
     all_truth: list[TruthEvent] = []
     per_vehicle: dict[str, VehicleTruth] = {}
     positions = 0
@@ -95,13 +114,21 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             config.start_time,
             config.gps_sigma_m,
             noise_rng,
-            id_rng,
             hazard_of_edge,
         )
         positions += count
         all_truth.extend(truth)
         per_vehicle[vid] = VehicleTruth(positions=count, events=count_events(truth))
     write_truth_events(out_dir, all_truth)
+    if config.write_truth_positions:
+        ways_of_edge = {e: edge.osm_way_ids for e, edge in network.edges.items()}
+        write_truth_positions(
+            out_dir,
+            [fleet.logs[v] for v in ids],
+            config.start_time,
+            ways_of_edge,
+            junction_ways(network.net_file),
+        )
     hazards = [
         _hazard(s, network, fleet.stats.hazard_passages, fleet.stats.collisions_on_hazards)
         for s in sites
@@ -142,7 +169,8 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
 
 
 def load_vehicle_records(out_dir: Path, vehicle_id: str) -> list[Position | AdasEvent]:
-    """One taxi's records (positions and events) from a finished run, in time order."""
+    """One taxi's positions and events from a finished run, in time order: what its
+    gateway's decoder makes of its logs (:func:`roadsense.sim.decode.decode_vehicle`)."""
     return read_vehicle_records(Path(out_dir), vehicle_id)
 
 

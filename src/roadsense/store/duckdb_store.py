@@ -1,60 +1,84 @@
-"""The embedded default store: one DuckDB file, one writer thread fed by a queue.
+"""The embedded default store: one DuckDB file, one writer thread fed by a bounded queue.
 
-Uploads are grouped into one transaction per drain of the queue (group commit); an
-upload is acknowledged only once its transaction committed. Readers use their own
-cursors and never block the writer (DuckDB's MVCC).
+Uploads are grouped into one transaction per drain of the queue (group commit, see
+:mod:`roadsense.store.writer`); an upload is acknowledged only once its transaction
+committed. Readers use their own cursors and never block the writer (DuckDB's MVCC).
+The registry, the reads and retention are shared with PostgreSQL (``sql_*.py``).
 """
 
 from __future__ import annotations
 
-import json
+import copy
 import logging
-import queue
 import threading
-import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
 
-from roadsense.schema import AdasEvent, Batch, DeviceStatus, LaneSample, Position, SignSighting
-from roadsense.store.base import (
-    CellEvents,
-    CellExposure,
-    Device,
-    EventRow,
-    IngestResult,
-    StoreError,
-    Totals,
-)
-from roadsense.store.h3cells import fine_cell, parent_sql
+from roadsense.schema import Batch
+from roadsense.store.base import IngestResult, StoreError
 from roadsense.store.migrations import latest_version, migration_scripts
+from roadsense.store.rows import (
+    EVENT_COLUMNS,
+    LANE_COLUMNS,
+    POSITION_COLUMNS,
+    SIGN_COLUMNS,
+    STATUS_COLUMNS,
+    BatchRows,
+    flatten,
+)
+from roadsense.store.sql import DUCKDB, Row, placeholders
+from roadsense.store.sql_analytics import AnalyticsMixin
+from roadsense.store.sql_reads import ReadsMixin
+from roadsense.store.sql_registry import RegistryMixin
+from roadsense.store.sql_retention import RetentionMixin
+from roadsense.store.sql_roads import RoadsMixin
+from roadsense.store.writer import GroupWriter
 
 log = logging.getLogger(__name__)
 
-_MAX_GROUP = 64
+DEFAULT_QUEUE_CAPACITY = 1024
+"""Uploads the write queue holds before new ones are refused (429)."""
+_MAX_GROUP = 512
 """The most uploads committed in one transaction."""
 
 
-class _Job:
-    __slots__ = ("batch", "future")
+class _Cursor:
+    """A :class:`~roadsense.store.sql.Runner` on a DuckDB cursor."""
 
-    def __init__(self, batch: Batch) -> None:
-        self.batch = batch
-        self.future: Future[IngestResult] = Future()
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def fetch(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        return [tuple(row) for row in self.con.execute(sql, list(params)).fetchall()]
+
+    def run(self, sql: str, params: Sequence[object] = ()) -> None:
+        self.con.execute(sql, list(params))
 
 
-class DuckDBStore:
+class DuckDBStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, AnalyticsMixin):
     """A :class:`~roadsense.store.base.Store` in one DuckDB file."""
 
-    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+    backend: Literal["duckdb", "postgresql"] = "duckdb"
+    dialect = DUCKDB
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        read_only: bool = False,
+        queue_capacity: int = DEFAULT_QUEUE_CAPACITY,
+    ) -> None:
         self.path = Path(path)
         self.location = str(self.path)
         self.read_only = read_only
+        self._fleet_scope: str | None = None
         if read_only and not self.path.exists():
             raise StoreError(f"no store at {self.path}")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,14 +91,16 @@ class DuckDBStore:
             ) from exc
         except duckdb.Error as exc:
             raise StoreError(f"{self.path} is not a readable DuckDB store: {exc}") from exc
+        self._con.execute("SET TimeZone = 'UTC'")
         self._cursor_lock = threading.Lock()
-        self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._closed = False
+        self._writer: GroupWriter | None = None
         if not read_only:
             self._migrate()
-        self._writer = threading.Thread(target=self._write_loop, name="duckdb-writer", daemon=True)
-        if not read_only:
-            self._writer.start()
+            self._writer_con = self._con.cursor()
+            self._writer = GroupWriter(
+                "duckdb-writer", self._commit, capacity=queue_capacity, max_group=_MAX_GROUP
+            )
 
     # -- schema ------------------------------------------------------------------------
 
@@ -91,8 +117,11 @@ class DuckDBStore:
                 f"the store {self.path} has schema version {current}, newer than this "
                 f"roadsense understands ({newest}); upgrade roadsense"
             )
+        applied = {
+            int(v) for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()
+        }
         for version, script in migration_scripts("duckdb"):
-            if version <= current:
+            if version in applied:
                 continue
             log.info("migrating %s to schema version %d", self.path, version)
             con.execute("BEGIN")
@@ -107,6 +136,7 @@ class DuckDBStore:
                 raise
 
     def schema_version(self) -> int:
+        """The newest migration applied to this store."""
         row = (
             self._cursor()
             .execute("SELECT coalesce(max(version), 0) FROM schema_migrations")
@@ -118,6 +148,38 @@ class DuckDBStore:
         with self._cursor_lock:
             return self._con.cursor()
 
+    @contextmanager
+    def _read(self) -> Iterator[_Cursor]:
+        yield _Cursor(self._cursor())
+
+    @contextmanager
+    def _tx(self) -> Iterator[_Cursor]:
+        if self.read_only or self._fleet_scope is not None:
+            raise StoreError("the store is read-only")
+        con = self._cursor()
+        con.execute("BEGIN")
+        try:
+            yield _Cursor(con)
+        except BaseException as exc:
+            con.execute("ROLLBACK")
+            if isinstance(exc, duckdb.ConstraintException | duckdb.TransactionException):
+                raise StoreError(f"conflicting change, nothing was stored: {exc}") from exc
+            raise
+        con.execute("COMMIT")
+
+    def ping(self) -> None:
+        """Raise StoreError unless the store answers a query now."""
+        try:
+            self._cursor().execute("SELECT 1").fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"the store does not answer: {exc}") from exc
+
+    def scoped(self, fleet_id: str) -> DuckDBStore:
+        """A read-only view whose reads see only the vehicles of one fleet."""
+        view = copy.copy(self)
+        view._fleet_scope = fleet_id
+        return view
+
     # -- writes ------------------------------------------------------------------------
 
     def ingest(self, batch: Batch) -> IngestResult:
@@ -126,198 +188,84 @@ class DuckDBStore:
 
     def submit(self, batch: Batch) -> Future[IngestResult]:
         """Queue the batch for the writer; the future resolves once it is committed."""
-        if self._closed or self.read_only:
+        if self._closed or self._writer is None or self._fleet_scope is not None:
             raise StoreError("the store is closed or read-only")
-        job = _Job(batch)
-        self._queue.put(job)
-        return job.future
+        return self._writer.submit(batch)
 
     def queue_depth(self) -> int:
         """Uploads waiting for the writer."""
-        return self._queue.qsize()
+        return self._writer.depth() if self._writer else 0
 
-    def _write_loop(self) -> None:
-        con = self._con.cursor()
-        while True:
-            job = self._queue.get()
-            if job is None:
-                return
-            group = [job]
-            stop = False
-            while len(group) < _MAX_GROUP:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    stop = True
-                    break
-                group.append(nxt)
-            self._commit_group(con, group)
-            if stop:
-                return
+    def queue_capacity(self) -> int:
+        """The most uploads the write queue holds."""
+        return self._writer.capacity if self._writer else 0
 
-    def _commit_group(self, con: duckdb.DuckDBPyConnection, group: list[_Job]) -> None:
+    def _commit(self, batches: list[Batch]) -> list[IngestResult]:
+        con = self._writer_con
+        con.execute("BEGIN")
         try:
-            con.execute("BEGIN")
-            results = self._write(con, [job.batch for job in group])
-            con.execute("COMMIT")
-        except Exception:
-            log.exception("group commit of %d uploads failed; writing them one by one", len(group))
+            results = self._write(con, batches)
+        except BaseException:
             con.execute("ROLLBACK")
-            if len(group) == 1:
-                group[0].future.set_exception(StoreError("the upload could not be stored"))
-                return
-            for job in group:
-                self._commit_group(con, [job])
-            return
-        for job, result in zip(group, results, strict=True):
-            job.future.set_result(result)
+            raise
+        con.execute("COMMIT")
+        return results
 
     def _write(self, con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> list[IngestResult]:
         ids = [str(b.batch_id) for b in batches]
-        placeholders = ", ".join("?" for _ in ids)
         known = {
             str(row[0])
             for row in con.execute(
-                f"SELECT batch_id FROM batches WHERE batch_id IN ({placeholders})", ids
+                f"SELECT batch_id FROM batches WHERE batch_id IN ({placeholders(len(ids))})", ids
             ).fetchall()
         }
-        results: list[IngestResult] = []
         fresh: list[Batch] = []
         for batch in batches:
-            key = str(batch.batch_id)
-            if key in known:
+            if str(batch.batch_id) not in known:
+                known.add(str(batch.batch_id))
+                fresh.append(batch)
+        fresh_ids = {b.batch_id for b in fresh}
+        if fresh:
+            rows = flatten(fresh)
+            _insert_rows(con, rows)
+            now = datetime.now(UTC)
+            _insert_arrow(
+                con,
+                "batches",
+                ("batch_id", "device_id", "schema_version", "received_at", "items"),
+                _BATCH_TYPES,
+                [(b.batch_id, b.device_id, b.schema_version, now, len(b.items)) for b in fresh],
+            )
+            _insert_arrow(
+                con,
+                "device_seen",
+                ("device_id", "last_seen_at"),
+                _SEEN_TYPES,
+                [(d, now) for d in sorted({b.device_id for b in fresh})],
+                tail="ON CONFLICT (device_id) DO UPDATE SET last_seen_at = "
+                "greatest(device_seen.last_seen_at, excluded.last_seen_at)",
+            )
+        else:
+            rows = BatchRows()
+        results: list[IngestResult] = []
+        taken: set[Any] = set()
+        for batch in batches:
+            if batch.batch_id in fresh_ids and batch.batch_id not in taken:
+                taken.add(batch.batch_id)
+                results.append(
+                    IngestResult(batch.batch_id, "stored", rows.counts.get(batch.batch_id, {}))
+                )
+            else:
                 results.append(IngestResult(batch.batch_id, "duplicate"))
-                continue
-            known.add(key)
-            fresh.append(batch)
-            results.append(IngestResult(batch.batch_id, "stored"))
-        if not fresh:
-            return results
-        counts = _insert_records(con, fresh)
-        now = datetime.now(UTC)
-        con.executemany(
-            "INSERT INTO batches VALUES (?, ?, ?, ?, ?)",
-            [[str(b.batch_id), b.device_id, b.schema_version, now, len(b.items)] for b in fresh],
-        )
-        return [IngestResult(r.batch_id, r.status, counts.get(r.batch_id, {})) for r in results]
-
-    # -- devices -----------------------------------------------------------------------
-
-    def add_device(self, device_id: str, vehicle_id: str, token_hash: str) -> Device:
-        con = self._cursor()
-        if con.execute("SELECT 1 FROM devices WHERE device_id = ?", [device_id]).fetchone():
-            raise StoreError(f"device {device_id!r} is already provisioned")
-        created = datetime.now(UTC)
-        con.execute(
-            "INSERT INTO devices VALUES (?, ?, ?, ?, NULL)",
-            [device_id, vehicle_id, token_hash, created],
-        )
-        return Device(device_id, vehicle_id, created)
-
-    def device_by_token_hash(self, token_hash: str) -> Device | None:
-        row = (
-            self._cursor()
-            .execute(
-                "SELECT device_id, vehicle_id, created_at, revoked_at FROM devices "
-                "WHERE token_hash = ? AND revoked_at IS NULL",
-                [token_hash],
-            )
-            .fetchone()
-        )
-        return Device(*row) if row else None
-
-    def list_devices(self) -> list[Device]:
-        rows = (
-            self._cursor()
-            .execute(
-                "SELECT device_id, vehicle_id, created_at, revoked_at FROM devices "
-                "ORDER BY device_id"
-            )
-            .fetchall()
-        )
-        return [Device(*row) for row in rows]
-
-    def revoke_device(self, device_id: str) -> bool:
-        con = self._cursor()
-        row = con.execute(
-            "UPDATE devices SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL "
-            "RETURNING device_id",
-            [datetime.now(UTC), device_id],
-        ).fetchone()
-        return row is not None
-
-    # -- reads -------------------------------------------------------------------------
-
-    def totals(self) -> Totals:
-        con = self._cursor()
-        vehicles, positions = _one(
-            con, "SELECT count(DISTINCT vehicle_id), count(*) FROM positions"
-        )
-        by_type = dict(
-            con.execute("SELECT type, count(*) FROM events GROUP BY type ORDER BY type").fetchall()
-        )
-        (vkm,) = _one(con, f"SELECT coalesce(sum(km), 0) FROM ({_step_km_sql(5.0)})")
-        (batches,) = _one(con, "SELECT count(*) FROM batches")
-        return Totals(
-            vehicles=int(vehicles),
-            positions=int(positions),
-            events=int(sum(by_type.values())),
-            events_by_type={str(k): int(v) for k, v in by_type.items()},
-            vehicle_km=float(vkm),
-            batches=int(batches),
-        )
-
-    def exposure_by_cell(self, resolution: int, max_gap_s: float = 5.0) -> list[CellExposure]:
-        cell = parent_sql("h3_cell", resolution)
-        rows = (
-            self._cursor()
-            .execute(
-                f"SELECT {cell} AS c, sum(km), count(DISTINCT vehicle_id) "
-                f"FROM ({_step_km_sql(max_gap_s)}) GROUP BY c"
-            )
-            .fetchall()
-        )
-        return [CellExposure(int(c), float(km), int(n)) for c, km, n in rows]
-
-    def events_by_cell(
-        self, resolution: int, event_types: Sequence[str] | None = None
-    ) -> list[CellEvents]:
-        cell = parent_sql("h3_cell", resolution)
-        where, params = _type_filter(event_types)
-        rows = (
-            self._cursor()
-            .execute(
-                f"SELECT {cell} AS c, count(*), count(DISTINCT vehicle_id) FROM events "
-                f"WHERE h3_cell IS NOT NULL {where} GROUP BY c",
-                params,
-            )
-            .fetchall()
-        )
-        return [CellEvents(int(c), int(n), int(v)) for c, n, v in rows]
-
-    def events(self, event_types: Sequence[str] | None = None, limit: int = 5000) -> list[EventRow]:
-        where, params = _type_filter(event_types)
-        rows = (
-            self._cursor()
-            .execute(
-                "SELECT event_id, vehicle_id, ts, type, level, lat, lon, speed_mps, ttc_s, "
-                f"headway_s FROM events WHERE lat IS NOT NULL {where} "
-                "ORDER BY ts DESC, event_id LIMIT ?",
-                [*params, limit],
-            )
-            .fetchall()
-        )
-        return [EventRow(*row) for row in rows]
+        return results
 
     def close(self) -> None:
-        if self._closed:
+        """Finish pending writes and release the file (a scoped view closes nothing)."""
+        if self._closed or self._fleet_scope is not None:
             return
         self._closed = True
-        if self._writer.is_alive():
-            self._queue.put(None)
-            self._writer.join()
+        if self._writer is not None:
+            self._writer.close()
         self._con.close()
 
     def __enter__(self) -> DuckDBStore:
@@ -327,177 +275,63 @@ class DuckDBStore:
         self.close()
 
 
-def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
-    row = con.execute(sql).fetchone()
-    if row is None:  # pragma: no cover - aggregates always return a row
-        raise StoreError(f"no result from {sql}")
-    return tuple(row)
-
-
-def _step_km_sql(max_gap_s: float) -> str:
-    """Per-fix distance: speed times the time to the vehicle's next fix, gaps capped."""
-    return (
-        "SELECT vehicle_id, h3_cell, coalesce(speed_mps, 0) * least(coalesce(epoch("
-        "lead(ts) OVER (PARTITION BY vehicle_id ORDER BY ts) - ts), 0), "
-        f"{float(max_gap_s)}) / 1000.0 AS km FROM positions"
-    )
-
-
-def _type_filter(event_types: Sequence[str] | None) -> tuple[str, list[object]]:
-    if not event_types:
-        return "", []
-    return f"AND type IN ({', '.join('?' for _ in event_types)})", list(event_types)
-
-
-def _insert_records(
-    con: duckdb.DuckDBPyConnection, batches: list[Batch]
-) -> dict[uuid.UUID, dict[str, int]]:
-    """Insert the items of fresh batches; returns the stored counts per batch."""
-    pos: dict[str, list[Any]] = {k: [] for k in _POSITION_COLUMNS}
-    events: dict[str, list[Any]] = {k: [] for k in _EVENT_COLUMNS}
-    signs: list[list[Any]] = []
-    lanes: list[list[Any]] = []
-    statuses: list[list[Any]] = []
-    counts: dict[uuid.UUID, dict[str, int]] = {}
-    event_batch: dict[str, uuid.UUID] = {}
-    for batch in batches:
-        bid = str(batch.batch_id)
-        tally = counts.setdefault(batch.batch_id, {})
-        for item in batch.items:
-            if isinstance(item, Position):
-                _append(
-                    pos,
-                    item.vehicle_id,
-                    item.time,
-                    item.lat,
-                    item.lon,
-                    item.speed_mps,
-                    item.heading_deg,
-                    item.hdop,
-                    fine_cell(item.lat, item.lon),
-                    bid,
-                )
-                tally["position"] = tally.get("position", 0) + 1
-            elif isinstance(item, AdasEvent):
-                key = str(item.event_id)
-                if key in event_batch:
-                    continue
-                event_batch[key] = batch.batch_id
-                cell = (
-                    fine_cell(item.lat, item.lon)
-                    if item.lat is not None and item.lon is not None
-                    else None
-                )
-                _append(
-                    events,
-                    key,
-                    item.vehicle_id,
-                    item.time,
-                    item.type.value,
-                    item.level,
-                    item.duration_s,
-                    item.lat,
-                    item.lon,
-                    cell,
-                    item.position_flag,
-                    item.speed_mps,
-                    item.ttc_s,
-                    item.headway_s,
-                    item.speed_limit_kmh,
-                    item.lateral_m,
-                    item.source.value,
-                    item.raw,
-                    bid,
-                )
-            elif isinstance(item, SignSighting):
-                signs.append(
-                    [
-                        item.vehicle_id,
-                        item.time,
-                        item.lat,
-                        item.lon,
-                        item.sign_type,
-                        item.value,
-                        item.confidence,
-                        bid,
-                    ]
-                )
-                tally["sign"] = tally.get("sign", 0) + 1
-            elif isinstance(item, LaneSample):
-                lanes.append(
-                    [
-                        item.vehicle_id,
-                        item.time,
-                        item.lat,
-                        item.lon,
-                        item.side,
-                        item.marking_type,
-                        item.quality,
-                        item.lateral_m,
-                        bid,
-                    ]
-                )
-                tally["lane"] = tally.get("lane", 0) + 1
-            elif isinstance(item, DeviceStatus):
-                statuses.append(
-                    [
-                        item.vehicle_id,
-                        item.time,
-                        item.failsafe,
-                        item.tamper,
-                        item.adas_silent,
-                        item.error_codes,
-                        item.uptime_s,
-                        json.dumps(item.counters),
-                        bid,
-                    ]
-                )
-                tally["status"] = tally.get("status", 0) + 1
-    if pos["vehicle_id"]:
-        table = pa.table(_arrow_columns(pos, _POSITION_TYPES))
-        con.register("incoming_positions", table)
-        try:
-            con.execute(
-                "INSERT INTO positions SELECT vehicle_id, ts, lat, lon, speed_mps, heading_deg, "
-                "hdop, h3_cell, batch_id::UUID FROM incoming_positions"
-            )
-        finally:
-            con.unregister("incoming_positions")
-    if events["event_id"]:
-        table = pa.table(_arrow_columns(events, _EVENT_TYPES))
-        con.register("incoming_events", table)
-        try:
-            stored = con.execute(
-                "INSERT OR IGNORE INTO events SELECT event_id::UUID, vehicle_id, ts, type, level, "
-                "duration_s, lat, lon, h3_cell, position_flag, speed_mps, ttc_s, headway_s, "
-                "speed_limit_kmh, lateral_m, source, raw, batch_id::UUID FROM incoming_events "
-                "RETURNING event_id"
-            ).fetchall()
-        finally:
-            con.unregister("incoming_events")
-        for (event_id,) in stored:
-            tally = counts[event_batch[str(event_id)]]
-            tally["event"] = tally.get("event", 0) + 1
-    if signs:
-        con.executemany("INSERT INTO sign_sightings VALUES (?, ?, ?, ?, ?, ?, ?, ?::UUID)", signs)
-    if lanes:
-        con.executemany("INSERT INTO lane_samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::UUID)", lanes)
-    if statuses:
-        con.executemany(
-            "INSERT INTO device_status VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::UUID)", statuses
+def _insert_rows(con: duckdb.DuckDBPyConnection, rows: BatchRows) -> None:
+    """Insert flattened rows: positions and events through Arrow, the rest row by row."""
+    if rows.positions:
+        _insert_arrow(con, "positions", POSITION_COLUMNS, _POSITION_TYPES, rows.positions)
+    if rows.events:
+        stored = _insert_arrow(
+            con,
+            "events",
+            EVENT_COLUMNS,
+            _EVENT_TYPES,
+            rows.events,
+            verb="INSERT OR IGNORE",
+            returning="event_id",
         )
-    return counts
+        rows.count_stored_events([event_id for (event_id,) in stored])
+    for table, columns, data in (
+        ("sign_sightings", SIGN_COLUMNS, rows.signs),
+        ("lane_samples", LANE_COLUMNS, rows.lanes),
+        ("device_status", STATUS_COLUMNS, rows.statuses),
+    ):
+        if data:
+            con.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(len(columns))})",
+                [
+                    [str(v) if c == "batch_id" else v for c, v in zip(columns, r, strict=True)]
+                    for r in data
+                ],
+            )
 
 
-def _append(columns: dict[str, list[Any]], *values: Any) -> None:
-    for column, value in zip(columns.values(), values, strict=True):
-        column.append(value)
-
-
-def _arrow_columns(
-    columns: dict[str, list[Any]], types: dict[str, pa.DataType]
-) -> dict[str, pa.Array]:
-    return {name: pa.array(values, type=types[name]) for name, values in columns.items()}
+def _insert_arrow(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: tuple[str, ...],
+    types: dict[str, pa.DataType],
+    data: list[tuple[Any, ...]],
+    *,
+    verb: str = "INSERT",
+    returning: str | None = None,
+    tail: str = "",
+) -> list[Row]:
+    arrays = {}
+    for name, values in zip(columns, zip(*data, strict=True), strict=True):
+        if name in ("batch_id", "event_id"):
+            values = tuple(str(v) for v in values)
+        arrays[name] = pa.array(values, type=types[name])
+    view = f"incoming_{table}"
+    con.register(view, pa.table(arrays))
+    select = ", ".join(f"{c}::UUID" if c in ("batch_id", "event_id") else c for c in columns)
+    sql = f"{verb} INTO {table} ({', '.join(columns)}) SELECT {select} FROM {view} {tail}"
+    if returning:
+        sql += f" RETURNING {returning}"
+    try:
+        cur = con.execute(sql)
+        return [tuple(r) for r in cur.fetchall()] if returning else []
+    finally:
+        con.unregister(view)
 
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -512,7 +346,14 @@ _POSITION_TYPES: dict[str, pa.DataType] = {
     "h3_cell": pa.uint64(),
     "batch_id": pa.string(),
 }
-_POSITION_COLUMNS = list(_POSITION_TYPES)
+_BATCH_TYPES: dict[str, pa.DataType] = {
+    "batch_id": pa.string(),
+    "device_id": pa.string(),
+    "schema_version": pa.int32(),
+    "received_at": _TS,
+    "items": pa.int32(),
+}
+_SEEN_TYPES: dict[str, pa.DataType] = {"device_id": pa.string(), "last_seen_at": _TS}
 _EVENT_TYPES: dict[str, pa.DataType] = {
     "event_id": pa.string(),
     "vehicle_id": pa.string(),
@@ -533,4 +374,3 @@ _EVENT_TYPES: dict[str, pa.DataType] = {
     "raw": pa.list_(pa.string()),
     "batch_id": pa.string(),
 }
-_EVENT_COLUMNS = list(_EVENT_TYPES)

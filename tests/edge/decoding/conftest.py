@@ -20,8 +20,10 @@ def decode(
     nmea: str | None = None,
     imu: str | None = None,
     family: SoundFamily = "me8",
+    *,
+    engine: bool = False,
 ) -> tuple[list[AnyRecord], EdgeDecoder]:
-    decoder = EdgeDecoder(EdgeConfig(vehicle_id=VEHICLE, sound_family=family))
+    decoder = EdgeDecoder(EdgeConfig(vehicle_id=VEHICLE, sound_family=family, engine=engine))
     records = list(
         replay(
             decoder,

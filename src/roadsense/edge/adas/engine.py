@@ -123,6 +123,12 @@ class WarningEngine:
         return self._episodes.open_types
 
     @property
+    def levels(self) -> dict[EventType, int]:
+        """Warnings whose episode is open now, with their peak level: what a unit displays
+        (an episode stays open through ``episode_merge_gap_s`` of silence)."""
+        return self._episodes.levels()
+
+    @property
     def headway_s(self) -> float | None:
         """Headway to display now (at or below ``hmw.display_s``), else ``None``."""
         return self._headway.headway_s

@@ -1,63 +1,56 @@
-// roadsense dashboard: OSM roads, near-miss hotspot cells and events on one MapLibre map.
-// Plain ES module, no build step. Talks to the server through relative URLs only, and draws
-// nothing from the internet: the style is inline, with our GeoJSON sources and no glyphs.
-import {
-  LngLatBounds,
-  Map as MapLibreMap,
-  NavigationControl,
-  Popup,
-  ScaleControl,
-} from './vendor/maplibre-gl.mjs';
+// roadsense dashboard: OSM roads, hotspots, density, events and road layers on one MapLibre
+// map, with filters and panels. Plain ES module, no build step; relative URLs only and
+// nothing from the internet (inline style, our GeoJSON sources, no glyphs).
+import { LngLatBounds, Map as MapLibreMap, NavigationControl, Popup, ScaleControl } from './vendor/maplibre-gl.mjs';
+import { applyTranslations, pickLanguage, translator } from './i18n.js';
+import { barsSvg, ratesSvg } from './charts.js';
 
-const HOTSPOT_RESOLUTION = 10;
-const EVENT_LIMIT = 5000;
-const TOP_N = 10;
-
-// Viridis, five steps, light (low rate) to dark (high rate): sequential, colour-blind safe,
-// and the worst cells are the darkest on the light background.
-const RATE_COLOURS = ['#fde725', '#5ec962', '#21918c', '#3b528b', '#440154'];
-
-// Okabe-Ito palette, one colour per family of event types.
+// Viridis (sequential) and Okabe-Ito (categories): both colour-blind safe.
+const VIRIDIS = ['#fde725', '#5ec962', '#21918c', '#3b528b', '#440154'];
 const EVENT_FAMILIES = [
-  { label: 'Forward collision', colour: '#D55E00', types: ['FCW', 'UFCW'] },
-  { label: 'Pedestrian', colour: '#CC79A7', types: ['PCW', 'PED_IN_DZ'] },
-  { label: 'Headway', colour: '#E69F00', types: ['HMW'] },
-  { label: 'Lane departure', colour: '#56B4E9', types: ['LDW_LEFT', 'LDW_RIGHT'] },
-  { label: 'Speeding', colour: '#0072B2', types: ['SPEEDING'] },
-  { label: 'Harsh driving', colour: '#009E73', types: ['HARSH_BRAKE', 'HARSH_ACCEL', 'HARSH_TURN'] },
-  { label: 'Road / device', colour: '#000000', types: ['POTHOLE', 'TAMPER', 'FAILSAFE'] },
+  { colour: '#D55E00', types: ['FCW', 'UFCW'] },
+  { colour: '#CC79A7', types: ['PCW', 'PED_IN_DZ'] },
+  { colour: '#E69F00', types: ['HMW'] },
+  { colour: '#56B4E9', types: ['LDW_LEFT', 'LDW_RIGHT'] },
+  { colour: '#0072B2', types: ['SPEEDING'] },
+  { colour: '#009E73', types: ['HARSH_BRAKE', 'HARSH_ACCEL', 'HARSH_TURN'] },
+  { colour: '#000000', types: ['POTHOLE', 'TAMPER', 'FAILSAFE'] },
 ];
-const OTHER_EVENT_COLOUR = '#999999';
-
 const EMPTY = { type: 'FeatureCollection', features: [] };
-// OSM data is ODbL: the map must credit its contributors.
 const OSM_ATTRIBUTION = 'Roads © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
+const TOP_N = 20;
 
-const state = {
-  ready: false,
-  filter: 'ALL',
-  counts: { roads: 0, hotspots: 0, events: 0 },
-  error: null,
-  map: null,
-};
+// Each toggleable layer: its map layers, its legend, and whether analysts only see it.
+const LAYERS = [
+  { key: 'hotspots', ids: ['hotspots-fill', 'hotspots-ineligible', 'hotspots-top'], on: true,
+    legend: () => VIRIDIS.map((c, i) => [c, i === 0 ? 'less' : i === VIRIDIS.length - 1 ? 'more' : ''])
+      .concat([['hatch', 'lowExposure']]) },
+  { key: 'density', ids: ['density-fill'], on: false,
+    legend: () => VIRIDIS.map((c, i) => [c, i === 0 ? 'less' : i === VIRIDIS.length - 1 ? 'more' : '']) },
+  { key: 'eventsLayer', ids: ['events-circle', 'events-clusters'], on: true,
+    legend: () => EVENT_FAMILIES.map((f) => [f.colour, f.types.join(', ')]) },
+  { key: 'speeds', ids: ['speeds-line'], on: false, analyst: true,
+    legend: () => [['#440154', '< 20 km/h'], ['#21918c', '20–40'], ['#fde725', '> 40']] },
+  { key: 'speeding', ids: ['speeding-line'], on: false, analyst: true,
+    legend: () => [['#fde725', '< 10 %'], ['#21918c', '10–30 %'], ['#440154', '> 30 %']] },
+  { key: 'mismatches', ids: ['mismatches-circle'], on: false, analyst: true, legend: () => [['#D55E00', 'mismatches']] },
+  { key: 'potholes', ids: ['potholes-circle'], on: false, analyst: true, legend: () => [['#000000', 'potholes']] },
+  { key: 'lanes', ids: ['lanes-line'], on: false, analyst: true, legend: () => [['#CC79A7', 'lanes']] },
+];
+
+const lang = pickLanguage();
+const t = translator(lang);
+const state = { ready: false, filter: 'ALL', ranking: 'excess', counts: { roads: 0, hotspots: 0, events: 0 }, error: null, map: null, meta: null };
 window.roadsense = state;
+const nf = new Intl.NumberFormat(lang);
+const df = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
+const sf = new Intl.NumberFormat(lang, { maximumSignificantDigits: 3 });
 
-const numberFormat = new Intl.NumberFormat('en');
-const decimalFormat = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
-const rateFormat = new Intl.NumberFormat('en', { maximumSignificantDigits: 3 });
-
-function apiUrl(path, params = {}) {
+async function fetchJson(path, params = {}) {
   const url = new URL(path, document.baseURI);
-  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, String(value));
-  return url;
-}
-
-async function fetchJson(path, params) {
-  const url = apiUrl(path, params);
+  for (const [k, v] of Object.entries(params)) if (v !== '' && v !== null && v !== undefined) url.searchParams.set(k, String(v));
   const response = await fetch(url, { headers: { Accept: 'application/json' } });
-  if (!response.ok) {
-    throw new Error(`${url.pathname} answered ${response.status} ${response.statusText}`);
-  }
+  if (!response.ok) throw new Error(`${url.pathname} answered ${response.status} ${response.statusText}`);
   return response.json();
 }
 
@@ -68,445 +61,301 @@ function setStatus(text, isError = false) {
   el.setAttribute('role', isError ? 'alert' : 'status');
 }
 
-function eventColourExpression() {
-  const match = ['match', ['get', 'type']];
-  for (const family of EVENT_FAMILIES) match.push(family.types, family.colour);
-  match.push(OTHER_EVENT_COLOUR);
-  return match;
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
+  node.append(...children);
+  return node;
 }
 
-function eventColour(type) {
-  const family = EVENT_FAMILIES.find((f) => f.types.includes(type));
-  return family ? family.colour : OTHER_EVENT_COLOUR;
+function eventColour() {
+  const m = ['match', ['get', 'type']];
+  for (const f of EVENT_FAMILIES) m.push(f.types, f.colour);
+  m.push('#999999');
+  return m;
 }
 
-// Road width in pixels by OSM class, at zoom 12 and zoom 17.
-function roadWidth(scale) {
-  return [
-    'match', ['get', 'highway'],
-    ['motorway', 'trunk'], 3.2 * scale,
-    ['motorway_link', 'trunk_link', 'primary'], 2.6 * scale,
-    ['primary_link', 'secondary'], 2.1 * scale,
-    ['secondary_link', 'tertiary'], 1.6 * scale,
-    ['tertiary_link', 'residential', 'unclassified', 'living_street'], 1.0 * scale,
-    ['service', 'pedestrian'], 0.6 * scale,
-    0.5 * scale,
-  ];
-}
-
-// Grey diagonal hatching for cells with too little exposure to be ranked.
 function hatchImage() {
   const size = 8;
   const data = new Uint8Array(size * size * 4);
-  for (let y = 0; y < size; y += 1) {
-    for (let x = 0; x < size; x += 1) {
-      const on = (x + y) % size < 2;
-      const i = (y * size + x) * 4;
-      data.set(on ? [110, 110, 110, 200] : [200, 200, 200, 60], i);
-    }
+  for (let y = 0; y < size; y += 1) for (let x = 0; x < size; x += 1) {
+    data.set((x + y) % size < 2 ? [110, 110, 110, 200] : [200, 200, 200, 60], (y * size + x) * 4);
   }
   return { width: size, height: size, data };
 }
 
-// Quantile breaks over the ranked cells' rates, strictly ascending, at most 4.
-function rateBreaks(features) {
-  const rates = features
-    .filter((f) => f.properties.eligible && Number.isFinite(f.properties.rate_per_1000_vkm))
-    .map((f) => f.properties.rate_per_1000_vkm)
-    .sort((a, b) => a - b);
-  if (rates.length === 0) return [];
-  const breaks = [];
-  for (let k = 1; k < RATE_COLOURS.length; k += 1) {
-    const value = rates[Math.floor((k * rates.length) / RATE_COLOURS.length)];
-    if (value > rates[0] && (breaks.length === 0 || value > breaks[breaks.length - 1])) {
-      breaks.push(value);
-    }
+// Quantile steps of a property over the features, as a MapLibre 'step' expression.
+function stepColour(features, prop, colours = VIRIDIS) {
+  const v = features.map((f) => f.properties[prop]).filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return colours[2];
+  const expr = ['step', ['to-number', ['get', prop], 0], colours[0]];
+  let last = -Infinity;
+  for (let k = 1; k < colours.length; k += 1) {
+    const b = v[Math.floor((k * v.length) / colours.length)];
+    if (b > last && b > v[0]) { expr.push(b, colours[k]); last = b; }
   }
-  return breaks;
+  return expr.length > 3 ? expr : colours[2];
 }
 
-// The palette spread over as many classes as there are breaks + 1, lightest to darkest.
-function classColours(breaks) {
-  const n = breaks.length + 1;
-  if (n === 1) return [RATE_COLOURS[2]];
-  const last = RATE_COLOURS.length - 1;
-  return Array.from({ length: n }, (_, i) => RATE_COLOURS[Math.round((i * last) / (n - 1))]);
-}
-
-function rateColourExpression(breaks) {
-  const colours = classColours(breaks);
-  if (breaks.length === 0) return colours[0];
-  const step = ['step', ['to-number', ['get', 'rate_per_1000_vkm'], 0], colours[0]];
-  breaks.forEach((b, i) => step.push(b, colours[i + 1]));
-  return step;
-}
-
-function legendItem(swatchClass, style, text) {
-  const li = document.createElement('li');
-  const swatch = document.createElement('span');
-  swatch.className = `swatch ${swatchClass}`;
-  swatch.setAttribute('aria-hidden', 'true');
-  Object.assign(swatch.style, style);
-  const label = document.createElement('span');
-  label.textContent = text;
-  li.append(swatch, label);
-  return li;
-}
-
-function renderRateLegend(breaks) {
-  const list = document.getElementById('legend-rate');
-  const colours = classColours(breaks);
-  const items = [];
-  if (breaks.length === 0) {
-    items.push(legendItem('fill', { background: colours[0] }, 'Ranked cells'));
-  } else {
-    colours.forEach((colour, i) => {
-      let text;
-      if (i === 0) text = `< ${rateFormat.format(breaks[0])}`;
-      else if (i === breaks.length) text = `≥ ${rateFormat.format(breaks[i - 1])}`;
-      else text = `${rateFormat.format(breaks[i - 1])} – ${rateFormat.format(breaks[i])}`;
-      items.push(legendItem('fill', { background: colour }, text));
-    });
+function addSourcesAndLayers(map) {
+  map.addImage('hatch', hatchImage(), { pixelRatio: 1 });
+  map.addSource('roads', { type: 'geojson', data: EMPTY, attribution: OSM_ATTRIBUTION });
+  for (const id of ['hotspots', 'density', 'speeds', 'mismatches', 'potholes', 'lanes']) {
+    map.addSource(id, { type: 'geojson', data: EMPTY });
   }
-  items.push(legendItem('hatch', {}, 'Too little exposure to rank'));
-  items.push(legendItem('outline', {}, `Top ${TOP_N} cells`));
-  list.replaceChildren(...items);
+  map.addSource('events', { type: 'geojson', data: EMPTY, cluster: true, clusterRadius: 40, clusterMaxZoom: 15 });
+  map.addLayer({ id: 'density-fill', type: 'fill', source: 'density', paint: { 'fill-color': VIRIDIS[2], 'fill-opacity': 0.45 } });
+  map.addLayer({ id: 'hotspots-ineligible', type: 'fill', source: 'hotspots', filter: ['!=', ['get', 'eligible'], true],
+    paint: { 'fill-pattern': 'hatch', 'fill-opacity': 0.45 } });
+  map.addLayer({ id: 'hotspots-fill', type: 'fill', source: 'hotspots', filter: ['==', ['get', 'eligible'], true],
+    paint: { 'fill-color': VIRIDIS[0], 'fill-opacity': 0.62, 'fill-outline-color': '#ffffff' } });
+  map.addLayer({ id: 'roads-line', type: 'line', source: 'roads', layout: { 'line-cap': 'round', 'line-join': 'round' },
+    paint: { 'line-color': '#8a8a8a', 'line-width': ['interpolate', ['linear'], ['zoom'], 12, 0.6, 17, 4] } });
+  const lineWidth = ['interpolate', ['linear'], ['zoom'], 12, 2, 17, 6];
+  map.addLayer({ id: 'speeds-line', type: 'line', source: 'speeds', paint: { 'line-width': lineWidth,
+    'line-color': ['step', ['get', 'mean_kmh'], '#440154', 20, '#21918c', 40, '#fde725'] } });
+  map.addLayer({ id: 'speeding-line', type: 'line', source: 'speeds', paint: { 'line-width': lineWidth,
+    'line-color': ['step', ['get', 'share_over_limit'], '#fde725', 0.1, '#21918c', 0.3, '#440154'] } });
+  map.addLayer({ id: 'lanes-line', type: 'line', source: 'lanes', paint: { 'line-width': lineWidth, 'line-color': '#CC79A7', 'line-dasharray': [2, 1] } });
+  map.addLayer({ id: 'hotspots-top', type: 'line', source: 'hotspots',
+    filter: ['<=', ['coalesce', ['get', 'rank'], 1e9], TOP_N], paint: { 'line-color': '#1a1a1a', 'line-width': 2.2 } });
+  map.addLayer({ id: 'mismatches-circle', type: 'circle', source: 'mismatches', paint: { 'circle-color': '#D55E00', 'circle-radius': 7, 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+  map.addLayer({ id: 'potholes-circle', type: 'circle', source: 'potholes', paint: { 'circle-color': '#000', 'circle-radius': 6, 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+  map.addLayer({ id: 'events-clusters', type: 'circle', source: 'events', filter: ['has', 'point_count'],
+    paint: { 'circle-color': '#56B4E9', 'circle-opacity': 0.85, 'circle-stroke-color': '#0072B2', 'circle-stroke-width': 1.5,
+      'circle-radius': ['step', ['get', 'point_count'], 10, 10, 14, 50, 18] } });
+  map.addLayer({ id: 'events-circle', type: 'circle', source: 'events', filter: ['!', ['has', 'point_count']],
+    paint: { 'circle-color': eventColour(), 'circle-radius': ['interpolate', ['linear'], ['zoom'], 12, 3, 17, 7],
+      'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1 } });
+  map.on('click', (e) => onClick(map, e));
+  for (const id of ['events-circle', 'events-clusters']) {
+    map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
+  }
 }
 
-function renderEventLegend(types) {
-  const list = document.getElementById('legend-events');
-  const items = [];
-  for (const family of EVENT_FAMILIES) {
-    const present = family.types.filter((t) => types.includes(t));
-    if (present.length > 0) {
-      items.push(legendItem('dot', { background: family.colour }, `${family.label} (${present.join(', ')})`));
-    }
-  }
-  const known = new Set(EVENT_FAMILIES.flatMap((f) => f.types));
-  const others = types.filter((t) => !known.has(t));
-  if (others.length > 0) {
-    items.push(legendItem('dot', { background: OTHER_EVENT_COLOUR }, `Other (${others.join(', ')})`));
-  }
-  if (items.length === 0) {
-    const li = document.createElement('li');
-    li.className = 'empty';
-    li.textContent = 'No events stored yet.';
-    items.push(li);
-  }
-  list.replaceChildren(...items);
+function details(title, rows) {
+  const dl = el('dl');
+  for (const [k, v] of rows) dl.append(el('dt', { textContent: k }), el('dd', { textContent: v }));
+  return el('div', { className: 'popup' }, el('h3', { textContent: title }), dl);
 }
 
-function cellCentre(feature) {
-  const ring = feature.geometry.coordinates[0];
-  const n = ring.length > 1 ? ring.length - 1 : ring.length;
-  let lon = 0;
-  let lat = 0;
-  for (let i = 0; i < n; i += 1) {
-    lon += ring[i][0];
-    lat += ring[i][1];
-  }
-  return [lon / n, lat / n];
+const dash = (v, f) => (v === null || v === undefined || Number.isNaN(v) ? '–' : f(v));
+let popup = null;
+function openPopup(map, lngLat, content) {
+  if (popup) popup.remove();
+  popup = new Popup({ maxWidth: '300px', focusAfterOpen: true }).setLngLat(lngLat).setDOMContent(content).addTo(map);
 }
 
-// A top cell is ranked among the first TOP_N and has at least one event: a ranked cell
-// without events is exposure, not a hotspot.
-function isTopCell(p) {
-  return Number.isInteger(p.rank) && p.rank <= TOP_N && p.events > 0;
+function eventPopup(map, lngLat, p) {
+  const time = new Date(p.time);
+  openPopup(map, lngLat, details(p.type, [
+    [t('time'), Number.isNaN(time.getTime()) ? String(p.time) : time.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace(/Z$/, ' UTC')],
+    [t('level'), dash(p.level, String)],
+    [t('speed'), dash(p.speed_kmh, (v) => `${df.format(v)} km/h`)],
+    [t('ttc'), dash(p.ttc_s, (v) => `${df.format(v)} s`)],
+    [t('headway'), dash(p.headway_s, (v) => `${df.format(v)} s`)],
+    [t('vehicle'), String(p.vehicle)],
+  ]));
 }
 
-function renderTopCells(map, features) {
-  const list = document.getElementById('top-cells');
-  const top = features
-    .filter((f) => isTopCell(f.properties))
-    .sort((a, b) => a.properties.rank - b.properties.rank);
-  if (top.length === 0) {
-    const li = document.createElement('li');
-    li.className = 'empty';
-    li.textContent = 'No ranked cell has events of this type.';
-    list.replaceChildren(li);
+function cellPopup(map, lngLat, p) {
+  openPopup(map, lngLat, details(p.rank ? `${t('rank')} ${p.rank}` : t('notRanked'), [
+    [t('events'), dash(p.events, (v) => nf.format(v))],
+    [t('vkm'), dash(p.vehicle_km, (v) => df.format(v))],
+    [t('rate'), dash(p.rate_per_1000_vkm, (v) => `${sf.format(v)} / 1,000 vkm`)],
+    ['EB ' + t('excess'), dash(p.excess, (v) => df.format(v))],
+    [t('cell'), String(p.cell)],
+  ]));
+}
+
+async function onClick(map, e) {
+  const box = [[e.point.x - 4, e.point.y - 4], [e.point.x + 4, e.point.y + 4]];
+  const clusters = map.queryRenderedFeatures(box, { layers: ['events-clusters'] });
+  if (clusters.length > 0) {
+    const zoom = await map.getSource('events').getClusterExpansionZoom(clusters[0].properties.cluster_id);
+    map.easeTo({ center: clusters[0].geometry.coordinates, zoom });
     return;
   }
-  list.replaceChildren(...top.map((f) => {
+  const events = map.queryRenderedFeatures(box, { layers: ['events-circle'] });
+  if (events.length > 0) { eventPopup(map, events[0].geometry.coordinates, events[0].properties); return; }
+  const cells = map.queryRenderedFeatures(e.point, { layers: ['hotspots-fill', 'hotspots-ineligible'] });
+  if (cells.length > 0) cellPopup(map, e.lngLat, cells[0].properties);
+}
+
+function renderLayerList(map, analyst) {
+  const list = document.getElementById('layer-list');
+  list.replaceChildren(...LAYERS.filter((l) => analyst || !l.analyst).map((layer) => {
+    const box = el('input', { type: 'checkbox', checked: layer.on, id: `layer-${layer.key}` });
+    const setVisible = () => {
+      for (const id of layer.ids) map.setLayoutProperty(id, 'visibility', box.checked ? 'visible' : 'none');
+      if (layer.key === 'speeds' || layer.key === 'speeding') {
+        document.getElementById('how-box').hidden = !['speeds', 'speeding'].some((k) => document.getElementById(`layer-${k}`)?.checked);
+      }
+    };
+    box.addEventListener('change', setVisible);
+    setVisible();
+    const legend = el('ul', { className: 'legend' }, ...layer.legend().map(([colour, label]) => el('li', {},
+      el('span', { className: colour === 'hatch' ? 'swatch hatch' : 'swatch', style: colour === 'hatch' ? '' : `background:${colour}`, ariaHidden: 'true' }),
+      el('span', { textContent: label && MESSAGES_KEYS.has(label) ? t(label) : label }))));
+    return el('li', {}, el('label', { htmlFor: box.id }, box, ' ', t(layer.key)), legend);
+  }));
+  for (const layer of LAYERS.filter((l) => l.analyst && !analyst)) {
+    for (const id of layer.ids) map.setLayoutProperty(id, 'visibility', 'none');
+  }
+}
+const MESSAGES_KEYS = new Set(['less', 'more', 'lowExposure']);
+
+function filters() {
+  const v = (id) => document.getElementById(id).value;
+  return { event_type: v('event-type'), since: v('since'), until: v('until'), hour_from: v('hour-from') || 0, hour_to: v('hour-to') || 24, fleet: v('fleet') };
+}
+
+function cellCentre(f) { return [f.properties.lon, f.properties.lat]; }
+
+// The top-20 table: ranked by EB excess over the SPF, or by rate when no SPF could be fitted
+// (the server then sends ranking 'rate' and no excess; the table says so instead of "excess 0").
+function renderTop(map, features, ranking) {
+  const body = document.getElementById('top-cells');
+  const note = document.getElementById('top-note');
+  note.hidden = ranking !== 'rate';
+  note.textContent = ranking === 'rate' ? t('rankedByRate') : '';
+  const top = features.filter((f) => Number.isInteger(f.properties.rank) && f.properties.rank <= TOP_N)
+    .sort((a, b) => a.properties.rank - b.properties.rank);
+  if (top.length === 0) { body.replaceChildren(el('tr', {}, el('td', { textContent: t('noData') }))); return; }
+  body.replaceChildren(...top.map((f) => {
     const p = f.properties;
-    const li = document.createElement('li');
-    li.value = p.rank;
-    const button = document.createElement('button');
-    button.type = 'button';
-    const events = `${numberFormat.format(p.events)} event${p.events === 1 ? '' : 's'}`;
-    button.textContent = `${rateFormat.format(p.rate_per_1000_vkm)} / 1,000 vkm · ${events}`;
-    button.setAttribute('aria-label',
-      `Rank ${p.rank}: ${rateFormat.format(p.rate_per_1000_vkm)} events per 1,000 vehicle-km, `
-      + `${events}; show on map`);
+    const measure = ranking === 'rate'
+      ? `${t('rate')} ${dash(p.rate_per_1000_vkm, (v) => sf.format(v))} / 1,000 vkm`
+      : `${t('excess')} ${dash(p.excess, (v) => df.format(v))}`;
+    const button = el('button', { type: 'button', textContent: `${p.rank}. ${nf.format(p.events)} ${t('events')} · ${measure}` });
+    button.setAttribute('aria-label', `${t('rank')} ${p.rank}: ${p.events} ${t('events')}`);
     button.addEventListener('click', () => {
-      const centre = cellCentre(f);
-      map.easeTo({ center: centre, zoom: Math.max(map.getZoom(), 16) });
-      showCellPopup(map, centre, p);
+      map.flyTo({ center: cellCentre(f), zoom: Math.max(map.getZoom(), 16), duration: 600 });
+      cellPopup(map, cellCentre(f), p);
     });
-    li.append(button);
-    return li;
+    return el('tr', {}, el('td', {}, button));
   }));
 }
 
-function popupContent(title, rows) {
-  const root = document.createElement('div');
-  root.className = 'popup';
-  const h = document.createElement('h3');
-  h.textContent = title;
-  const dl = document.createElement('dl');
-  for (const [key, value] of rows) {
-    const dt = document.createElement('dt');
-    dt.textContent = key;
-    const dd = document.createElement('dd');
-    dd.textContent = value;
-    dl.append(dt, dd);
-  }
-  root.append(h, dl);
-  return root;
+function renderEvaluation(evaluation) {
+  const box = document.getElementById('evaluation');
+  const rows = evaluation.rate_ratios || [];
+  if (rows.length === 0) { box.replaceChildren(el('p', { className: 'unit', textContent: t('noEvaluation') })); return; }
+  box.innerHTML = barsSvg(rows);
 }
 
-function orDash(value, format) {
-  return value === null || value === undefined || Number.isNaN(value) ? '–' : format(value);
+function renderScores(scores) {
+  const section = document.getElementById('scores-section');
+  section.hidden = false;
+  const box = document.getElementById('scores');
+  if (!scores.subjects.length) { box.replaceChildren(el('p', { textContent: t('noData') })); return; }
+  box.replaceChildren(...scores.subjects.map((s) => el('details', { className: 'score' },
+    el('summary', { textContent: `${s.subject}: ${dash(s.per_100km, (v) => df.format(v))} / 100 km (${sf.format(s.km)} km)` }),
+    el('pre', { textContent: s.coaching }))));
 }
 
-let popup = null;
-
-function openPopup(map, lngLat, content) {
-  if (popup) popup.remove();
-  popup = new Popup({ maxWidth: '280px', focusAfterOpen: true })
-    .setLngLat(lngLat)
-    .setDOMContent(content)
-    .addTo(map);
-}
-
-function showEventPopup(map, lngLat, p) {
-  const time = new Date(p.time);
-  const timeText = Number.isNaN(time.getTime())
-    ? String(p.time)
-    : time.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace(/Z$/, ' UTC');
-  openPopup(map, lngLat, popupContent(p.type, [
-    ['Time', timeText],
-    ['Level', orDash(p.level, String)],
-    ['Speed', orDash(p.speed_kmh, (v) => `${decimalFormat.format(v)} km/h`)],
-    ['TTC', orDash(p.ttc_s, (v) => `${decimalFormat.format(v)} s`)],
-    ['Headway', orDash(p.headway_s, (v) => `${decimalFormat.format(v)} s`)],
-    ['Vehicle', String(p.vehicle)],
-  ]));
-}
-
-function showCellPopup(map, lngLat, p) {
-  openPopup(map, lngLat, popupContent(p.rank ? `Cell rank ${p.rank}` : 'Cell (not ranked)', [
-    ['Events', orDash(p.events, (v) => numberFormat.format(v))],
-    ['Vehicle-km', orDash(p.vehicle_km, (v) => decimalFormat.format(v))],
-    ['Rate', orDash(p.rate_per_1000_vkm, (v) => `${rateFormat.format(v)} / 1,000 vkm`)],
-    ['H3 cell', String(p.cell)],
-  ]));
-}
-
-function addLayers(map) {
-  map.addImage('hatch', hatchImage(), { pixelRatio: 1 });
-  map.addSource('roads', { type: 'geojson', data: EMPTY, attribution: OSM_ATTRIBUTION });
-  map.addSource('hotspots', { type: 'geojson', data: EMPTY });
-  map.addSource('events', { type: 'geojson', data: EMPTY });
-
-  map.addLayer({
-    id: 'hotspots-ineligible',
-    type: 'fill',
-    source: 'hotspots',
-    filter: ['!=', ['get', 'eligible'], true],
-    paint: { 'fill-pattern': 'hatch', 'fill-opacity': 0.45 },
-  });
-  map.addLayer({
-    id: 'hotspots-fill',
-    type: 'fill',
-    source: 'hotspots',
-    filter: ['==', ['get', 'eligible'], true],
-    paint: { 'fill-color': RATE_COLOURS[0], 'fill-opacity': 0.62, 'fill-outline-color': '#ffffff' },
-  });
-  map.addLayer({
-    id: 'roads-line',
-    type: 'line',
-    source: 'roads',
-    layout: { 'line-cap': 'round', 'line-join': 'round' },
-    paint: {
-      'line-color': ['match', ['get', 'highway'],
-        ['motorway', 'trunk', 'primary', 'motorway_link', 'trunk_link'], '#5f5f5f',
-        ['secondary', 'tertiary', 'primary_link', 'secondary_link'], '#7a7a7a',
-        '#9a9a9a'],
-      'line-width': ['interpolate', ['exponential', 1.6], ['zoom'],
-        12, roadWidth(0.6), 17, roadWidth(4)],
-    },
-  });
-  const topFilter = ['all',
-    ['<=', ['coalesce', ['get', 'rank'], 1e9], TOP_N],
-    ['>', ['coalesce', ['get', 'events'], 0], 0]];
-  map.addLayer({
-    id: 'hotspots-top-halo',
-    type: 'line',
-    source: 'hotspots',
-    filter: topFilter,
-    paint: { 'line-color': '#ffffff', 'line-width': 5 },
-  });
-  map.addLayer({
-    id: 'hotspots-top',
-    type: 'line',
-    source: 'hotspots',
-    filter: topFilter,
-    paint: { 'line-color': '#1a1a1a', 'line-width': 2.2 },
-  });
-  map.addLayer({
-    id: 'events-circle',
-    type: 'circle',
-    source: 'events',
-    paint: {
-      'circle-color': eventColourExpression(),
-      'circle-radius': ['interpolate', ['linear'], ['zoom'], 12, 3, 17, 7],
-      'circle-stroke-color': '#ffffff',
-      'circle-stroke-width': 1,
-    },
-  });
-
-  map.on('click', (e) => {
-    const pad = 4;
-    const box = [[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]];
-    const events = map.queryRenderedFeatures(box, { layers: ['events-circle'] });
-    if (events.length > 0) {
-      showEventPopup(map, events[0].geometry.coordinates, events[0].properties);
-      return;
-    }
-    const cells = map.queryRenderedFeatures(e.point, { layers: ['hotspots-fill', 'hotspots-ineligible'] });
-    if (cells.length > 0) showCellPopup(map, e.lngLat, cells[0].properties);
-  });
-  map.on('mouseenter', 'events-circle', () => { map.getCanvas().style.cursor = 'pointer'; });
-  map.on('mouseleave', 'events-circle', () => { map.getCanvas().style.cursor = ''; });
-}
-
-function boundsOf(collection) {
-  const bounds = new LngLatBounds();
-  const visit = (coords) => {
-    if (typeof coords[0] === 'number') bounds.extend(coords);
-    else coords.forEach(visit);
-  };
-  for (const f of collection.features) if (f.geometry) visit(f.geometry.coordinates);
-  return bounds.isEmpty() ? null : bounds;
-}
-
-function drawnCount(collection) {
-  return collection.features.filter((f) => f.geometry).length;
-}
-
-function waitIdle(map) {
-  return new Promise((resolve) => { map.once('idle', resolve); });
-}
-
-async function fetchLayers(eventType) {
-  const [hotspots, events] = await Promise.all([
-    fetchJson('v1/map/hotspots', { event_type: eventType, resolution: HOTSPOT_RESOLUTION }),
-    fetchJson('v1/map/events', { event_type: eventType, limit: EVENT_LIMIT }),
+async function loadFiltered(map) {
+  const f = filters();
+  const [hotspots, events, density, rates] = await Promise.all([
+    fetchJson('v1/panels/hotspots', f), fetchJson('v1/panels/events', f),
+    fetchJson('v1/panels/density', { ...f, event_type: undefined }), fetchJson('v1/panels/rates', f),
   ]);
-  return { hotspots, events };
-}
-
-function drawLayers(map, { hotspots, events }) {
-  const breaks = rateBreaks(hotspots.features);
-  map.setPaintProperty('hotspots-fill', 'fill-color', rateColourExpression(breaks));
-  renderRateLegend(breaks);
-  renderTopCells(map, hotspots.features);
+  const ranking = hotspots.ranking === 'rate' ? 'rate' : 'excess';
+  state.ranking = ranking;
+  map.setPaintProperty('hotspots-fill', 'fill-color', stepColour(hotspots.features.filter((x) => x.properties.eligible),
+    ranking === 'rate' ? 'rate_per_1000_vkm' : 'excess', VIRIDIS));
+  map.setPaintProperty('density-fill', 'fill-color', stepColour(density.features, 'vehicle_km'));
   map.getSource('hotspots').setData(hotspots);
+  map.getSource('density').setData(density);
   map.getSource('events').setData(events);
-}
-
-function fillSummary(summary) {
-  document.getElementById('sum-vehicles').textContent = numberFormat.format(summary.vehicles);
-  document.getElementById('sum-positions').textContent = numberFormat.format(summary.positions);
-  document.getElementById('sum-events').textContent = numberFormat.format(summary.events);
-  document.getElementById('sum-vkm').textContent = decimalFormat.format(summary.vehicle_km);
-  const select = document.getElementById('event-type');
-  const byType = summary.events_by_type || {};
-  for (const type of summary.event_types) {
-    const option = document.createElement('option');
-    option.value = type;
-    option.textContent = byType[type] === undefined ? type : `${type} (${numberFormat.format(byType[type])})`;
-    select.append(option);
-  }
-  renderEventLegend(summary.event_types);
-}
-
-function describe(counts, eventType) {
-  const what = eventType === 'ALL' ? 'all event types' : eventType;
-  return `${numberFormat.format(counts.events)} events and ${numberFormat.format(counts.hotspots)} `
-    + `cells shown for ${what}.`;
+  renderTop(map, hotspots.features, ranking);
+  document.getElementById('rates-chart').innerHTML = ratesSvg(rates, t('noData'));
+  const fleetId = state.meta.role === 'fleet_operator' ? state.meta.fleet_id : f.fleet;
+  if (fleetId) renderScores(await fetchJson('v1/panels/fleet-scores', { fleet: fleetId }));
+  else document.getElementById('scores-section').hidden = true;
+  return { hotspots: hotspots.features.length, events: events.features.length };
 }
 
 function fail(error) {
   state.error = String(error && error.message ? error.message : error);
-  setStatus(`Could not load the dashboard: ${state.error}`, true);
+  setStatus(`${t('failed')}: ${state.error}`, true);
   console.error(error);
 }
 
+async function redraw(map) {
+  state.ready = false;
+  state.filter = document.getElementById('event-type').value;
+  setStatus(t('loading'));
+  if (popup) popup.remove();
+  const counts = await loadFiltered(map);
+  await new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
+  state.counts = { ...state.counts, ...counts };
+  state.ready = true;
+  setStatus(t('shown', nf.format(counts.events), nf.format(counts.hotspots)));
+}
+
+function setupControls(map, meta, summary, roadLayers) {
+  const select = document.getElementById('event-type');
+  for (const type of meta.event_types) select.append(el('option', { value: type, textContent: `${type} (${nf.format(summary.events_by_type[type] ?? 0)})` }));
+  if (meta.first_day) {
+    for (const id of ['since', 'until']) { const i = document.getElementById(id); i.min = meta.first_day; i.max = meta.last_day; }
+  }
+  const fleet = document.getElementById('fleet');
+  if (meta.role === 'fleet_operator') {
+    document.getElementById('fleet-label').hidden = true;
+  } else {
+    for (const f of meta.fleets) fleet.append(el('option', { value: f.fleet_id, textContent: f.name }));
+  }
+  document.getElementById('who').textContent = `${t('signedInAs')} ${meta.name} (${meta.role}${meta.fleet_id ? `, ${meta.fleet_id}` : ''})`;
+  const run = () => redraw(map).catch(fail);
+  select.addEventListener('change', run);
+  document.getElementById('filter-form').addEventListener('submit', (e) => { e.preventDefault(); run(); });
+  select.disabled = false;
+  const how = document.getElementById('how');
+  const showHour = () => {
+    document.getElementById('how-out').textContent = how.value;
+    const features = roadLayers.speeds.features.filter((x) => x.properties.hour_of_week === Number(how.value));
+    map.getSource('speeds').setData({ type: 'FeatureCollection', features });
+  };
+  how.addEventListener('input', showHour);
+  showHour();
+}
+
 async function main() {
+  applyTranslations(t, lang);
+  const langSelect = document.getElementById('lang');
+  langSelect.value = lang;
+  langSelect.addEventListener('change', () => { localStorage.setItem('roadsense.lang', langSelect.value); location.reload(); });
   const map = new MapLibreMap({
     container: 'map',
-    style: {
-      version: 8,
-      sources: {},
-      layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#f2f1ec' } }],
-    },
-    center: [24.944, 60.171],
-    zoom: 13,
-    attributionControl: { compact: false },
+    style: { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#f2f1ec' } }] },
+    center: [24.944, 60.171], zoom: 13, attributionControl: { compact: false },
   });
   state.map = map;
   map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left');
   map.on('error', (e) => fail(e.error || e));
-
   const loaded = new Promise((resolve) => { map.once('load', resolve); });
-  const [summary, roads] = await Promise.all([
-    fetchJson('v1/summary'),
-    fetchJson('v1/map/roads'),
-    loaded,
+  const [meta, summary, roads, evaluation] = await Promise.all([
+    fetchJson('v1/panels/meta'), fetchJson('v1/panels/summary'), fetchJson('v1/map/roads'), fetchJson('v1/panels/evaluation'), loaded,
   ]);
-  addLayers(map);
-  fillSummary(summary);
+  state.meta = meta;
+  const analyst = meta.role !== 'fleet_operator';
+  const roadLayers = analyst ? await fetchJson('v1/panels/roads') : { speeds: EMPTY, mismatches: EMPTY, potholes: EMPTY, lanes: EMPTY };
+  addSourcesAndLayers(map);
+  for (const k of ['mismatches', 'potholes', 'lanes']) map.getSource(k).setData(roadLayers[k]);
+  renderLayerList(map, analyst);
+  for (const [id, value] of [['sum-vehicles', nf.format(summary.vehicles)], ['sum-positions', nf.format(summary.positions)],
+    ['sum-events', nf.format(summary.events)], ['sum-vkm', df.format(summary.vehicle_km)]]) document.getElementById(id).textContent = value;
   map.getSource('roads').setData(roads);
-  const bounds = boundsOf(roads);
-  if (bounds) map.fitBounds(bounds, { padding: 24, animate: false });
-
-  const select = document.getElementById('event-type');
-  const { hotspots, events } = await fetchLayers('ALL');
-  drawLayers(map, { hotspots, events });
-  await waitIdle(map);
-  state.counts = { roads: drawnCount(roads), hotspots: drawnCount(hotspots), events: drawnCount(events) };
-  state.ready = true;
-  setStatus(describe(state.counts, 'ALL'));
-  select.disabled = false;
-
-  let pending = 0;
-  select.addEventListener('change', async () => {
-    const eventType = select.value;
-    pending += 1;
-    const mine = pending;
-    state.ready = false;
-    state.filter = eventType;
-    setStatus(`Loading ${eventType === 'ALL' ? 'all event types' : eventType}…`);
-    if (popup) popup.remove();
-    try {
-      const loadedData = await fetchLayers(eventType);
-      if (mine !== pending) return; // a later change is on its way
-      drawLayers(map, loadedData);
-      await waitIdle(map);
-      if (mine !== pending) return;
-      state.counts = {
-        roads: state.counts.roads,
-        hotspots: drawnCount(loadedData.hotspots),
-        events: drawnCount(loadedData.events),
-      };
-      state.ready = true;
-      setStatus(describe(state.counts, eventType));
-    } catch (error) {
-      fail(error);
-    }
-  });
+  state.counts.roads = roads.features.length;
+  const bounds = new LngLatBounds();
+  for (const f of roads.features) for (const c of f.geometry.coordinates) bounds.extend(c);
+  if (!bounds.isEmpty()) map.fitBounds(bounds, { padding: 24, animate: false });
+  renderEvaluation(evaluation);
+  setupControls(map, meta, summary, roadLayers);
+  await redraw(map);
 }
 
 main().catch(fail);

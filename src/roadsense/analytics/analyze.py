@@ -1,0 +1,192 @@
+"""``roadsense analyze``: every safety analysis on the store, recorded with what it saw.
+
+Network screening (all warnings and each type), Getis-Ord clusters, persistent and
+emerging hotspots by month, near-miss vs crash validation when crashes were imported,
+and driver (or vehicle) scores. Results go to a folder as CSV/JSON and the run is kept in
+the store (``analysis_runs``): when, with which settings, on how much data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import h3
+
+from roadsense.analytics.clusters import getis_ord
+from roadsense.analytics.driver_scores import fleet_scores
+from roadsense.analytics.network_screening import CellScreening, screen_cells
+from roadsense.analytics.tables import write_table
+from roadsense.analytics.trends import classify
+from roadsense.analytics.validation import SiteEvidence, validate
+from roadsense.store import Store
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class AnalyzeParams:
+    """Settings of one analysis run."""
+
+    resolution: int = 10
+    min_vehicle_km: float = 1.0
+    min_vehicles: int = 3
+    fdr: float = 0.05
+    top_n: int = 10
+    tz: str = "Asia/Seoul"
+
+
+@dataclass
+class AnalyzeResult:
+    """Headlines of a run; details are in the files."""
+
+    run_id: str = ""
+    screenings: dict[str, CellScreening] = field(default_factory=dict)
+    hot_clusters: int = 0
+    trends: dict[str, int] = field(default_factory=dict)
+    validation: dict[str, Any] | None = None
+    scored_subjects: int = 0
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def analyze(
+    store: Store, out_dir: Path, params: AnalyzeParams, progress: Progress | None = None
+) -> AnalyzeResult:
+    """Run everything and write ``out_dir``; returns the headlines."""
+    started = datetime.now(UTC)
+    tick = progress or (lambda *_: None)
+    steps = 6
+    result = AnalyzeResult()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    totals = store.totals()
+
+    tick("analyze", 0, steps)
+    types = sorted(totals.events_by_type)
+    for kind in ["ALL", *types]:
+        screening = screen_cells(
+            store,
+            params.resolution,
+            () if kind == "ALL" else (kind,),
+            params.min_vehicle_km,
+            params.min_vehicles,
+        )
+        result.screenings[kind] = screening
+        if screening.note:
+            result.notes.append(f"screening {kind}: {screening.note}")
+    all_cells = result.screenings["ALL"].cells
+    path = out_dir / "screening_cells.csv"
+    rows = [asdict(c) for s in result.screenings.values() for c in s.cells]
+    write_table(path, rows, list(asdict(all_cells[0]) if all_cells else ["cell"]))
+    result.files.append(path)
+    tick("analyze", 1, steps)
+
+    if len(all_cells) >= 3:
+        clusters = getis_ord({c.cell: c.excess for c in all_cells}, rings=1, fdr=params.fdr)
+        result.hot_clusters = sum(c.hot for c in clusters)
+        path = out_dir / "clusters.csv"
+        write_table(path, [asdict(c) for c in clusters], list(asdict(clusters[0])))
+        result.files.append(path)
+    tick("analyze", 2, steps)
+
+    result.trends = _trends(store, params, out_dir, result)
+    tick("analyze", 3, steps)
+
+    if store.crash_count() > 0 and all_cells:
+        crashes = store.crashes_by_cell(params.resolution)
+        evidence = [
+            SiteEvidence(c.cell, c.vehicle_km, c.observed, crashes.get(h3.str_to_int(c.cell), 0))
+            for c in all_cells
+        ]
+        try:
+            v = validate(evidence)
+            result.validation = asdict(v)
+            path = out_dir / "near_miss_vs_crashes.json"
+            path.write_text(json.dumps(result.validation, indent=2) + "\n", encoding="utf-8")
+            result.files.append(path)
+        except ValueError as exc:
+            result.notes.append(f"near-miss vs crash validation: {exc}")
+    tick("analyze", 4, steps)
+
+    hours = store.vehicle_hours()
+    if hours:
+        # the last four weeks are scored; the time before gives the trend
+        first, last = min(h.hour for h in hours), max(h.hour for h in hours)
+        scores = fleet_scores(store, types, max(first, last - timedelta(days=28)))
+        result.scored_subjects = len(scores)
+        path = out_dir / "scores.csv"
+        write_table(
+            path,
+            [asdict(s) for subject in scores for s in subject.scores.values()],
+            [
+                "subject",
+                "event_type",
+                "km",
+                "count",
+                "raw_per_100km",
+                "shrunk_per_100km",
+                "percentile",
+                "trend_ratio",
+            ],
+        )
+        result.files.append(path)
+    tick("analyze", 5, steps)
+
+    run = store.record_analysis_run(
+        "analyze",
+        started,
+        asdict(params),
+        {
+            "vehicles": totals.vehicles,
+            "positions": totals.positions,
+            "events": totals.events,
+            "vehicle_km": totals.vehicle_km,
+            "crashes": store.crash_count(),
+        },
+        {
+            "screened_cells": len(all_cells),
+            "hot_clusters": result.hot_clusters,
+            "trends": result.trends,
+            "validation": result.validation,
+            "scored_subjects": result.scored_subjects,
+            "top_cells": [c.cell for c in all_cells[: params.top_n]],
+        },
+    )
+    result.run_id = run.run_id
+    tick("analyze", 6, steps)
+    return result
+
+
+def _trends(
+    store: Store, params: AnalyzeParams, out_dir: Path, result: AnalyzeResult
+) -> dict[str, int]:
+    exposure = store.cell_period_exposure(params.resolution, "month", tz=params.tz)
+    events = store.cell_period_events(params.resolution, "month", tz=params.tz)
+    counts: dict[tuple[int, Any], int] = defaultdict(int)
+    for e in events:
+        counts[(e.cell, e.period)] += e.events
+    ranks: dict[str, dict[str, int]] = defaultdict(dict)
+    by_period: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for x in exposure:
+        if x.vehicle_km >= params.min_vehicle_km and x.vehicles >= params.min_vehicles:
+            rate = counts.get((x.cell, x.period), 0) / x.vehicle_km
+            by_period[x.period.isoformat()].append((rate, h3.int_to_str(x.cell)))
+    for period, cells in by_period.items():
+        for rank, (_, cell) in enumerate(sorted(cells, reverse=True), start=1):
+            ranks[period][cell] = rank
+    if len(ranks) < 2:
+        result.notes.append("trends: need at least two months of data")
+        return {}
+    trends = classify(ranks, top_n=params.top_n)
+    path = out_dir / "trends.csv"
+    write_table(path, [asdict(t) for t in trends], list(asdict(trends[0])) if trends else [])
+    result.files.append(path)
+    summary: dict[str, int] = defaultdict(int)
+    for t in trends:
+        summary[t.trend] += 1
+    return dict(summary)

@@ -1,0 +1,171 @@
+"""``roadsense admin``: fleets, vehicles, drivers, API keys and users.
+
+The same operations as the admin API (``/v1/admin``). On a DuckDB store run them while
+the server is stopped (one process holds the file); on PostgreSQL at any time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from roadsense.cli.errors import fail
+from roadsense.cli.store import StoreOption, store_location
+from roadsense.server.auth import hash_token, new_api_key
+from roadsense.server.passwords import PasswordError, hash_password
+from roadsense.store import ROLES, Role, StoreError, open_store
+
+app = typer.Typer(no_args_is_help=True)
+console = Console()
+
+RoleOption = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}.")
+FleetOption = typer.Option(None, "--fleet", help="The fleet (for fleet operators).")
+
+
+def _role(value: str) -> Role:
+    if value not in ROLES:
+        fail(f"unknown role {value!r}; one of {', '.join(ROLES)}")
+    return value
+
+
+@app.command("add-fleet")
+def add_fleet(
+    fleet_id: str = typer.Argument(..., help="Id of the fleet, e.g. daegu-taxi-01."),
+    name: str = typer.Option(..., "--name", help="The company's name."),
+    store: str | None = StoreOption,
+) -> None:
+    """Register a fleet (a taxi company)."""
+    try:
+        with open_store(store_location(store)) as db:
+            db.add_fleet(fleet_id, name)
+    except StoreError as exc:
+        fail(str(exc))
+    console.print(f"fleet {fleet_id} registered")
+
+
+@app.command("add-vehicle")
+def add_vehicle(
+    vehicle_id: str = typer.Argument(...),
+    fleet: str | None = FleetOption,
+    store: str | None = StoreOption,
+) -> None:
+    """Register a vehicle with a fleet (or move it to another)."""
+    try:
+        with open_store(store_location(store)) as db:
+            db.add_vehicle(vehicle_id, fleet)
+    except StoreError as exc:
+        fail(str(exc))
+    console.print(f"vehicle {vehicle_id} in fleet {fleet}")
+
+
+@app.command("add-driver")
+def add_driver(
+    driver_id: str = typer.Argument(...),
+    fleet: str = typer.Option(..., "--fleet"),
+    name: str = typer.Option(..., "--name"),
+    store: str | None = StoreOption,
+) -> None:
+    """Register a driver with a fleet."""
+    try:
+        with open_store(store_location(store)) as db:
+            db.add_driver(driver_id, fleet, name)
+    except StoreError as exc:
+        fail(str(exc))
+    console.print(f"driver {driver_id} registered with {fleet}")
+
+
+@app.command("list-fleets")
+def list_fleets(store: str | None = StoreOption) -> None:
+    """Fleets with their vehicles and drivers counted."""
+    try:
+        with open_store(store_location(store)) as db:
+            table = Table("fleet", "name", "vehicles", "drivers")
+            for f in db.list_fleets():
+                table.add_row(
+                    f.fleet_id,
+                    f.name,
+                    str(len(db.list_vehicles(f.fleet_id))),
+                    str(len(db.list_drivers(f.fleet_id))),
+                )
+    except StoreError as exc:
+        fail(str(exc))
+    console.print(table)
+
+
+@app.command("add-key")
+def add_key(
+    key_id: str = typer.Argument(..., help="A name for the key, e.g. city-analyst-1."),
+    role: str = RoleOption,
+    fleet: str | None = FleetOption,
+    store: str | None = StoreOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Issue an API key and print it (shown once; only its hash is kept)."""
+    key = new_api_key()
+    try:
+        with open_store(store_location(store)) as db:
+            db.add_api_key(key_id, hash_token(key), _role(role), fleet)
+    except StoreError as exc:
+        fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps({"key_id": key_id, "role": role, "fleet_id": fleet, "key": key}))
+    else:
+        console.print(f"API key [bold]{key_id}[/] ({role}{' of ' + fleet if fleet else ''}):")
+        console.print(key, soft_wrap=True, markup=False, highlight=False)
+
+
+@app.command("list-keys")
+def list_keys(store: str | None = StoreOption) -> None:
+    """API keys, without their secrets."""
+    try:
+        with open_store(store_location(store)) as db:
+            keys = db.list_api_keys()
+    except StoreError as exc:
+        fail(str(exc))
+    table = Table("key", "role", "fleet", "issued", "revoked")
+    for k in keys:
+        table.add_row(
+            k.key_id,
+            k.role,
+            k.fleet_id or "",
+            k.created_at.isoformat(timespec="seconds"),
+            k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "",
+        )
+    console.print(table)
+
+
+@app.command("revoke-key")
+def revoke_key(key_id: str = typer.Argument(...), store: str | None = StoreOption) -> None:
+    """Revoke an API key and end its sessions."""
+    try:
+        with open_store(store_location(store)) as db:
+            done = db.revoke_api_key(key_id)
+    except StoreError as exc:
+        fail(str(exc))
+    if not done:
+        fail(f"no active API key {key_id!r}")
+    console.print(f"revoked {key_id}")
+
+
+@app.command("add-user")
+def add_user(
+    username: str = typer.Argument(...),
+    role: str = RoleOption,
+    fleet: str | None = FleetOption,
+    store: str | None = StoreOption,
+) -> None:
+    """Create a person who signs in with a password (asked for, or ROADSENSE_NEW_PASSWORD)."""
+    password = os.environ.get("ROADSENSE_NEW_PASSWORD") or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        hashed = hash_password(password)
+        with open_store(store_location(store)) as db:
+            db.add_user(username, hashed, _role(role), fleet)
+    except (StoreError, PasswordError) as exc:
+        fail(str(exc))
+    console.print(f"user {username} ({role}) created")

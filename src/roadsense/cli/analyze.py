@@ -1,0 +1,70 @@
+"""``roadsense analyze``: every safety analysis on the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from roadsense.analytics.analyze import AnalyzeParams, analyze
+from roadsense.cli.errors import fail
+from roadsense.cli.progress import stage_bars
+from roadsense.cli.store import StoreOption, store_location
+from roadsense.store import StoreError, open_store
+
+console = Console()
+
+
+def analyze_command(
+    out: Path = typer.Option(Path("var/analysis"), "--out", help="Folder for the results."),
+    resolution: int = typer.Option(10, "--resolution", min=5, max=12, help="H3 resolution."),
+    min_vehicle_km: float = typer.Option(1.0, "--min-vehicle-km", min=0.0),
+    min_vehicles: int = typer.Option(3, "--min-vehicles", min=1),
+    tz: str = typer.Option("Asia/Seoul", "--tz", help="Time zone of months and weeks."),
+    store: str | None = StoreOption,
+) -> None:
+    """Screening, clusters, trends, crash validation and scores; the run is recorded."""
+    params = AnalyzeParams(resolution, min_vehicle_km, min_vehicles, tz=tz)
+    try:
+        with open_store(store_location(store)) as db, stage_bars(console) as progress:
+            result = analyze(db, out, params, progress)
+    except StoreError as exc:
+        fail(str(exc))
+    screening = result.screenings["ALL"]
+    table = Table(
+        "rank",
+        "cell",
+        "observed",
+        "veh-km",
+        "predicted",
+        "expected",
+        "excess",
+        title="Top cells by empirical Bayes excess (all warnings)",
+    )
+    for c in screening.cells[:10]:
+        table.add_row(
+            str(c.rank),
+            c.cell,
+            str(c.observed),
+            f"{c.vehicle_km:.1f}",
+            f"{c.predicted:.1f}",
+            f"{c.expected:.1f}",
+            f"{c.excess:+.1f}",
+        )
+    console.print(table)
+    if screening.spf is not None:
+        console.print(
+            f"SPF: count ~ vehicle-km^{screening.spf.exposure_coef:.2f}, "
+            f"overdispersion k = {screening.spf.overdispersion:.3f}"
+        )
+    console.print(f"hot clusters (Gi*, FDR 5 %): {result.hot_clusters} cells")
+    if result.trends:
+        console.print("trends: " + ", ".join(f"{k} {v}" for k, v in sorted(result.trends.items())))
+    if result.validation:
+        console.print(f"near misses vs crashes: {result.validation['verdict']}")
+    console.print(f"scored: {result.scored_subjects} drivers or vehicles")
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    console.print(f"run {result.run_id}; files in {out}")

@@ -1,0 +1,102 @@
+"""``roadsense crashes``: import police crash records and check near misses against them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h3
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from roadsense.analytics.crashes import CrashFileError, load_mapping, read_crashes
+from roadsense.analytics.network_screening import screen_cells
+from roadsense.analytics.validation import SiteEvidence, validate
+from roadsense.cli.errors import fail
+from roadsense.cli.store import StoreOption, store_location
+from roadsense.store import StoreError, open_store
+from roadsense.store.analytics_rows import CrashRecord
+
+app = typer.Typer(no_args_is_help=True)
+console = Console()
+
+
+@app.command("import")
+def import_crashes(
+    path: Path = typer.Argument(..., help="CSV of police crash records."),
+    mapping: str = typer.Option(
+        "korea",
+        "--mapping",
+        help="'korea' (KoROAD export, the default), 'simple' (time, lat, lon, severity, "
+        "crash_type) or a JSON file mapping our fields to your columns.",
+    ),
+    bounds: str | None = typer.Option(
+        None, "--bounds", help="min_lon,min_lat,max_lon,max_lat: reject rows outside."
+    ),
+    encoding: str | None = typer.Option(None, "--encoding", help="Default: UTF-8 or CP949."),
+    store: str | None = StoreOption,
+) -> None:
+    """Read crashes, report every row that could not be read or placed, store the rest."""
+    try:
+        box = tuple(float(x) for x in bounds.split(",")) if bounds else None
+        if box is not None and len(box) != 4:
+            raise ValueError("--bounds needs four numbers")
+        result = read_crashes(path, load_mapping(mapping), box, encoding)
+    except (CrashFileError, ValueError) as exc:
+        fail(str(exc))
+    records = [
+        CrashRecord(c.crash_id, c.time, c.lat, c.lon, c.severity, c.crash_type, path.name)
+        for c in result.crashes
+    ]
+    try:
+        with open_store(store_location(store)) as db:
+            added = db.add_crashes(records)
+    except StoreError as exc:
+        fail(str(exc))
+    console.print(
+        f"{result.rows} rows: {len(result.crashes)} read, {added} new "
+        f"({len(result.crashes) - added} already stored), {len(result.rejected)} rejected"
+    )
+    if result.rejected:
+        table = Table("line", "why", title="Rows not imported")
+        for line, why in result.rejected[:50]:
+            table.add_row(str(line), why)
+        console.print(table)
+        if len(result.rejected) > 50:
+            console.print(f"... and {len(result.rejected) - 50} more")
+
+
+@app.command("validate")
+def validate_command(
+    resolution: int = typer.Option(10, "--resolution", min=5, max=12, help="H3 resolution."),
+    store: str | None = StoreOption,
+) -> None:
+    """How well do near-miss rates point at where crashes happen? Said plainly."""
+    try:
+        with open_store(store_location(store)) as db:
+            cells = screen_cells(db, resolution).cells
+            crashes = db.crashes_by_cell(resolution)
+    except StoreError as exc:
+        fail(str(exc))
+    if not crashes:
+        fail("no crashes in the store: run `roadsense crashes import FILE` first")
+    try:
+        v = validate(
+            [
+                SiteEvidence(
+                    c.cell, c.vehicle_km, c.observed, crashes.get(h3.str_to_int(c.cell), 0)
+                )
+                for c in cells
+            ]
+        )
+    except ValueError as exc:
+        fail(str(exc))
+    console.print(f"{v.sites} cells with exposure")
+    console.print(f"Spearman rank correlation: {v.spearman_rho:.2f} (p = {v.spearman_p:.3g})")
+    console.print(f"Top {v.top_k} overlap: {100 * v.top_k_overlap:.0f} %")
+    if v.crash_ratio_per_doubling is not None:
+        console.print(
+            f"Crash rate ratio per doubling of the near-miss rate: "
+            f"{v.crash_ratio_per_doubling:.2f} (95 % CI {v.ci_low:.2f}-{v.ci_high:.2f})"
+        )
+    console.print(f"[bold]{v.verdict}[/]")

@@ -1,0 +1,67 @@
+"""``roadsense export``: open data with disclosure control."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import h3
+import typer
+from rich.console import Console
+
+from roadsense.analytics.open_data import DEFAULT_MIN_VEHICLES, PlacePeriod, suppress, write_exports
+from roadsense.cli.errors import fail
+from roadsense.cli.store import StoreOption, store_location
+from roadsense.store import StoreError, open_store
+from roadsense.store.analytics_rows import PERIODS, Period
+
+app = typer.Typer(no_args_is_help=True)
+console = Console()
+
+
+@app.command("open-data")
+def open_data(
+    out: Path = typer.Option(Path("var/open-data"), "--out", help="Folder for the files."),
+    resolution: int = typer.Option(9, "--resolution", min=5, max=12, help="H3 resolution."),
+    period: str = typer.Option("month", "--period", help="day, week, month or quarter."),
+    min_vehicles: int = typer.Option(
+        DEFAULT_MIN_VEHICLES,
+        "--min-vehicles",
+        min=2,
+        help="Publish nothing for a place and period seen by fewer distinct vehicles.",
+    ),
+    tz: str = typer.Option("Asia/Seoul", "--tz", help="Time zone of the periods."),
+    store: str | None = StoreOption,
+) -> None:
+    """Cell aggregates (CSV, GeoJSON, GeoParquet) without ids, trajectories or small counts."""
+    if period not in PERIODS:
+        fail(f"--period must be one of {', '.join(PERIODS)}")
+    unit: Period = period
+    try:
+        with open_store(store_location(store)) as db:
+            exposure = db.cell_period_exposure(resolution, unit, tz=tz)
+            events = db.cell_period_events(resolution, unit, tz=tz)
+            types = sorted(db.totals().events_by_type)
+    except StoreError as exc:
+        fail(str(exc))
+    counts: dict[tuple[int, object], dict[str, int]] = defaultdict(dict)
+    for e in events:
+        counts[(e.cell, e.period)][e.event_type] = e.events
+    rows = [
+        PlacePeriod(
+            h3.int_to_str(x.cell),
+            x.period.isoformat(),
+            x.vehicles,
+            x.vehicle_km,
+            counts.get((x.cell, x.period), {}),
+        )
+        for x in exposure
+    ]
+    disclosure = suppress(rows, min_vehicles)
+    paths = write_exports(disclosure, out, types)
+    console.print(
+        f"published {len(disclosure.published)} cell-{period}s, held back "
+        f"{disclosure.suppressed} seen by fewer than {min_vehicles} vehicles"
+    )
+    for p in paths:
+        console.print(f"  {p}")

@@ -1,0 +1,66 @@
+"""``roadsense report``: the monthly report for the city, as HTML or PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from roadsense.cli.errors import fail
+from roadsense.cli.store import StoreOption, store_location
+from roadsense.reports import (
+    PdfUnavailableError,
+    build_report,
+    parse_month,
+    render_html,
+    render_pdf,
+)
+from roadsense.roads.extracts import bundled_extract
+from roadsense.roads.osm_roads import read_roads
+from roadsense.store import StoreError, open_store
+
+console = Console()
+
+
+def report_command(
+    month: str = typer.Option(..., "--month", help="The month, YYYY-MM."),
+    fmt: str = typer.Option("html", "--format", help="html or pdf (pdf needs Chromium)."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Where to write it (default: report-YYYY-MM.html|pdf)."
+    ),
+    tz: str = typer.Option("Asia/Seoul", "--tz", help="The city's time zone."),
+    roads: Path | None = typer.Option(
+        None, "--roads", help="OSM .pbf drawn on the map when the store has no road network."
+    ),
+    chromium: str | None = typer.Option(None, "--chromium", help="Chromium to print with."),
+    store: str | None = StoreOption,
+) -> None:
+    """Write the month's report: headline, hotspots, evaluation, speeds, signs, data quality."""
+    if fmt not in ("html", "pdf"):
+        fail("--format must be html or pdf")
+    try:
+        period = parse_month(month, tz)
+    except ValueError as exc:
+        fail(str(exc))
+    if roads is not None and not roads.is_file():
+        fail(f"OSM file not found: {roads}")
+    target = out or Path(f"report-{period.label}.{fmt}")
+    try:
+        with open_store(store_location(store), read_only=True) as db:
+            lines = None
+            if not db.road_segments():
+                lines = [list(r.coords) for r in read_roads(roads or bundled_extract())]
+            report = build_report(db, period, lines)
+    except StoreError as exc:
+        fail(str(exc))
+    html = render_html(report)
+    if fmt == "html":
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+    else:
+        try:
+            render_pdf(html, target, chromium)
+        except PdfUnavailableError as exc:
+            fail(str(exc))
+    console.print(f"wrote {target}")

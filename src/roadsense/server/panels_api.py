@@ -1,0 +1,611 @@
+"""The dashboard's filtered layers and panels: ``/v1/panels/*``.
+
+Filters (every map layer and panel): ``since``/``until`` (dates, local), ``hour_from``/
+``hour_to`` (local time of day), ``fleet`` and ``event_type``. A fleet operator always
+gets its own fleet, whatever it asks for. Answers come from the pre-aggregated cube
+(:mod:`roadsense.server.panels_cube`) and are cached by filter until the cube is rebuilt.
+Vehicles appear only as pseudonyms; drivers are pseudonymized for everyone but their
+own fleet's operator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import math
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, cast
+from zoneinfo import ZoneInfo
+
+import h3
+import numpy as np
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from roadsense.analytics import assets, speeds
+from roadsense.analytics.driver_scores import coaching_summary, fleet_scores
+from roadsense.analytics.screening import Site, screen
+from roadsense.analytics.spf import SpfError, fit_spf
+from roadsense.schema import EventType
+from roadsense.server.auth import Analyst, Reader, pseudonym
+from roadsense.server.cache import TtlCache
+from roadsense.server.errors import ApiError
+from roadsense.server.panels_cube import (
+    Cube,
+    CubeHolder,
+    Filter,
+    event_mask,
+    events_per_cell,
+    exposure,
+    mask,
+    offset_hours,
+    read_rows,
+)
+from roadsense.server.state import AppState, get_state
+from roadsense.store import Principal, Store
+from roadsense.store.analytics_rows import DriverShift, VehicleHour
+
+router = APIRouter(prefix="/v1/panels", tags=["dashboard panels"])
+
+TZ = "Asia/Seoul"
+CUBE_TTL_S = 300.0
+EVENTS_LIMIT = 10_000
+"""Event points sent by default: the newest (the page clusters them; 10,000 fill a city map)."""
+
+Since = Annotated[date | None, Query(description="First local day")]
+Until = Annotated[date | None, Query(description="Last local day (inclusive)")]
+HourFrom = Annotated[int, Query(ge=0, le=23, description="Local hour of day from")]
+HourTo = Annotated[int, Query(ge=1, le=24, description="Local hour of day to (exclusive)")]
+FleetParam = Annotated[str | None, Query(max_length=64, description="A fleet id")]
+TypeParam = Annotated[str, Query(max_length=20, description="An event type or ALL")]
+
+
+def _holder(request: Request) -> tuple[CubeHolder, TtlCache[Any]]:
+    app_state = request.app.state
+    if not hasattr(app_state, "panels_cube"):
+        cache = TtlCache[Any](CUBE_TTL_S, max_entries=2000)
+        warm = functools.partial(_warm_fleet_scores, get_state(request), cache)
+        app_state.panels_cache = cache
+        app_state.panels_cube = CubeHolder(CUBE_TTL_S, on_built=warm)
+    return app_state.panels_cube, app_state.panels_cache
+
+
+def _key(name: str, f: Filter, cube: Cube) -> str:
+    """The cache key of an answer: the panel, the cube it came from and the filter."""
+    return json.dumps([name, cube.built_at, dataclasses.asdict(f)], default=str)
+
+
+def _local(day: date | None, tz: str, extra_days: int = 0) -> datetime | None:
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=extra_days), time(), ZoneInfo(tz)).astimezone(UTC)
+
+
+def _filter(
+    who: Principal,
+    since: date | None,
+    until: date | None,
+    hour_from: int,
+    hour_to: int,
+    fleet: str | None,
+    event_type: str,
+) -> Filter:
+    if who.role == "fleet_operator":
+        if not who.fleet_id:
+            raise ApiError(403, "this fleet operator credential names no fleet")
+        fleet = who.fleet_id
+    types: tuple[str, ...] = ()
+    if event_type.upper() != "ALL":
+        try:
+            types = (EventType(event_type.upper()).value,)
+        except ValueError:
+            raise ApiError(400, f"unknown event type {event_type!r}") from None
+    return Filter(
+        since=_local(since, TZ),
+        until=_local(until, TZ, 1),
+        hour_from=hour_from,
+        hour_to=hour_to,
+        fleet=fleet,
+        types=types,
+        tz=TZ,
+    )
+
+
+async def _cached(request: Request, name: str, f: Filter, compute: Any) -> Any:
+    holder, cache = _holder(request)
+    state = get_state(request)
+    cube = await run_in_threadpool(holder.get, state.store)
+    key = _key(name, f, cube)
+    found, value = cache.get(key)
+    if found:
+        return value
+    value = await run_in_threadpool(compute, cube, f, state)
+    cache.put(key, value)
+    return value
+
+
+def _hotspots(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
+    cells, km, vehicles = exposure(cube, f)
+    counts = events_per_cell(cube, f)
+    s = state.settings
+    eligible = (km >= s.min_vehicle_km) & (vehicles >= s.min_vehicles)
+    observed = np.array([counts.get(int(c), 0) for c in cells], dtype=float)
+    excess: dict[int, tuple[float | None, float | None, int]] = {}
+    idx = np.flatnonzero(eligible)
+    ranking = "excess"
+    try:
+        spf = fit_spf(observed[idx].tolist(), km[idx].tolist())
+        sites = [
+            Site(
+                str(int(cells[i])),
+                float(observed[i]),
+                spf.predict(float(km[i])),
+                spf.overdispersion,
+            )
+            for i in idx
+        ]
+        for r in screen(sites):
+            excess[int(r.site.site_id)] = (r.expected, r.excess, r.rank)
+    except SpfError:
+        # No SPF (too few cells, or no variation to fit): rank by rate, and say so rather
+        # than report an expected count and an excess that were never estimated.
+        ranking = "rate"
+        order = sorted(idx.tolist(), key=lambda i: -observed[i] / km[i])
+        for rank, i in enumerate(order, 1):
+            excess[int(cells[i])] = (None, None, rank)
+    features = []
+    for i, c in enumerate(cells):
+        cell = h3.int_to_str(int(c))
+        found = excess.get(int(c))
+        lat, lon = h3.cell_to_latlng(cell)
+        ring = [[x, y] for y, x in h3.cell_to_boundary(cell)]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+                "properties": {
+                    "cell": cell,
+                    "lat": lat,
+                    "lon": lon,
+                    "events": int(observed[i]),
+                    "vehicle_km": round(float(km[i]), 3),
+                    "vehicles": int(vehicles[i]),
+                    "eligible": bool(eligible[i]),
+                    "rate_per_1000_vkm": round(1000 * float(observed[i]) / float(km[i]), 2)
+                    if km[i] > 0
+                    else None,
+                    "expected": None if found is None or found[0] is None else round(found[0], 2),
+                    "excess": None if found is None or found[1] is None else round(found[1], 2),
+                    "rank": None if found is None else found[2],
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "ranking": ranking, "features": features}
+
+
+@router.get("/hotspots", summary="Cells with exposure, events, rate and EB excess (GeoJSON)")
+async def panel_hotspots(
+    request: Request,
+    who: Reader,
+    since: Since = None,
+    until: Until = None,
+    hour_from: HourFrom = 0,
+    hour_to: HourTo = 24,
+    fleet: FleetParam = None,
+    event_type: TypeParam = "ALL",
+) -> dict[str, Any]:
+    """Every cell with exposure under the filters, ranked by empirical Bayes excess.
+
+    ``ranking`` says how the ranks were made: ``"excess"`` (empirical Bayes excess over a
+    fitted SPF) or ``"rate"`` (events per vehicle-km, when no SPF could be fitted; then
+    ``expected`` and ``excess`` are null).
+    """
+    f = _filter(who, since, until, hour_from, hour_to, fleet, event_type)
+    result: dict[str, Any] = await _cached(request, "hotspots", f, _hotspots)
+    return result
+
+
+def _density(resolution: int) -> Any:
+    def compute(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
+        cells, km, _ = exposure(cube, f)
+        per: dict[str, float] = {}
+        for c, k in zip(cells, km, strict=True):
+            parent = h3.cell_to_parent(h3.int_to_str(int(c)), resolution)
+            per[parent] = per.get(parent, 0.0) + float(k)
+        features = []
+        for cell, k in per.items():
+            ring = [[x, y] for y, x in h3.cell_to_boundary(cell)]
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+                    "properties": {"cell": cell, "vehicle_km": round(k, 3)},
+                }
+            )
+        return {"type": "FeatureCollection", "features": features}
+
+    return compute
+
+
+@router.get("/density", summary="Vehicle-km per coarse H3 cell (GeoJSON)")
+async def panel_density(
+    request: Request,
+    who: Reader,
+    since: Since = None,
+    until: Until = None,
+    hour_from: HourFrom = 0,
+    hour_to: HourTo = 24,
+    fleet: FleetParam = None,
+    resolution: Annotated[int, Query(ge=6, le=10)] = 8,
+) -> dict[str, Any]:
+    """Where the fleet drives: vehicle-km per H3 cell."""
+    f = _filter(who, since, until, hour_from, hour_to, fleet, "ALL")
+    result: dict[str, Any] = await _cached(request, f"density{resolution}", f, _density(resolution))
+    return result
+
+
+def _rates(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
+    offset = offset_hours(f.tz, f.since or datetime.now(UTC))
+    xkeep = mask(cube, cube.x_hour, cube.x_fleet, f)
+    days, inverse = np.unique((cube.x_hour[xkeep] + offset) // 24, return_inverse=True)
+    km = np.bincount(inverse, weights=cube.x_km[xkeep], minlength=days.size)
+    keep = event_mask(cube, f)
+    e_day = (cube.e_hour[keep] + offset) // 24
+    e_type = cube.e_type[keep]
+    # events of days without exposure have no rate (no day to put them on)
+    at = np.minimum(np.searchsorted(days, e_day), max(days.size - 1, 0))
+    on_a_day = days[at] == e_day if days.size else np.zeros(e_day.shape, dtype=bool)
+    counts = np.bincount(
+        e_type[on_a_day] * days.size + at[on_a_day],
+        weights=cube.e_count[keep][on_a_day],
+        minlength=len(cube.types) * days.size,
+    ).reshape(len(cube.types), days.size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_100km = np.round(100.0 * counts / km, 3)
+    positive = (km > 0).tolist()
+    return {
+        "days": [(date(1970, 1, 1) + timedelta(days=int(d))).isoformat() for d in days],
+        "vehicle_km": np.round(km, 2).tolist(),
+        "per_100km": {
+            cube.types[t]: [
+                v if ok else None for v, ok in zip(per_100km[t].tolist(), positive, strict=True)
+            ]
+            for t in np.unique(e_type).tolist()
+        },
+    }
+
+
+@router.get("/rates", summary="Warnings per 100 vehicle-km per local day and type")
+async def panel_rates(
+    request: Request,
+    who: Reader,
+    since: Since = None,
+    until: Until = None,
+    hour_from: HourFrom = 0,
+    hour_to: HourTo = 24,
+    fleet: FleetParam = None,
+    event_type: TypeParam = "ALL",
+) -> dict[str, Any]:
+    """One series per warning type, over the days of the filter."""
+    f = _filter(who, since, until, hour_from, hour_to, fleet, event_type)
+    result: dict[str, Any] = await _cached(request, "rates", f, _rates)
+    return result
+
+
+def _scope_sql(f: Filter) -> tuple[str, list[object]]:
+    """WHERE clause and parameters of the events under ``f``: the time range first."""
+    where: list[str] = []
+    params: list[object] = []
+    if f.since is not None:
+        where.append("ts >= ?")
+        params.append(f.since)
+    if f.until is not None:
+        where.append("ts < ?")
+        params.append(f.until)
+    if f.types:
+        where.append(f"type IN ({', '.join('?' for _ in f.types)})")
+        params.extend(f.types)
+    if f.fleet is not None:
+        where.append("vehicle_id IN (SELECT vehicle_id FROM vehicles WHERE fleet_id = ?)")
+        params.append(f.fleet)
+    if (f.hour_from, f.hour_to) != (0, 24):
+        # mod(), not %: the PostgreSQL driver reads % as a placeholder
+        local = (
+            f"mod(CAST(floor(extract(epoch FROM ts) / 3600) AS BIGINT) + "
+            f"{offset_hours(f.tz, f.since or datetime.now(UTC))} + 48, 24)"
+        )
+        joiner = "AND" if f.hour_from <= f.hour_to else "OR"
+        where.append(f"({local} >= {f.hour_from} {joiner} {local} < {f.hour_to})")
+    where.append("lat IS NOT NULL")
+    return " AND ".join(where), params
+
+
+@functools.lru_cache(maxsize=100_000)
+def _vehicle_pseudonym(key: str, vehicle_id: str) -> str:
+    """A vehicle's pseudonym as a JSON string, remembered (an HMAC per point adds up)."""
+    return json.dumps(pseudonym(key, vehicle_id))
+
+
+@functools.lru_cache(maxsize=1_000)
+def _quoted(text: str) -> str:
+    """A JSON string of a short repeated text (event types)."""
+    return json.dumps(text)
+
+
+def _num(x: float | int | None) -> str:
+    """A JSON number (``repr``, as ``json.dumps`` writes it), or null (also for NaN)."""
+    if x is None or isinstance(x, bool) or not math.isfinite(x):
+        return "null"
+    return repr(x) if isinstance(x, float | int) else repr(float(x))
+
+
+def newest_hour_bound(cube: Cube, f: Filter, limit: int) -> datetime | None:
+    """A start hour after which, by the cube, at least ``limit`` of the filtered events lie.
+
+    The newest ``limit`` events then lie at or after it too, so the events query can skip
+    the older part of the table (DuckDB's zone maps, PostgreSQL's index on ``ts``). None
+    when the cube holds fewer than ``limit`` such events.
+    """
+    keep = event_mask(cube, f)
+    if int(cube.e_count[keep].sum()) < limit:
+        return None
+    hours = cube.e_hour[keep]
+    first = int(hours.min())
+    per_hour = np.bincount(hours - first, weights=cube.e_count[keep])
+    newest_first = np.cumsum(per_hour[::-1])
+    hour = first + per_hour.size - 1 - int(np.searchsorted(newest_first, limit))
+    return datetime.fromtimestamp(hour * 3600, UTC)
+
+
+_EVENT_COLUMNS = (
+    "CAST(event_id AS VARCHAR), vehicle_id, extract(epoch FROM ts), type, level, lat, lon,"
+    " speed_mps, ttc_s, headway_s"
+)
+
+
+def _events(limit: int) -> Any:
+    def compute(cube: Cube, f: Filter, state: AppState) -> bytes:
+        where, params = _scope_sql(f)
+        sql = f"SELECT {_EVENT_COLUMNS} FROM events WHERE {{}} ORDER BY ts DESC, event_id LIMIT ?"
+        bound = newest_hour_bound(cube, f, limit)
+        rows = []
+        if bound is not None:
+            rows = read_rows(
+                state.store, sql.format(f"ts >= ? AND {where}"), [bound, *params, limit]
+            )
+        if len(rows) < limit:
+            # no bound, or the store lost events since the cube was built: read them all
+            rows = read_rows(state.store, sql.format(where), [*params, limit])
+        key = state.settings.pseudonym_key
+        features = [
+            '{"type":"Feature","geometry":{"type":"Point","coordinates":['
+            f'{_num(lon)},{_num(lat)}]}},"properties":{{"event_id":"{eid}",'
+            f'"type":{_quoted(kind)},'
+            f'"time":"{datetime.fromtimestamp(float(epoch), UTC).isoformat()}",'
+            f'"level":{_num(level)},'
+            f'"speed_kmh":{"null" if speed is None else _num(round(speed * 3.6, 1))},'
+            f'"ttc_s":{_num(ttc)},"headway_s":{_num(headway)},'
+            f'"vehicle":{_vehicle_pseudonym(key, vehicle)}}}}}'
+            for eid, vehicle, epoch, kind, level, lat, lon, speed, ttc, headway in rows
+        ]
+        return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode()
+
+    return compute
+
+
+@router.get(
+    "/events",
+    summary="Events under the filters (GeoJSON points, newest first)",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}, "description": "A FeatureCollection"}},
+)
+async def panel_events(
+    request: Request,
+    who: Reader,
+    since: Since = None,
+    until: Until = None,
+    hour_from: HourFrom = 0,
+    hour_to: HourTo = 24,
+    fleet: FleetParam = None,
+    event_type: TypeParam = "ALL",
+    limit: Annotated[int, Query(ge=1, le=50_000)] = EVENTS_LIMIT,
+) -> Response:
+    """Type, time, speed, TTC, headway and the vehicle's pseudonym of each event.
+
+    The newest ``limit`` events. The GeoJSON is serialised once per filter and kept, as
+    bytes, until the cube is rebuilt.
+    """
+    f = _filter(who, since, until, hour_from, hour_to, fleet, event_type)
+    body: bytes = await _cached(request, f"events{limit}", f, _events(limit))
+    return Response(content=body, media_type="application/json")
+
+
+def _meta(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
+    hours = cube.hours
+    tz = ZoneInfo(f.tz)
+    return {
+        "event_types": cube.types,
+        "first_day": None if hours is None else hours[0].astimezone(tz).date().isoformat(),
+        "last_day": None if hours is None else hours[1].astimezone(tz).date().isoformat(),
+        "fleets": [{"fleet_id": x.fleet_id, "name": x.name} for x in state.store.list_fleets()],
+        "tz": f.tz,
+    }
+
+
+@router.get("/meta", summary="Who is signed in, and what the filters can choose from")
+async def panel_meta(request: Request, who: Reader) -> dict[str, Any]:
+    """Role, fleet, event types, the days with data, and the fleets (analysts only)."""
+    f = _filter(who, None, None, 0, 24, None, "ALL")
+    meta: dict[str, Any] = dict(await _cached(request, "meta", Filter(tz=TZ), _meta))
+    if who.role == "fleet_operator":
+        meta["fleets"] = [x for x in meta["fleets"] if x["fleet_id"] == f.fleet]
+    return {**meta, "role": who.role, "name": who.name, "fleet_id": who.fleet_id}
+
+
+def _summary(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
+    keep = np.ones(len(cube.fleets), dtype=bool)
+    if f.fleet is not None:
+        keep = np.array([x == f.fleet for x in cube.fleets], dtype=bool)
+    xkeep = keep[cube.x_fleet] if cube.x_fleet.size else np.zeros(0, dtype=bool)
+    ekeep = keep[cube.e_fleet] if cube.e_fleet.size else np.zeros(0, dtype=bool)
+    by_type = np.bincount(cube.e_type[ekeep], cube.e_count[ekeep], len(cube.types))
+    events_by_type = {t: int(n) for t, n in zip(cube.types, by_type, strict=True) if n > 0}
+    return {
+        "vehicles": int(cube.f_vehicles[keep].sum()),
+        "positions": int(cube.f_positions[keep].sum()),
+        "events": sum(events_by_type.values()),
+        "events_by_type": events_by_type,
+        "vehicle_km": round(float(cube.x_km[xkeep].sum()), 3),
+        "event_types": sorted(events_by_type),
+    }
+
+
+@router.get("/summary", summary="Headline figures from the cube (the page's header)")
+async def panel_summary(request: Request, who: Reader) -> dict[str, Any]:
+    """Vehicles, positions, events by type and vehicle-km, as of the cube's last build.
+
+    The same figures as ``/v1/summary`` without its scan of every position per request;
+    they count what the store holds now (not the retention roll-up of pruned positions)
+    and events with a position. A fleet operator gets its own fleet's.
+    """
+    f = _filter(who, None, None, 0, 24, None, "ALL")
+    result: dict[str, Any] = await _cached(request, "summary", f, _summary)
+    return result
+
+
+@router.get("/evaluation", summary="The latest roll-out evaluation: rate ratios with intervals")
+def panel_evaluation(request: Request, who: Reader) -> dict[str, Any]:
+    """Rate ratios live vs silent, from the newest ``roadsense evaluate rollout`` run."""
+    for run in get_state(request).store.analysis_runs(limit=200):
+        if run.kind == "rollout":
+            return {
+                "run_id": run.run_id,
+                "started_at": run.started_at.isoformat(),
+                "rate_ratios": run.results.get("rate_ratios", []),
+            }
+    return {"run_id": None, "started_at": None, "rate_ratios": []}
+
+
+@router.get("/fleet-scores", summary="Driver (or vehicle) scores and coaching summaries")
+async def panel_fleet_scores(
+    request: Request, who: Reader, fleet: FleetParam = None
+) -> dict[str, Any]:
+    """A fleet operator gets its own fleet, with its drivers' ids; others see pseudonyms.
+
+    Scored from the cube's vehicle-hours (no scan of positions), cached per fleet and
+    viewer until the cube is rebuilt.
+    """
+    if who.role == "fleet_operator":
+        if not who.fleet_id:
+            raise ApiError(403, "this fleet operator credential names no fleet")
+        fleet = who.fleet_id
+    if not fleet:
+        raise ApiError(400, "name a fleet (?fleet=...)")
+    own = who.role == "fleet_operator"
+
+    def compute(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
+        return _fleet_scores(cube, state, own, str(fleet))
+
+    result: dict[str, Any] = await _cached(request, *_scores_key(str(fleet), own), compute)
+    return result
+
+
+def _scores_key(fleet: str, own: bool) -> tuple[str, Filter]:
+    return f"fleet-scores:{fleet}:{own}", Filter(fleet=fleet, tz=TZ)
+
+
+def _warm_fleet_scores(state: AppState, cache: TtlCache[Any], cube: Cube) -> None:
+    """Score every fleet of a new cube ahead of the first request (both views)."""
+    for fleet in cube.fleets:
+        if not fleet:
+            continue
+        keys = {own: _key(*_scores_key(fleet, own), cube) for own in (False, True)}
+        if not cube.shifts:  # vehicles, pseudonymized for everyone: one answer for both
+            if not all(cache.get(k)[0] for k in keys.values()):
+                scores = _fleet_scores(cube, state, False, fleet)
+                cache.put_many([(k, scores) for k in keys.values()])
+            continue
+        for own, key in keys.items():
+            if not cache.get(key)[0]:
+                cache.put(key, _fleet_scores(cube, state, own, fleet))
+
+
+class _CubeHours:
+    """The two reads of driver scoring (``fleet_scores``), answered from the cube."""
+
+    def __init__(self, shifts: list[DriverShift], hours: list[VehicleHour]) -> None:
+        self._shifts = shifts
+        self._hours = hours
+
+    def driver_shifts(self) -> list[DriverShift]:
+        """Every driver shift, as of the cube's build."""
+        return self._shifts
+
+    def vehicle_hours(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[VehicleHour]:
+        """The fleet's vehicle-hours in [since, until)."""
+        return [
+            h
+            for h in self._hours
+            if (since is None or h.hour >= since) and (until is None or h.hour < until)
+        ]
+
+
+def _fleet_scores(cube: Cube, state: AppState, own: bool, fleet: str) -> dict[str, Any]:
+    """Scores of ``fleet``'s drivers (or vehicles); ``own``: for its operator (driver ids)."""
+    hours = cube.vehicle_hours(fleet)
+    if not hours:
+        return {"fleet_id": fleet, "subjects": []}
+    last = max(h.hour for h in hours)
+    split = last - timedelta(days=28)
+    types = sorted({k for h in hours for k in h.events}) or ["FCW"]
+    key = state.settings.pseudonym_key
+    subjects = []
+    # fleet_scores reads only driver_shifts() and vehicle_hours() of its store
+    source = cast(Store, _CubeHours(cube.shifts, hours))
+    for s in fleet_scores(source, ["ALL", *types], split):
+        name = (
+            s.subject
+            if own and s.kind == "driver"
+            else pseudonym(key, s.subject, "drv-" if s.kind == "driver" else "veh-")
+        )
+        shown = dataclasses.replace(s, subject=name)
+        overall = s.scores.get("ALL")
+        subjects.append(
+            {
+                "subject": name,
+                "kind": s.kind,
+                "km": round(s.km, 1),
+                "warnings": None if overall is None else overall.count,
+                "per_100km": None if overall is None else round(overall.shrunk_per_100km, 2),
+                "percentile": None if overall is None else round(overall.percentile, 1),
+                "coaching": coaching_summary(shown) if overall is not None else "",
+            }
+        )
+    return {"fleet_id": fleet, "subjects": subjects}
+
+
+def _road_layers(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
+    store = state.store
+    segments = store.road_segments()
+    empty: dict[str, Any] = {"type": "FeatureCollection", "features": []}
+    if not segments:
+        return {"speeds": empty, "mismatches": empty, "potholes": empty, "lanes": empty}
+    rows = speeds.segment_speeds(store, speeds.DEFAULT_MIN_VEHICLES, f.tz)
+    signs = assets.sign_inventory(store)
+    lanes = [q for q in assets.lane_quality(store) if q.worn]
+    return {
+        "speeds": speeds.speeds_geojson(rows, segments),
+        "mismatches": assets.mismatches_geojson(assets.sign_mismatches(signs, segments)),
+        "potholes": assets.potholes_geojson(assets.potholes(store)),
+        "lanes": assets.lanes_geojson(lanes, segments),
+    }
+
+
+@router.get("/roads", summary="Speeds by hour of week, sign mismatches, potholes, worn lanes")
+async def panel_roads(request: Request, who: Analyst) -> dict[str, Any]:
+    """The city's road layers in one answer (empty collections without a road network)."""
+    result: dict[str, Any] = await _cached(request, "roads", Filter(tz=TZ), _road_layers)
+    return result

@@ -1,0 +1,411 @@
+"""Pre-aggregated exposure and events for the dashboard's filters (the "cube").
+
+The dashboard filters by date range, local time of day, fleet and event type. Scanning a
+month of positions (189 M rows for 875 taxis at one fix per 5 s) per request cannot answer in
+200 ms, so the server aggregates once into vehicle-km per UTC hour, H3 cell (resolution 10)
+and fleet, and events per hour, cell, fleet and type, and answers every filter from those
+arrays (numpy). The same scan keeps each vehicle's kilometres per UTC hour and the events
+per vehicle, hour and type (what :meth:`~roadsense.store.base.Store.vehicle_hours` returns),
+so that driver scores need no scan of positions per request. The distinct-vehicle count of
+a cell is the largest hourly one, a lower bound (as in the store's retention roll-up).
+
+:class:`CubeHolder` keeps the current cube. Only the very first build blocks (the requests
+that arrive meanwhile wait for it); when the cube is older than ``ttl_s``, the next request
+starts a rebuild in a background thread and every request keeps getting the old cube until
+the new one replaces it. A failed rebuild is logged, the old cube keeps serving, and the
+next try comes no sooner than ``retry_s`` later.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+from roadsense.store import Store
+from roadsense.store.analytics_rows import DriverShift, VehicleHour
+
+RESOLUTION = 10
+MAX_GAP_S = 5.0
+"""Gaps between fixes are capped at this many seconds (as ``Store.vehicle_hours`` does)."""
+
+log = logging.getLogger(__name__)
+
+
+class _Runner(Protocol):
+    def fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
+
+
+class _Dialect(Protocol):
+    def parent(self, column: str, resolution: int) -> str: ...
+
+
+@runtime_checkable
+class _SqlStore(Protocol):
+    """The SQL stores' shared read runner and dialect (see ``roadsense.store.sql``)."""
+
+    dialect: _Dialect
+
+    def _read(self) -> AbstractContextManager[_Runner]: ...
+
+
+@dataclass(frozen=True)
+class Cube:
+    """Exposure and events as parallel arrays."""
+
+    built_at: float
+    fleets: list[str]
+    """Fleet ids by code; '' for vehicles of no fleet."""
+    types: list[str]
+    """Event types (of events with a cell) by code."""
+    x_hour: npt.NDArray[np.int64]
+    x_cell: npt.NDArray[np.uint64]
+    x_fleet: npt.NDArray[np.int32]
+    x_km: npt.NDArray[np.float64]
+    x_vehicles: npt.NDArray[np.int32]
+    e_hour: npt.NDArray[np.int64]
+    e_cell: npt.NDArray[np.uint64]
+    e_fleet: npt.NDArray[np.int32]
+    e_type: npt.NDArray[np.int32]
+    e_count: npt.NDArray[np.int64]
+    f_positions: npt.NDArray[np.int64]
+    """Positions held per fleet code (for the headline figures)."""
+    f_vehicles: npt.NDArray[np.int64]
+    """Distinct vehicles with positions per fleet code."""
+    vehicles: list[str]
+    """Vehicle ids by code (every vehicle with positions or events)."""
+    v_fleet: npt.NDArray[np.int32]
+    """The fleet code of each vehicle code."""
+    vh_vehicle: npt.NDArray[np.int32]
+    """Vehicle-hours with positions: vehicle code, UTC hour (since the epoch) and km."""
+    vh_hour: npt.NDArray[np.int64]
+    vh_km: npt.NDArray[np.float64]
+    ve_types: list[str]
+    """Event types of the per-vehicle counts by code (events without a cell included)."""
+    ve_vehicle: npt.NDArray[np.int32]
+    """Events per vehicle code, UTC hour and type code."""
+    ve_hour: npt.NDArray[np.int64]
+    ve_type: npt.NDArray[np.int32]
+    ve_count: npt.NDArray[np.int64]
+    shifts: list[DriverShift]
+    """Every driver shift (to credit vehicle-hours to drivers)."""
+
+    @property
+    def hours(self) -> tuple[datetime, datetime] | None:
+        """The first and last hour with exposure or events."""
+        both = np.concatenate([self.x_hour, self.e_hour])
+        if both.size == 0:
+            return None
+        return (
+            datetime.fromtimestamp(int(both.min()) * 3600, UTC),
+            datetime.fromtimestamp(int(both.max()) * 3600, UTC),
+        )
+
+    def vehicle_hours(self, fleet: str) -> list[VehicleHour]:
+        """``Store.scoped(fleet).vehicle_hours()`` from the cube, without a scan.
+
+        Each of the fleet's vehicles' kilometres and warnings by type per UTC hour, sorted
+        by vehicle and hour (hours with events but no positions have 0 km).
+        """
+        if fleet not in self.fleets:
+            return []
+        mine = self.v_fleet == self.fleets.index(fleet)
+        rows: dict[tuple[int, int], VehicleHour] = {}
+        keep = mine[self.vh_vehicle] if self.vh_vehicle.size else np.zeros(0, dtype=bool)
+        for v, h, km in zip(
+            self.vh_vehicle[keep].tolist(),
+            self.vh_hour[keep].tolist(),
+            self.vh_km[keep].tolist(),
+            strict=True,
+        ):
+            rows[(v, h)] = VehicleHour(
+                self.vehicles[v], datetime.fromtimestamp(h * 3600, UTC), km, {}
+            )
+        keep = mine[self.ve_vehicle] if self.ve_vehicle.size else np.zeros(0, dtype=bool)
+        for v, h, t, n in zip(
+            self.ve_vehicle[keep].tolist(),
+            self.ve_hour[keep].tolist(),
+            self.ve_type[keep].tolist(),
+            self.ve_count[keep].tolist(),
+            strict=True,
+        ):
+            row = rows.get((v, h))
+            if row is None:
+                row = VehicleHour(self.vehicles[v], datetime.fromtimestamp(h * 3600, UTC), 0.0, {})
+                rows[(v, h)] = row
+            row.events[self.ve_types[t]] = n
+        return sorted(rows.values(), key=lambda x: (x.vehicle_id, x.hour))
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What the dashboard asks for."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    hour_from: int = 0
+    hour_to: int = 24
+    """Local hours of the day, [from, to); from > to wraps past midnight."""
+    fleet: str | None = None
+    types: tuple[str, ...] = ()
+    tz: str = "Asia/Seoul"
+
+
+def _codes(values: Sequence[str], code: dict[str, int]) -> npt.NDArray[np.int32]:
+    return np.fromiter((code[v] for v in values), dtype=np.int32, count=len(values))
+
+
+def build(store: Store) -> Cube:
+    """Aggregate the store: one scan of positions, two of events, and the small tables.
+
+    Positions are first summed per vehicle, hour and cell; from those rows one grouped
+    query (grouping sets) gives both the exposure per hour, cell and fleet (where the rows
+    per cell are the distinct vehicles) and the kilometres and positions per vehicle-hour.
+    """
+    if not isinstance(store, _SqlStore):
+        raise TypeError("the dashboard cube needs one of the SQL stores")
+    cell = store.dialect.parent("h3_cell", RESOLUTION)
+    hour = "CAST(floor(extract(epoch FROM ts) / 3600) AS BIGINT)"
+    fleet = "coalesce((SELECT fleet_id FROM vehicles v WHERE v.vehicle_id = s.vehicle_id), '')"
+    with store._read() as r:
+        x = r.fetch(
+            "SELECT GROUPING(q.vehicle_id) AS per_cell, q.vehicle_id, q.h, q.c,"
+            " coalesce(v.fleet_id, '') AS f, sum(q.km), count(*), sum(q.n) FROM ("
+            "  SELECT vehicle_id, h, c, sum(km) AS km, count(*) AS n FROM ("
+            f"   SELECT vehicle_id, {hour} AS h, {cell} AS c, km FROM ("
+            "    SELECT vehicle_id, h3_cell, ts, coalesce(speed_mps, 0) * least(coalesce("
+            "     extract(epoch FROM lead(ts) OVER (PARTITION BY vehicle_id ORDER BY ts) - ts),"
+            f"     0), {MAX_GAP_S}) / 1000.0 AS km FROM positions) p) t"
+            "  GROUP BY vehicle_id, h, c) q"
+            " LEFT JOIN vehicles v ON v.vehicle_id = q.vehicle_id"
+            " GROUP BY GROUPING SETS ((q.h, q.c, coalesce(v.fleet_id, '')), (q.vehicle_id, q.h))"
+        )
+        e = r.fetch(
+            f"SELECT {hour} AS h, {cell} AS c, {fleet} AS f, type, count(*) FROM events s"
+            " WHERE h3_cell IS NOT NULL GROUP BY h, c, f, type"
+        )
+        ve = r.fetch(
+            f"SELECT vehicle_id, {hour} AS h, type, count(*) FROM events"
+            " GROUP BY vehicle_id, h, type"
+        )
+        registry = r.fetch("SELECT vehicle_id, coalesce(fleet_id, '') FROM vehicles")
+        shift_rows = r.fetch(
+            "SELECT driver_id, vehicle_id, starts_at, ends_at FROM driver_shifts"
+            " ORDER BY driver_id, starts_at"
+        )
+    # per_cell is 1 where vehicle_id is not grouped: the (hour, cell, fleet) rows
+    xc = [row for row in x if row[0] and row[3] is not None]
+    vh = [row for row in x if not row[0]]
+    fleet_of = {str(v): str(f) for v, f in registry}
+    vehicles = sorted({str(row[1]) for row in vh} | {str(row[0]) for row in ve})
+    vcode = {v: i for i, v in enumerate(vehicles)}
+    fleets = sorted(
+        {str(row[4]) for row in xc}
+        | {str(row[2]) for row in e}
+        | {fleet_of.get(v, "") for v in vehicles}
+    )
+    types = sorted({str(row[3]) for row in e})
+    ve_types = sorted({str(row[2]) for row in ve})
+    fcode = {f: i for i, f in enumerate(fleets)}
+    tcode = {t: i for i, t in enumerate(types)}
+    vtcode = {t: i for i, t in enumerate(ve_types)}
+    v_fleet = _codes([fleet_of.get(v, "") for v in vehicles], fcode)
+    vh_vehicle = _codes([str(row[1]) for row in vh], vcode)
+    vh_positions = np.array([int(row[7]) for row in vh], dtype=np.int64)
+    vh_fleet = v_fleet[vh_vehicle]
+    with_positions = np.unique(vh_vehicle[vh_positions > 0])
+    return Cube(
+        built_at=time.monotonic(),
+        fleets=fleets,
+        types=types,
+        x_hour=np.array([row[2] for row in xc], dtype=np.int64),
+        x_cell=np.array([int(row[3]) for row in xc], dtype=np.uint64),
+        x_fleet=_codes([str(row[4]) for row in xc], fcode),
+        x_km=np.array([float(row[5]) for row in xc], dtype=np.float64),
+        x_vehicles=np.array([int(row[6]) for row in xc], dtype=np.int32),
+        e_hour=np.array([row[0] for row in e], dtype=np.int64),
+        e_cell=np.array([int(row[1]) for row in e], dtype=np.uint64),
+        e_fleet=_codes([str(row[2]) for row in e], fcode),
+        e_type=_codes([str(row[3]) for row in e], tcode),
+        e_count=np.array([int(row[4]) for row in e], dtype=np.int64),
+        f_positions=np.bincount(vh_fleet, vh_positions, len(fleets)).astype(np.int64),
+        f_vehicles=np.bincount(v_fleet[with_positions], minlength=len(fleets)).astype(np.int64),
+        vehicles=vehicles,
+        v_fleet=v_fleet,
+        vh_vehicle=vh_vehicle,
+        vh_hour=np.array([row[2] for row in vh], dtype=np.int64),
+        vh_km=np.array([float(row[5]) for row in vh], dtype=np.float64),
+        ve_types=ve_types,
+        ve_vehicle=_codes([str(row[0]) for row in ve], vcode),
+        ve_hour=np.array([row[1] for row in ve], dtype=np.int64),
+        ve_type=_codes([str(row[2]) for row in ve], vtcode),
+        ve_count=np.array([int(row[3]) for row in ve], dtype=np.int64),
+        shifts=[DriverShift(str(d), str(v), s, t) for d, v, s, t in shift_rows],
+    )
+
+
+def offset_hours(tz: str, at: datetime) -> int:
+    """The zone's whole-hour offset from UTC at ``at`` (the cube is hourly)."""
+    delta = at.astimezone(ZoneInfo(tz)).utcoffset()
+    return 0 if delta is None else int(delta.total_seconds() // 3600)
+
+
+def mask(
+    cube: Cube, hours: npt.NDArray[np.int64], fleets: npt.NDArray[np.int32], f: Filter
+) -> npt.NDArray[np.bool_]:
+    keep = np.ones(hours.shape, dtype=bool)
+    if f.since is not None:
+        keep &= hours >= int(f.since.timestamp() // 3600)
+    if f.until is not None:
+        keep &= hours < int(f.until.timestamp() // 3600)
+    if (f.hour_from, f.hour_to) != (0, 24):
+        offset = offset_hours(f.tz, f.since or datetime.now(UTC))
+        local = (hours + offset) % 24
+        if f.hour_from <= f.hour_to:
+            keep &= (local >= f.hour_from) & (local < f.hour_to)
+        else:
+            keep &= (local >= f.hour_from) | (local < f.hour_to)
+    if f.fleet is not None:
+        code = cube.fleets.index(f.fleet) if f.fleet in cube.fleets else -1
+        keep &= fleets == code
+    return keep
+
+
+Arrays = tuple[npt.NDArray[np.uint64], npt.NDArray[np.float64], npt.NDArray[np.int32]]
+
+
+def exposure(cube: Cube, f: Filter) -> Arrays:
+    """Filtered exposure: rows of (cell, vehicle-km, vehicles) summed per cell."""
+    keep = mask(cube, cube.x_hour, cube.x_fleet, f)
+    cells, inverse = np.unique(cube.x_cell[keep], return_inverse=True)
+    km = np.bincount(inverse, weights=cube.x_km[keep], minlength=cells.size)
+    vehicles = np.zeros(cells.size, dtype=np.int32)
+    np.maximum.at(vehicles, inverse, cube.x_vehicles[keep])
+    return cells, km, vehicles
+
+
+def event_mask(cube: Cube, f: Filter) -> npt.NDArray[np.bool_]:
+    """Which event rows the filter keeps."""
+    keep = mask(cube, cube.e_hour, cube.e_fleet, f)
+    if f.types:
+        codes = [cube.types.index(t) for t in f.types if t in cube.types]
+        keep &= np.isin(cube.e_type, codes)
+    return keep
+
+
+def events_per_cell(cube: Cube, f: Filter) -> dict[int, int]:
+    """Filtered event counts per cell."""
+    keep = event_mask(cube, f)
+    cells, inverse = np.unique(cube.e_cell[keep], return_inverse=True)
+    counts = np.bincount(inverse, weights=cube.e_count[keep], minlength=cells.size)
+    return {int(c): int(n) for c, n in zip(cells, counts, strict=True)}
+
+
+class CubeHolder:
+    """One cube per store; stale cubes keep serving while a background thread rebuilds.
+
+    Only the first :meth:`get` builds in the caller's thread (concurrent first callers wait
+    for that one build). Afterwards :meth:`get` never blocks on a build: when the cube is
+    older than ``ttl_s`` it starts one rebuild in a daemon thread (if none is running and
+    the last failure is more than ``retry_s`` ago) and returns the cube it has.
+    ``on_built`` (say, warming caches) runs after each new cube, never in the caller's
+    thread: in the rebuild's thread, or in a thread of its own after the first build.
+    """
+
+    def __init__(
+        self,
+        ttl_s: float = 300.0,
+        builder: Callable[[Store], Cube] = build,
+        retry_s: float = 60.0,
+        on_built: Callable[[Cube], None] | None = None,
+    ) -> None:
+        self.ttl_s = ttl_s
+        self.retry_s = retry_s
+        self._builder = builder
+        self._on_built = on_built
+        self._cube: Cube | None = None
+        self._first = threading.Lock()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._next_try = 0.0
+
+    def get(self, store: Store) -> Cube:
+        """The current cube: built now if there is none, else as it is (maybe stale)."""
+        cube = self._cube
+        if cube is None:
+            with self._first:
+                cube = self._cube
+                if cube is None:
+                    cube = self._builder(store)
+                    self._cube = cube
+                    if self._on_built is not None:
+                        threading.Thread(
+                            target=self._after, args=(cube,), name="panels-cube-warm", daemon=True
+                        ).start()
+            return cube
+        if time.monotonic() - cube.built_at >= self.ttl_s:
+            self._start_rebuild(store)
+        return cube
+
+    @property
+    def rebuilding(self) -> bool:
+        """Whether a background rebuild is running."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Wait for a running background rebuild; False if it is still running."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout_s)
+        return not self.rebuilding
+
+    def _start_rebuild(self, store: Store) -> None:
+        with self._lock:
+            if self.rebuilding or time.monotonic() < self._next_try:
+                return
+            self._thread = threading.Thread(
+                target=self._rebuild, args=(store,), name="panels-cube-rebuild", daemon=True
+            )
+            self._thread.start()
+
+    def _rebuild(self, store: Store) -> None:
+        started = time.monotonic()
+        try:
+            cube = self._builder(store)
+        except Exception:
+            log.exception("rebuilding the dashboard cube failed; the old one keeps serving")
+            self._next_try = time.monotonic() + self.retry_s
+            return
+        self._cube = cube
+        log.info("dashboard cube rebuilt in %.1f s", time.monotonic() - started)
+        self._after(cube)
+
+    def _after(self, cube: Cube) -> None:
+        if self._on_built is None:
+            return
+        try:
+            self._on_built(cube)
+        except Exception:
+            log.exception("the dashboard cube's on_built hook failed")
+
+    def clear(self) -> None:
+        """Forget the cube (the next request builds it, blocking)."""
+        self._cube = None
+
+
+def read_rows(store: Store, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+    """Rows of a read-only query with ``?`` placeholders on one of the SQL stores."""
+    if not isinstance(store, _SqlStore):
+        raise TypeError("the dashboard panels need one of the SQL stores")
+    with store._read() as r:
+        return r.fetch(sql, params)

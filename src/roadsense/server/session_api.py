@@ -1,0 +1,166 @@
+"""Signing in to the dashboard: ``POST /v1/session`` sets a session cookie.
+
+A person signs in with an API key or a username and password; the server answers with
+a random session token in an HttpOnly, SameSite=Strict cookie (stored as its hash, with
+an expiry), which the dashboard's requests then carry. ``/signin`` is the page for it;
+``/signin#key=<API key>`` signs in at once (the fragment never reaches the server's logs).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field, model_validator
+from starlette.concurrency import run_in_threadpool
+
+from roadsense.server.auth import SESSION_COOKIE, authenticate_person, hash_token
+from roadsense.server.errors import NO_NUL, ApiError
+from roadsense.server.passwords import PasswordError, verify_password
+from roadsense.server.state import AppState, get_state
+from roadsense.store import Principal
+
+router = APIRouter(tags=["session"])
+
+
+class SignIn(BaseModel):
+    """An API key, or a username and password."""
+
+    api_key: Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)] | None = None
+    username: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)] | None = None
+    password: Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)] | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SignIn:
+        if (self.api_key is None) == (self.username is None or self.password is None):
+            raise ValueError("give either api_key, or username and password")
+        return self
+
+
+class Whoami(BaseModel):
+    """Whom the credential stands for."""
+
+    name: str
+    kind: str
+    role: str
+    fleet_id: str | None
+
+
+def _whoami(who: Principal) -> Whoami:
+    return Whoami(name=who.name, kind=who.kind, role=who.role, fleet_id=who.fleet_id)
+
+
+def _check(state: AppState, form: SignIn) -> Principal | None:
+    if form.api_key is not None:
+        return state.store.principal_by_key_hash(hash_token(form.api_key))
+    found = state.store.user_password_hash(form.username or "")
+    if found is None:
+        # the same work as a real check, so that timing does not tell who exists
+        verify_password(form.password or "", _DUMMY_HASH)
+        return None
+    stored, who = found
+    try:
+        return who if verify_password(form.password or "", stored) else None
+    except PasswordError:
+        return None
+
+
+_DUMMY_HASH = (
+    "scrypt$16384$8$1$00000000000000000000000000000000$"
+    "0000000000000000000000000000000000000000000000000000000000000000"
+)
+
+
+@router.post(
+    "/v1/session",
+    response_model=Whoami,
+    summary="Sign in: set the dashboard's session cookie",
+    responses={401: {"description": "wrong API key, username or password"}},
+)
+async def sign_in(form: SignIn, request: Request) -> Response:
+    """Check the credential and start a session (cookie ``roadsense_session``)."""
+    state = get_state(request)
+    who = await run_in_threadpool(_check, state, form)
+    if who is None:
+        raise ApiError(401, "wrong API key, username or password")
+    token = secrets.token_urlsafe(32)
+    expires = datetime.now(UTC) + timedelta(hours=state.settings.session_hours)
+    await run_in_threadpool(state.store.add_session, hash_token(token), who, expires)
+    response = JSONResponse(_whoami(who).model_dump())
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(state.settings.session_hours * 3600),
+        httponly=True,
+        samesite="strict",
+        secure=state.settings.cookie_secure,
+        path="/",
+    )
+    return response
+
+
+@router.get("/v1/session", response_model=Whoami, summary="Whom the credential stands for")
+async def whoami(who: Annotated[Principal, Depends(authenticate_person)]) -> Whoami:
+    """The signed-in person's name, role and fleet."""
+    return _whoami(who)
+
+
+@router.delete("/v1/session", status_code=204, summary="Sign out")
+async def sign_out(request: Request) -> Response:
+    """End the session of the cookie, if any."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        await run_in_threadpool(get_state(request).store.delete_session, hash_token(cookie))
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/signin", include_in_schema=False)
+async def signin_page() -> HTMLResponse:
+    """A small form that signs in and goes to the dashboard."""
+    return HTMLResponse(SIGNIN_PAGE, headers={"Cache-Control": "no-store"})
+
+
+SIGNIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>roadsense: sign in</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+ body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}
+ label{display:block;margin-top:.8rem} input{width:100%;padding:.4rem;box-sizing:border-box}
+ button{margin-top:1rem;padding:.5rem 1.2rem} #error{color:#b00020;min-height:1.5em}
+ fieldset{border:1px solid #ccc;margin-top:1rem}
+</style></head>
+<body><h1>roadsense</h1>
+<form id="form">
+ <fieldset><legend>With an API key</legend>
+  <label>API key <input id="api_key" name="api_key" autocomplete="off"></label></fieldset>
+ <fieldset><legend>Or with a username and password</legend>
+  <label>Username <input id="username" name="username" autocomplete="username"></label>
+  <label>Password <input id="password" name="password" type="password"
+   autocomplete="current-password"></label></fieldset>
+ <button type="submit">Sign in</button>
+ <p id="error" role="alert"></p>
+</form>
+<script>
+async function signIn(body) {
+  const r = await fetch('/v1/session', {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+  if (r.ok) { location.replace('/'); return; }
+  let message = 'sign-in failed';
+  try { message = (await r.json()).error.message; } catch (e) { /* not JSON */ }
+  document.getElementById('error').textContent = message;
+}
+document.getElementById('form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const key = document.getElementById('api_key').value.trim();
+  signIn(key ? {api_key: key} : {username: document.getElementById('username').value,
+                                  password: document.getElementById('password').value});
+});
+const m = location.hash.match(/^#key=(.+)$/);
+if (m) { history.replaceState(null, '', '/signin'); signIn({api_key: decodeURIComponent(m[1])}); }
+</script></body></html>
+"""

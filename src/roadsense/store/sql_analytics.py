@@ -1,0 +1,311 @@
+"""What the safety analytics read and keep, written once for both SQL backends.
+
+Panels by period (cells and vehicles), police crashes, driver shifts and the record of
+analysis runs. Periods are calendar days, weeks, months or quarters in a local time zone
+(Daegu's by default), so that "June" means June in the city, not in UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from roadsense.store.analytics_rows import (
+    DEFAULT_TZ,
+    PERIODS,
+    AnalysisRun,
+    CellPeriod,
+    CellPeriodEvents,
+    CrashRecord,
+    DriverShift,
+    Period,
+    VehicleHour,
+    VehiclePeriod,
+)
+from roadsense.store.h3cells import fine_cell
+from roadsense.store.sql import SqlBackend, chunks
+from roadsense.store.sql_reads import ReadsMixin, step_km_sql
+
+
+def _period(period: str) -> str:
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+    return period
+
+
+def _window(
+    column: str, since: datetime | None, until: datetime | None, joiner: str = "WHERE"
+) -> tuple[str, list[object]]:
+    parts: list[str] = []
+    params: list[object] = []
+    if since is not None:
+        parts.append(f"{column} >= ?")
+        params.append(since)
+    if until is not None:
+        parts.append(f"{column} < ?")
+        params.append(until)
+    return (f"{joiner} " + " AND ".join(parts) if parts else ""), params
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _as_date(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+class AnalyticsMixin:
+    """Period panels, crashes, shifts and analysis runs."""
+
+    def cell_period_exposure(
+        self: SqlBackend,
+        resolution: int,
+        period: Period = "month",
+        since: datetime | None = None,
+        until: datetime | None = None,
+        tz: str = DEFAULT_TZ,
+    ) -> list[CellPeriod]:
+        """Vehicle-km and distinct vehicles per H3 cell and local period (raw positions)."""
+        unit = _period(period)
+        cell = self.dialect.parent("h3_cell", resolution)
+        scope, sparams = ReadsMixin._scope(self)
+        window, wparams = _window("ts", since, until)
+        with self._read() as r:
+            rows = r.fetch(
+                f"SELECT {cell} AS c, date_trunc('{unit}', ts AT TIME ZONE ?) AS p, sum(km), "
+                f"count(DISTINCT vehicle_id) FROM ({step_km_sql(5.0, scope)}) s {window} "
+                "GROUP BY c, p ORDER BY p, c",
+                [tz, *sparams, *wparams],
+            )
+        return [CellPeriod(int(c), _as_date(p), float(km), int(v)) for c, p, km, v in rows]
+
+    def cell_period_events(
+        self: SqlBackend,
+        resolution: int,
+        period: Period = "month",
+        since: datetime | None = None,
+        until: datetime | None = None,
+        tz: str = DEFAULT_TZ,
+    ) -> list[CellPeriodEvents]:
+        """Events per H3 cell, local period and type."""
+        unit = _period(period)
+        cell = self.dialect.parent("h3_cell", resolution)
+        scope, sparams = ReadsMixin._scope(self, "AND")
+        window, wparams = _window("ts", since, until, "AND")
+        with self._read() as r:
+            rows = r.fetch(
+                f"SELECT {cell} AS c, date_trunc('{unit}', ts AT TIME ZONE ?) AS p, type, "
+                "count(*), count(DISTINCT vehicle_id) FROM events "
+                f"WHERE h3_cell IS NOT NULL {scope} {window} GROUP BY c, p, type ORDER BY p, c",
+                [tz, *sparams, *wparams],
+            )
+        return [
+            CellPeriodEvents(int(c), _as_date(p), str(t), int(n), int(v)) for c, p, t, n, v in rows
+        ]
+
+    def vehicle_periods(
+        self: SqlBackend,
+        period: Period = "week",
+        since: datetime | None = None,
+        until: datetime | None = None,
+        tz: str = DEFAULT_TZ,
+    ) -> list[VehiclePeriod]:
+        """Each vehicle's kilometres and warnings by type per local period."""
+        unit = _period(period)
+        scope, sparams = ReadsMixin._scope(self)
+        km_window, kparams = _window("ts", since, until)
+        escope, eparams = ReadsMixin._scope(self)
+        ev_window, evparams = _window("ts", since, until, "AND" if escope else "WHERE")
+        with self._read() as r:
+            km_rows = r.fetch(
+                f"SELECT vehicle_id, date_trunc('{unit}', ts AT TIME ZONE ?) AS p, sum(km) "
+                f"FROM ({step_km_sql(5.0, scope)}) s {km_window} GROUP BY vehicle_id, p",
+                [tz, *sparams, *kparams],
+            )
+            ev_rows = r.fetch(
+                f"SELECT vehicle_id, date_trunc('{unit}', ts AT TIME ZONE ?) AS p, type, "
+                f"count(*) FROM events {escope} {ev_window} GROUP BY vehicle_id, p, type",
+                [tz, *eparams, *evparams],
+            )
+        panel: dict[tuple[str, date], VehiclePeriod] = {}
+        for v, p, km in km_rows:
+            key = (str(v), _as_date(p))
+            panel[key] = VehiclePeriod(key[0], key[1], float(km), {})
+        for v, p, kind, n in ev_rows:
+            key = (str(v), _as_date(p))
+            row = panel.setdefault(key, VehiclePeriod(key[0], key[1], 0.0, {}))
+            row.events[str(kind)] = int(n)
+        return sorted(panel.values(), key=lambda x: (x.vehicle_id, x.period))
+
+    def vehicle_hours(
+        self: SqlBackend, since: datetime | None = None, until: datetime | None = None
+    ) -> list[VehicleHour]:
+        """Each vehicle's kilometres and warnings by type per UTC hour (to credit drivers)."""
+        scope, sparams = ReadsMixin._scope(self)
+        window, wparams = _window("ts", since, until)
+        escope, eparams = ReadsMixin._scope(self)
+        ev_window, evparams = _window("ts", since, until, "AND" if escope else "WHERE")
+        with self._read() as r:
+            km_rows = r.fetch(
+                f"SELECT vehicle_id, date_trunc('hour', ts) AS h, sum(km) "
+                f"FROM ({step_km_sql(5.0, scope)}) s {window} GROUP BY vehicle_id, h",
+                [*sparams, *wparams],
+            )
+            ev_rows = r.fetch(
+                "SELECT vehicle_id, date_trunc('hour', ts) AS h, type, count(*) FROM events "
+                f"{escope} {ev_window} GROUP BY vehicle_id, h, type",
+                [*eparams, *evparams],
+            )
+        hours: dict[tuple[str, datetime], VehicleHour] = {}
+        for v, h, km in km_rows:
+            key = (str(v), _utc(h))
+            hours[key] = VehicleHour(key[0], key[1], float(km), {})
+        for v, h, kind, n in ev_rows:
+            key = (str(v), _utc(h))
+            row = hours.setdefault(key, VehicleHour(key[0], key[1], 0.0, {}))
+            row.events[str(kind)] = int(n)
+        return sorted(hours.values(), key=lambda x: (x.vehicle_id, x.hour))
+
+    # -- crashes -----------------------------------------------------------------------
+
+    def add_crashes(self: SqlBackend, crashes: Iterable[CrashRecord]) -> int:
+        """Store crashes; one already stored under the same id is left as it is."""
+        rows = [
+            [
+                c.crash_id,
+                c.time,
+                c.lat,
+                c.lon,
+                fine_cell(c.lat, c.lon),
+                c.severity,
+                c.crash_type,
+                c.source,
+                datetime.now(UTC),
+            ]
+            for c in crashes
+        ]
+        added = 0
+        with self._tx() as tx:
+            for chunk in chunks(rows, 500):
+                ids = [r[0] for r in chunk]
+                known = {
+                    str(k)
+                    for (k,) in tx.fetch(
+                        f"SELECT crash_id FROM crashes WHERE crash_id IN "
+                        f"({', '.join('?' for _ in ids)})",
+                        ids,
+                    )
+                }
+                for row in chunk:
+                    if row[0] in known:
+                        continue
+                    known.add(str(row[0]))
+                    tx.run(
+                        "INSERT INTO crashes (crash_id, ts, lat, lon, h3_cell, severity, "
+                        "crash_type, source, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        row,
+                    )
+                    added += 1
+        return added
+
+    def crashes_by_cell(
+        self: SqlBackend,
+        resolution: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        severities: Sequence[str] | None = None,
+    ) -> dict[int, int]:
+        """Crash counts per H3 cell."""
+        cell = self.dialect.parent("h3_cell", resolution)
+        window, params = _window("ts", since, until)
+        if severities:
+            joiner = "AND" if window else "WHERE"
+            window += f" {joiner} severity IN ({', '.join('?' for _ in severities)})"
+            params += list(severities)
+        with self._read() as r:
+            rows = r.fetch(f"SELECT {cell} AS c, count(*) FROM crashes {window} GROUP BY c", params)
+        return {int(c): int(n) for c, n in rows}
+
+    def crash_count(self: SqlBackend) -> int:
+        """Crashes stored."""
+        with self._read() as r:
+            return int(r.fetch("SELECT count(*) FROM crashes")[0][0])
+
+    # -- drivers -----------------------------------------------------------------------
+
+    def add_driver_shifts(self: SqlBackend, shifts: Iterable[DriverShift]) -> int:
+        """Store shifts; a shift already stored (same driver, vehicle, start) is kept."""
+        added = 0
+        with self._tx() as tx:
+            for s in shifts:
+                if s.ends_at <= s.starts_at:
+                    raise ValueError(
+                        f"shift of {s.driver_id} on {s.vehicle_id} ends before it starts"
+                    )
+                known = tx.fetch(
+                    "SELECT 1 FROM driver_shifts WHERE driver_id = ? AND vehicle_id = ? "
+                    "AND starts_at = ?",
+                    [s.driver_id, s.vehicle_id, s.starts_at],
+                )
+                if not known:
+                    tx.run(
+                        "INSERT INTO driver_shifts VALUES (?, ?, ?, ?)",
+                        [s.driver_id, s.vehicle_id, s.starts_at, s.ends_at],
+                    )
+                    added += 1
+        return added
+
+    def driver_shifts(self: SqlBackend) -> list[DriverShift]:
+        """Every shift, by driver and start."""
+        with self._read() as r:
+            rows = r.fetch(
+                "SELECT driver_id, vehicle_id, starts_at, ends_at FROM driver_shifts "
+                "ORDER BY driver_id, starts_at"
+            )
+        return [DriverShift(str(d), str(v), s, e) for d, v, s, e in rows]
+
+    # -- analysis runs -----------------------------------------------------------------
+
+    def record_analysis_run(
+        self: SqlBackend,
+        kind: str,
+        started_at: datetime,
+        parameters: dict[str, Any],
+        data: dict[str, Any],
+        results: dict[str, Any],
+    ) -> AnalysisRun:
+        """Keep when an analysis ran, with what settings, on what data, and what it found."""
+        run = AnalysisRun(
+            str(uuid.uuid4()), started_at, datetime.now(UTC), kind, parameters, data, results
+        )
+        with self._tx() as tx:
+            tx.run(
+                "INSERT INTO analysis_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run.run_id,
+                    run.started_at,
+                    run.finished_at,
+                    kind,
+                    json.dumps(parameters, default=str),
+                    json.dumps(data, default=str),
+                    json.dumps(results, default=str),
+                ],
+            )
+        return run
+
+    def analysis_runs(self: SqlBackend, limit: int = 20) -> list[AnalysisRun]:
+        """The latest analysis runs, newest first."""
+        with self._read() as r:
+            rows = r.fetch(
+                "SELECT run_id, started_at, finished_at, kind, parameters, data, results "
+                "FROM analysis_runs ORDER BY started_at DESC LIMIT ?",
+                [limit],
+            )
+        return [
+            AnalysisRun(str(i), s, f, str(k), json.loads(p), json.loads(d), json.loads(res))
+            for i, s, f, k, p, d, res in rows
+        ]

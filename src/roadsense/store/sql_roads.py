@@ -1,0 +1,388 @@
+"""The road network and map-matching results in the store, for both SQL backends.
+
+Matching runs over new batches only: :meth:`RoadsMixin.pending_match_windows` gives, per
+vehicle, the time span of records in batches not yet matched; the matcher re-matches that
+span (with some context) and :meth:`RoadsMixin.save_matches` replaces what was stored
+for it and marks the batches done, in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from roadsense.store.roads_rows import (
+    FixMatch,
+    FixRow,
+    JunctionRecord,
+    MatchInputs,
+    MatchWindow,
+    NetworkInfo,
+    PlacedEvent,
+    PlacedLane,
+    PlacedRecord,
+    PlacedSign,
+    SegmentFix,
+    SegmentRecord,
+    TimedRecord,
+)
+from roadsense.store.sql import Runner, SqlBackend, chunks, placeholders
+
+_CHUNK = 400
+
+
+def _insert(
+    runner: Runner, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+) -> None:
+    """Insert ``rows`` with multi-row VALUES statements."""
+    one = f"({placeholders(len(columns))})"
+    for part in chunks(rows, _CHUNK):
+        values = ", ".join(one for _ in part)
+        params = [v for row in part for v in row]
+        runner.run(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}", params)
+
+
+class RoadsMixin:
+    """Road network and map-matching methods of :class:`~roadsense.store.base.Store`."""
+
+    # -- the network -------------------------------------------------------------------
+
+    def replace_road_network(
+        self: SqlBackend,
+        info: NetworkInfo,
+        segments: Sequence[SegmentRecord],
+        junctions: Sequence[JunctionRecord],
+    ) -> None:
+        """Store a network in place of the old one (matches of the old one are dropped)."""
+        with self._tx() as r:
+            for table in (
+                "road_network",
+                "road_segments",
+                "road_junctions",
+                "matched_positions",
+                "matched_events",
+                "matched_signs",
+                "matched_lanes",
+                "matched_batches",
+            ):
+                r.run(f"DELETE FROM {table}")
+            r.run(
+                "INSERT INTO road_network VALUES (1, ?, ?, ?, ?, ?, ?)",
+                [
+                    info.source,
+                    info.digest,
+                    info.country,
+                    info.imported_at,
+                    info.segments,
+                    info.junctions,
+                ],
+            )
+            _insert(
+                r,
+                "road_segments",
+                [
+                    "segment_id",
+                    "osm_way_id",
+                    "from_node",
+                    "to_node",
+                    "highway",
+                    "name",
+                    "lanes",
+                    "oneway",
+                    "speed_limit_kmh",
+                    "speed_limit_source",
+                    "length_m",
+                    "coords",
+                ],
+                [
+                    [
+                        s.segment_id,
+                        s.osm_way_id,
+                        s.from_node,
+                        s.to_node,
+                        s.highway,
+                        s.name,
+                        s.lanes,
+                        s.oneway,
+                        s.speed_limit_kmh,
+                        s.speed_limit_source,
+                        s.length_m,
+                        json.dumps([list(c) for c in s.coords]),
+                    ]
+                    for s in segments
+                ],
+            )
+            _insert(
+                r,
+                "road_junctions",
+                ["node_id", "lon", "lat", "degree"],
+                [[j.node_id, j.lon, j.lat, j.degree] for j in junctions],
+            )
+
+    def road_network_info(self: SqlBackend) -> NetworkInfo | None:
+        """Which network the store holds, if any."""
+        with self._read() as r:
+            rows = r.fetch(
+                "SELECT source, digest, country, imported_at, segments, junctions FROM road_network"
+            )
+        return NetworkInfo(*rows[0]) if rows else None
+
+    def road_segments(self: SqlBackend) -> list[SegmentRecord]:
+        """Every road segment, by id."""
+        with self._read() as r:
+            rows = r.fetch(
+                "SELECT segment_id, osm_way_id, from_node, to_node, highway, name, lanes, oneway, "
+                "speed_limit_kmh, speed_limit_source, length_m, coords FROM road_segments "
+                "ORDER BY segment_id"
+            )
+        return [
+            SegmentRecord(
+                str(a),
+                int(b),
+                int(c),
+                int(d),
+                str(e),
+                f,
+                None if g is None else int(g),
+                int(h),
+                float(i),
+                str(j),
+                float(k),
+                [(float(x), float(y)) for x, y in json.loads(c2)],
+            )
+            for a, b, c, d, e, f, g, h, i, j, k, c2 in rows
+        ]
+
+    # -- incremental matching ----------------------------------------------------------
+
+    def pending_match_windows(self: SqlBackend, limit: int = 10_000) -> list[MatchWindow]:
+        """Per vehicle, the time span of its records in batches not matched yet."""
+        spans: dict[str, list[datetime]] = defaultdict(list)
+        batches: dict[str, set[uuid.UUID]] = defaultdict(set)
+        with self._read() as r:
+            pending = (
+                "SELECT batch_id FROM batches WHERE batch_id NOT IN "
+                f"(SELECT batch_id FROM matched_batches) ORDER BY received_at LIMIT {int(limit)}"
+            )
+            for table in ("positions", "events", "sign_sightings", "lane_samples"):
+                rows = r.fetch(
+                    f"SELECT vehicle_id, batch_id, min(ts), max(ts) FROM {table} "
+                    f"WHERE batch_id IN ({pending}) GROUP BY vehicle_id, batch_id"
+                )
+                for vid, bid, lo, hi in rows:
+                    spans[str(vid)].extend([lo, hi])
+                    batches[str(vid)].add(
+                        bid if isinstance(bid, uuid.UUID) else uuid.UUID(str(bid))
+                    )
+            empty = r.fetch(pending)
+        windows = [
+            MatchWindow(vid, min(times), max(times), sorted(batches[vid]))
+            for vid, times in sorted(spans.items())
+        ]
+        seen = {b for w in windows for b in w.batch_ids}
+        leftovers = [b if isinstance(b, uuid.UUID) else uuid.UUID(str(b)) for (b,) in empty]
+        leftovers = [b for b in leftovers if b not in seen]
+        if leftovers:  # batches with nothing to match (device status only)
+            windows.append(MatchWindow("", datetime.now(UTC), datetime.now(UTC), leftovers))
+        return windows
+
+    def match_inputs(
+        self: SqlBackend, vehicle_id: str, start: datetime, end: datetime
+    ) -> MatchInputs:
+        """A vehicle's positions, events, sign sightings and lane samples in a time span."""
+        span = [vehicle_id, start, end]
+        where = "WHERE vehicle_id = ? AND ts >= ? AND ts <= ?"
+        with self._read() as r:
+            fixes = r.fetch(
+                f"SELECT ts, lat, lon, speed_mps, heading_deg FROM positions {where} ORDER BY ts",
+                span,
+            )
+            events = r.fetch(f"SELECT ts, event_id FROM events {where} ORDER BY ts", span)
+            signs = r.fetch(f"SELECT ts, sign_type FROM sign_sightings {where} ORDER BY ts", span)
+            lanes = r.fetch(f"SELECT ts, side FROM lane_samples {where} ORDER BY ts", span)
+        return MatchInputs(
+            fixes=[FixRow(*row) for row in fixes],
+            events=[TimedRecord(ts, str(key)) for ts, key in events],
+            signs=[TimedRecord(ts, str(key)) for ts, key in signs],
+            lanes=[TimedRecord(ts, str(key)) for ts, key in lanes],
+        )
+
+    def save_matches(
+        self: SqlBackend,
+        vehicle_id: str,
+        start: datetime,
+        end: datetime,
+        fixes: Sequence[FixMatch],
+        events: Sequence[PlacedRecord],
+        signs: Sequence[PlacedRecord],
+        lanes: Sequence[PlacedRecord],
+        batch_ids: Sequence[uuid.UUID],
+    ) -> None:
+        """Replace a vehicle's matches in [start, end] and mark the batches matched."""
+        span = [vehicle_id, start, end]
+        where = "WHERE vehicle_id = ? AND ts >= ? AND ts <= ?"
+        with self._tx() as r:
+            for table in ("matched_positions", "matched_events", "matched_signs", "matched_lanes"):
+                r.run(f"DELETE FROM {table} {where}", span)
+            _insert(
+                r,
+                "matched_positions",
+                [
+                    "vehicle_id",
+                    "ts",
+                    "matched",
+                    "osm_way_id",
+                    "segment_id",
+                    "distance_m",
+                    "quality",
+                    "trip",
+                    "speed_mps",
+                ],
+                [
+                    [
+                        vehicle_id,
+                        f.ts,
+                        f.matched,
+                        f.osm_way_id,
+                        f.segment_id,
+                        f.distance_m,
+                        f.quality,
+                        f.trip,
+                        f.speed_mps,
+                    ]
+                    for f in fixes
+                ],
+            )
+            _insert(
+                r,
+                "matched_events",
+                [
+                    "event_id",
+                    "vehicle_id",
+                    "ts",
+                    "matched",
+                    "osm_way_id",
+                    "segment_id",
+                    "road_lon",
+                    "road_lat",
+                ],
+                [
+                    [
+                        e.key,
+                        vehicle_id,
+                        e.ts,
+                        e.matched,
+                        e.osm_way_id,
+                        e.segment_id,
+                        e.road_lon,
+                        e.road_lat,
+                    ]
+                    for e in events
+                ],
+            )
+            _insert(
+                r,
+                "matched_signs",
+                ["vehicle_id", "ts", "sign_type", "matched", "osm_way_id", "segment_id"],
+                [[vehicle_id, s.ts, s.key, s.matched, s.osm_way_id, s.segment_id] for s in signs],
+            )
+            _insert(
+                r,
+                "matched_lanes",
+                ["vehicle_id", "ts", "side", "matched", "segment_id"],
+                [[vehicle_id, lane.ts, lane.key, lane.matched, lane.segment_id] for lane in lanes],
+            )
+            if batch_ids:
+                existing = {
+                    str(b)
+                    for (b,) in r.fetch(
+                        f"SELECT batch_id FROM matched_batches WHERE batch_id IN "
+                        f"({placeholders(len(batch_ids))})",
+                        [str(b) for b in batch_ids],
+                    )
+                }
+                now = datetime.now(UTC)
+                _insert(
+                    r,
+                    "matched_batches",
+                    ["batch_id", "matched_at"],
+                    [[str(b), now] for b in batch_ids if str(b) not in existing],
+                )
+
+    # -- reads for the data products ---------------------------------------------------
+
+    def segment_fixes(
+        self: SqlBackend,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        max_gap_s: float = 5.0,
+    ) -> list[SegmentFix]:
+        """Matched fixes on a segment, with the time each stands for (capped at max_gap_s)."""
+        conds, params = ["matched"], []
+        if start is not None:
+            conds.append("ts >= ?")
+            params.append(start)
+        if end is not None:
+            conds.append("ts < ?")
+            params.append(end)
+        sql = (
+            "SELECT vehicle_id, ts, segment_id, speed_mps, least(coalesce(extract(epoch FROM "
+            "lead(ts) OVER (PARTITION BY vehicle_id ORDER BY ts) - ts), 0), "
+            f"{float(max_gap_s)}) FROM matched_positions WHERE {' AND '.join(conds)} "
+            "AND segment_id IS NOT NULL"
+        )
+        with self._read() as r:
+            rows = r.fetch(sql, params)
+        return [
+            SegmentFix(str(v), ts, str(seg), None if sp is None else float(sp), float(step))
+            for v, ts, seg, sp, step in rows
+        ]
+
+    def placed_signs(self: SqlBackend, sign_type: str = "speed_limit") -> list[PlacedSign]:
+        """Sign sightings of one type with the segment the vehicle was on."""
+        with self._read() as r:
+            rows = r.fetch(
+                "SELECT s.vehicle_id, s.ts, s.lat, s.lon, s.sign_type, s.value, s.confidence, "
+                "m.segment_id FROM sign_sightings s LEFT JOIN matched_signs m ON "
+                "m.vehicle_id = s.vehicle_id AND m.ts = s.ts AND m.sign_type = s.sign_type "
+                "WHERE s.sign_type = ? ORDER BY s.ts",
+                [sign_type],
+            )
+        return [PlacedSign(*row) for row in rows]
+
+    def placed_lanes(self: SqlBackend) -> list[PlacedLane]:
+        """Lane samples with the segment the vehicle was on."""
+        with self._read() as r:
+            rows = r.fetch(
+                "SELECT l.vehicle_id, l.ts, l.side, l.marking_type, l.quality, m.segment_id "
+                "FROM lane_samples l LEFT JOIN matched_lanes m ON m.vehicle_id = l.vehicle_id "
+                "AND m.ts = l.ts AND m.side = l.side ORDER BY l.ts"
+            )
+        return [PlacedLane(*row) for row in rows]
+
+    def placed_events(
+        self: SqlBackend, event_types: Sequence[str] | None = None
+    ) -> list[PlacedEvent]:
+        """Events (of some types) with their place on the road; unmatched ones included."""
+        where, params = "", []
+        if event_types:
+            where = f"WHERE e.type IN ({placeholders(len(event_types))})"
+            params = list(event_types)
+        with self._read() as r:
+            rows = r.fetch(
+                "SELECT e.event_id, e.vehicle_id, e.ts, e.type, e.lat, e.lon, "
+                "coalesce(m.matched, false), m.segment_id, m.road_lon, m.road_lat "
+                f"FROM events e LEFT JOIN matched_events m ON m.event_id = e.event_id {where} "
+                "ORDER BY e.ts",
+                params,
+            )
+        return [
+            PlacedEvent(
+                e if isinstance(e, uuid.UUID) else uuid.UUID(str(e)),
+                *rest,
+            )
+            for e, *rest in rows
+        ]
