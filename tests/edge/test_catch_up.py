@@ -160,4 +160,6 @@ def test_429_without_retry_after_backs_off_and_gives_up_the_burst(
     times = [r.at for r in server.received]
     assert [r.status for r in server.received] == [429] + [201] * 6
     gaps = [b - a for a, b in itertools.pairwise(times[1:])]
-    assert min(gaps) >= 0.1 * 0.8, gaps  # 10 a second after the 429, not 10 at once
+    # 10 a second after the 429, not 10 at once; judged on the whole run, since one late
+    # request on a loaded machine lets the next one follow it sooner
+    assert sum(gaps) >= len(gaps) * 0.1 * 0.8, gaps

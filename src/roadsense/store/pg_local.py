@@ -177,10 +177,10 @@ class LocalPostgres:
         with psycopg.connect(self.url_for("postgres"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
-    def stop(self) -> None:
-        """Stop the server (fast shutdown)."""
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (``fast``: clean shutdown; ``immediate``: no final checkpoint)."""
         if (self.data / "postmaster.pid").is_file():
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def kill(self) -> None:
         """SIGKILL the postmaster: a crash, as far as PostgreSQL can tell."""
@@ -190,8 +190,8 @@ class LocalPostgres:
             os.kill(pid, 9)
 
     def remove(self) -> None:
-        """Stop the server and delete its folder."""
-        self.stop()
+        """Stop the server and delete its folder (no checkpoint: nothing is kept)."""
+        self.stop("immediate")
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> LocalPostgres:
