@@ -6,16 +6,24 @@ from pathlib import Path
 
 import pytest
 
+from roadsense.analytics.hotspots import cells_along
+from roadsense.analytics.network_screening import screen_cells
 from roadsense.cli.demo import DemoReport, run_pipeline
 from roadsense.cli.server_process import ServerProcess, free_port
-from roadsense.sim import SimConfig
+from roadsense.sim import SimConfig, load_ground_truth
+from roadsense.store import open_store
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def default_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoReport:
-    workdir = tmp_path_factory.mktemp("demo")
+def demo_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo")
+
+
+@pytest.fixture(scope="module")
+def default_demo(demo_workdir: Path) -> DemoReport:
+    workdir = demo_workdir
     server = ServerProcess(
         workdir / "roadsense.duckdb", free_port(), log_file=workdir / "server.log"
     )
@@ -37,6 +45,20 @@ def test_every_planted_hazard_is_in_the_top_5(default_demo: DemoReport) -> None:
     assert len(default_demo.hazards) == 3
     missed = [h for h in default_demo.hazards if not h["found"]]
     assert not missed, f"hazards not in the top 5: {missed}; top: {default_demo.hotspots}"
+
+
+def test_empirical_bayes_screening_ranks_every_planted_hazard_in_the_top_5(
+    default_demo: DemoReport, demo_workdir: Path
+) -> None:
+    truth = load_ground_truth(demo_workdir / "sim")
+    with open_store(demo_workdir / "roadsense.duckdb") as store:
+        screening = screen_cells(store, resolution=10)
+    assert screening.spf is not None
+    assert len(screening.cells) >= 50
+    top5 = {c.cell for c in screening.cells[:5]}
+    for hazard in truth.hazards:
+        cells = set().union(*(cells_along(line, 10) for line in hazard.polylines))
+        assert cells & top5, f"{hazard.hazard_id} not in the EB top 5: {screening.cells[:5]}"
 
 
 def test_the_default_demo_has_the_whole_fleet(default_demo: DemoReport) -> None:

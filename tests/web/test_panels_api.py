@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +174,17 @@ def test_the_cube_holds_the_stores_vehicle_hours(store_path: Path) -> None:
     assert [h.vehicle_km for h in got] == pytest.approx([h.vehicle_km for h in expected])
     assert len({h.vehicle_id for h in got}) == FLEET_VEHICLES
     assert cube.vehicle_hours("no-such-fleet") == []
+    assert cube.last_hour(FLEET_ID) == max(h.hour for h in expected)
+    # merged around a split: one row per vehicle and side, the same sums
+    split = expected[0].hour + timedelta(minutes=30)
+    merged = cube.vehicle_hours(FLEET_ID, merge_around=split)
+    assert len(merged) == FLEET_VEHICLES
+    for v in {h.vehicle_id for h in expected}:
+        mine = [h for h in expected if h.vehicle_id == v]
+        (row,) = [h for h in merged if h.vehicle_id == v]
+        assert row.hour == mine[0].hour
+        assert row.vehicle_km == pytest.approx(sum(h.vehicle_km for h in mine))
+        assert row.events == dict(sum((Counter(h.events) for h in mine), Counter()))
 
 
 def test_a_stale_cube_keeps_answering_while_it_is_rebuilt(store_path: Path) -> None:

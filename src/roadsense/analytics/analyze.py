@@ -20,7 +20,12 @@ import h3
 
 from roadsense.analytics.clusters import getis_ord
 from roadsense.analytics.driver_scores import fleet_scores
-from roadsense.analytics.network_screening import CellScreening, screen_cells
+from roadsense.analytics.network_screening import (
+    CellScreening,
+    SegmentScreening,
+    screen_cells,
+    screen_segments,
+)
 from roadsense.analytics.tables import write_table
 from roadsense.analytics.trends import classify
 from roadsense.analytics.validation import SiteEvidence, validate
@@ -47,6 +52,7 @@ class AnalyzeResult:
 
     run_id: str = ""
     screenings: dict[str, CellScreening] = field(default_factory=dict)
+    segment_screening: SegmentScreening | None = None
     hot_clusters: int = 0
     trends: dict[str, int] = field(default_factory=dict)
     validation: dict[str, Any] | None = None
@@ -84,6 +90,16 @@ def analyze(
     rows = [asdict(c) for s in result.screenings.values() for c in s.cells]
     write_table(path, rows, list(asdict(all_cells[0]) if all_cells else ["cell"]))
     result.files.append(path)
+    segments = screen_segments(store, (), params.min_vehicle_km, params.min_vehicles)
+    result.segment_screening = segments
+    if segments.segments:
+        path = out_dir / "screening_segments.csv"
+        write_table(
+            path, [asdict(s) for s in segments.segments], list(asdict(segments.segments[0]))
+        )
+        result.files.append(path)
+    elif segments.note:
+        result.notes.append(f"segment screening: {segments.note}")
     tick("analyze", 1, steps)
 
     if len(all_cells) >= 3:

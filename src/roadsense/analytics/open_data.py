@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import h3
+
+from roadsense.store import Store
 
 DEFAULT_MIN_VEHICLES = 5
 
@@ -87,7 +92,9 @@ def _record(row: PlacePeriod, event_types: Sequence[str]) -> dict[str, Any]:
     return record
 
 
-def _geometry(place: str) -> dict[str, Any] | None:
+def _geometry(place: str, lines: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    if lines is not None and place in lines:
+        return {"type": "LineString", "coordinates": [list(c) for c in lines[place]]}
     if not h3.is_valid_cell(place):
         return None
     ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(place)]
@@ -96,9 +103,16 @@ def _geometry(place: str) -> dict[str, Any] | None:
 
 
 def write_exports(
-    disclosure: Disclosure, out_dir: Path, event_types: Sequence[str], name: str = "cells"
+    disclosure: Disclosure,
+    out_dir: Path,
+    event_types: Sequence[str],
+    name: str = "cells",
+    lines: Mapping[str, Any] | None = None,
 ) -> list[Path]:
-    """Write ``<name>.csv``, ``<name>.geojson`` and ``<name>.parquet`` (GeoParquet)."""
+    """Write ``<name>.csv``, ``<name>.geojson`` and ``<name>.parquet`` (GeoParquet).
+
+    Places are H3 cells, or road segments whose (lon, lat) polylines ``lines`` gives.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     records = [_record(r, event_types) for r in disclosure.published]
     columns = [
@@ -117,7 +131,8 @@ def write_exports(
         writer.writerows(records)
     geojson_path = out_dir / f"{name}.geojson"
     features = [
-        {"type": "Feature", "geometry": _geometry(r["place"]), "properties": r} for r in records
+        {"type": "Feature", "geometry": _geometry(r["place"], lines), "properties": r}
+        for r in records
     ]
     geojson_path.write_text(
         json.dumps(
@@ -133,16 +148,55 @@ def write_exports(
         encoding="utf-8",
     )
     parquet_path = out_dir / f"{name}.parquet"
-    _write_geoparquet(records, columns, parquet_path)
+    _write_geoparquet(records, columns, parquet_path, lines)
     return [csv_path, geojson_path, parquet_path]
 
 
-def _write_geoparquet(records: list[dict[str, Any]], columns: list[str], path: Path) -> None:
+def _write_geoparquet(
+    records: list[dict[str, Any]],
+    columns: list[str],
+    path: Path,
+    lines: Mapping[str, Any] | None = None,
+) -> None:
     import geopandas as gpd
     from shapely.geometry import shape
 
-    geometries = [shape(g) if (g := _geometry(r["place"])) else None for r in records]
+    geometries = [shape(g) if (g := _geometry(r["place"], lines)) else None for r in records]
     frame = gpd.GeoDataFrame(
         {c: [r[c] for r in records] for c in columns}, geometry=geometries, crs="EPSG:4326"
     )
     frame.to_parquet(path)
+
+
+def period_start(moment: datetime, period: str, tz: ZoneInfo) -> date:
+    """The local day, Monday, first of the month or quarter that ``moment`` falls in."""
+    local = moment.astimezone(tz).date()
+    if period == "day":
+        return local
+    if period == "week":
+        return local - timedelta(days=local.weekday())
+    if period == "month":
+        return local.replace(day=1)
+    if period == "quarter":
+        return local.replace(month=3 * ((local.month - 1) // 3) + 1, day=1)
+    raise ValueError(f"unknown period {period!r}")
+
+
+def segment_place_periods(store: Store, period: str, tz: str) -> list[PlacePeriod]:
+    """Per map-matched road segment and local period: vehicles, vehicle-km, events."""
+    zone = ZoneInfo(tz)
+    km: dict[tuple[str, date], float] = defaultdict(float)
+    who: dict[tuple[str, date], set[str]] = defaultdict(set)
+    for fix in store.segment_fixes(None, None, 5.0):
+        key = (fix.segment_id, period_start(fix.ts, period, zone))
+        km[key] += (fix.speed_mps or 0.0) * fix.step_s / 1000.0
+        who[key].add(fix.vehicle_id)
+    events: dict[tuple[str, date], dict[str, int]] = defaultdict(dict)
+    for e in store.placed_events():
+        if e.matched and e.segment_id is not None:
+            key = (e.segment_id, period_start(e.ts, period, zone))
+            events[key][e.type] = events[key].get(e.type, 0) + 1
+    return [
+        PlacePeriod(seg, p.isoformat(), len(who[(seg, p)]), km[(seg, p)], events.get((seg, p), {}))
+        for seg, p in sorted(km)
+    ]

@@ -59,6 +59,29 @@ def analyze_command(
             f"SPF: count ~ vehicle-km^{screening.spf.exposure_coef:.2f}, "
             f"overdispersion k = {screening.spf.overdispersion:.3f}"
         )
+    segments = result.segment_screening
+    if segments is not None and segments.segments:
+        seg_table = Table(
+            "rank",
+            "segment",
+            "road",
+            "class",
+            "observed",
+            "veh-km",
+            "excess",
+            title="Top road segments by empirical Bayes excess",
+        )
+        for s in segments.segments[:10]:
+            seg_table.add_row(
+                str(s.rank),
+                s.segment_id,
+                s.name or "",
+                s.highway,
+                str(s.observed),
+                f"{s.vehicle_km:.1f}",
+                f"{s.excess:+.1f}",
+            )
+        console.print(seg_table)
     console.print(f"hot clusters (Gi*, FDR 5 %): {result.hot_clusters} cells")
     if result.trends:
         console.print("trends: " + ", ".join(f"{k} {v}" for k, v in sorted(result.trends.items())))

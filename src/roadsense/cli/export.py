@@ -9,7 +9,13 @@ import h3
 import typer
 from rich.console import Console
 
-from roadsense.analytics.open_data import DEFAULT_MIN_VEHICLES, PlacePeriod, suppress, write_exports
+from roadsense.analytics.open_data import (
+    DEFAULT_MIN_VEHICLES,
+    PlacePeriod,
+    segment_place_periods,
+    suppress,
+    write_exports,
+)
 from roadsense.cli.errors import fail
 from roadsense.cli.store import StoreOption, store_location
 from roadsense.store import StoreError, open_store
@@ -42,6 +48,8 @@ def open_data(
             exposure = db.cell_period_exposure(resolution, unit, tz=tz)
             events = db.cell_period_events(resolution, unit, tz=tz)
             types = sorted(db.totals().events_by_type)
+            lines = {s.segment_id: s.coords for s in db.road_segments()}
+            segment_rows = segment_place_periods(db, unit, tz) if lines else []
     except StoreError as exc:
         fail(str(exc))
     counts: dict[tuple[int, object], dict[str, int]] = defaultdict(dict)
@@ -63,5 +71,14 @@ def open_data(
         f"published {len(disclosure.published)} cell-{period}s, held back "
         f"{disclosure.suppressed} seen by fewer than {min_vehicles} vehicles"
     )
+    if segment_rows:
+        segments = suppress(segment_rows, min_vehicles)
+        paths += write_exports(segments, out, types, name="segments", lines=lines)
+        console.print(
+            f"published {len(segments.published)} segment-{period}s, held back "
+            f"{segments.suppressed} seen by fewer than {min_vehicles} vehicles"
+        )
+    else:
+        console.print("no map-matched road segments: cells only (see `roadsense roads`)")
     for p in paths:
         console.print(f"  {p}")

@@ -3,9 +3,13 @@
 Filters (every map layer and panel): ``since``/``until`` (dates, local), ``hour_from``/
 ``hour_to`` (local time of day), ``fleet`` and ``event_type``. A fleet operator always
 gets its own fleet, whatever it asks for. Answers come from the pre-aggregated cube
-(:mod:`roadsense.server.panels_cube`) and are cached by filter until the cube is rebuilt.
-Vehicles appear only as pseudonyms; drivers are pseudonymized for everyone but their
-own fleet's operator.
+(:mod:`roadsense.server.panels_cube`) and are cached by filter until the cube is rebuilt;
+the cube is rebuilt in a background thread every 5 minutes (only the first build, after the
+server starts, makes requests wait). Event points are read from the store (the newest,
+from the hour the cube says holds enough of them) and serialised once per filter; driver
+scores come from the cube's vehicle-hours and are computed for every fleet as soon as a
+cube is built. Vehicles appear only as pseudonyms; drivers are pseudonymized for everyone
+but their own fleet's operator.
 """
 
 from __future__ import annotations
@@ -555,11 +559,12 @@ class _CubeHours:
 
 def _fleet_scores(cube: Cube, state: AppState, own: bool, fleet: str) -> dict[str, Any]:
     """Scores of ``fleet``'s drivers (or vehicles); ``own``: for its operator (driver ids)."""
-    hours = cube.vehicle_hours(fleet)
-    if not hours:
+    last = cube.last_hour(fleet)
+    if last is None:
         return {"fleet_id": fleet, "subjects": []}
-    last = max(h.hour for h in hours)
     split = last - timedelta(days=28)
+    # scored by vehicle (no shifts), only the sums before and from the split count
+    hours = cube.vehicle_hours(fleet, None if cube.shifts else split)
     types = sorted({k for h in hours for k in h.events}) or ["FCW"]
     key = state.settings.pseudonym_key
     subjects = []

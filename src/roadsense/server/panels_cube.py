@@ -110,33 +110,59 @@ class Cube:
             datetime.fromtimestamp(int(both.max()) * 3600, UTC),
         )
 
-    def vehicle_hours(self, fleet: str) -> list[VehicleHour]:
+    def last_hour(self, fleet: str) -> datetime | None:
+        """The fleet's newest hour with positions or events; None without any."""
+        if fleet not in self.fleets:
+            return None
+        mine = self.v_fleet == self.fleets.index(fleet)
+        hours = [
+            h[mine[v]]
+            for v, h in ((self.vh_vehicle, self.vh_hour), (self.ve_vehicle, self.ve_hour))
+        ]
+        both = np.concatenate(hours)
+        return None if both.size == 0 else datetime.fromtimestamp(int(both.max()) * 3600, UTC)
+
+    def vehicle_hours(self, fleet: str, merge_around: datetime | None = None) -> list[VehicleHour]:
         """``Store.scoped(fleet).vehicle_hours()`` from the cube, without a scan.
 
         Each of the fleet's vehicles' kilometres and warnings by type per UTC hour, sorted
-        by vehicle and hour (hours with events but no positions have 0 km).
+        by vehicle and hour (hours with events but no positions have 0 km). With
+        ``merge_around``, each vehicle's hours before it and those from it on are merged
+        into one row each, at the first hour of the part: the same sums for scoring by
+        vehicle (no shifts) around that split, in a few rows instead of one per hour.
         """
         if fleet not in self.fleets:
             return []
         mine = self.v_fleet == self.fleets.index(fleet)
-        rows: dict[tuple[int, int], VehicleHour] = {}
-        keep = mine[self.vh_vehicle] if self.vh_vehicle.size else np.zeros(0, dtype=bool)
-        for v, h, km in zip(
-            self.vh_vehicle[keep].tolist(),
-            self.vh_hour[keep].tolist(),
-            self.vh_km[keep].tolist(),
-            strict=True,
-        ):
-            rows[(v, h)] = VehicleHour(
-                self.vehicles[v], datetime.fromtimestamp(h * 3600, UTC), km, {}
+        x_keep = mine[self.vh_vehicle]
+        e_keep = mine[self.ve_vehicle]
+        x_vehicle, x_hour, x_km = self.vh_vehicle[x_keep], self.vh_hour[x_keep], self.vh_km[x_keep]
+        e_vehicle, e_hour = self.ve_vehicle[e_keep], self.ve_hour[e_keep]
+        e_type, e_count = self.ve_type[e_keep], self.ve_count[e_keep]
+        if merge_around is not None:
+            split = int(merge_around.timestamp() // 3600)
+            x_group = x_vehicle.astype(np.int64) * 2 + (x_hour >= split)
+            e_group = e_vehicle.astype(np.int64) * 2 + (e_hour >= split)
+            groups, inverse = np.unique(np.concatenate([x_group, e_group]), return_inverse=True)
+            first = np.full(groups.size, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(first, inverse, np.concatenate([x_hour, e_hour]))
+            km = np.bincount(inverse[: x_group.size], weights=x_km, minlength=groups.size)
+            x_vehicle, x_hour, x_km = (groups // 2).astype(np.int32), first, km
+            e_at = inverse[x_group.size :]
+            n_types = max(len(self.ve_types), 1)
+            flat = np.bincount(
+                e_at * n_types + e_type, weights=e_count, minlength=groups.size * n_types
             )
-        keep = mine[self.ve_vehicle] if self.ve_vehicle.size else np.zeros(0, dtype=bool)
+            e_at, e_type = np.divmod(np.flatnonzero(flat), n_types)
+            e_count = flat[e_at * n_types + e_type].astype(np.int64)
+            e_vehicle, e_hour = x_vehicle[e_at], first[e_at]
+        rows: dict[tuple[int, int], VehicleHour] = {}
+        for v, h, km_ in zip(x_vehicle.tolist(), x_hour.tolist(), x_km.tolist(), strict=True):
+            rows[(v, h)] = VehicleHour(
+                self.vehicles[v], datetime.fromtimestamp(h * 3600, UTC), km_, {}
+            )
         for v, h, t, n in zip(
-            self.ve_vehicle[keep].tolist(),
-            self.ve_hour[keep].tolist(),
-            self.ve_type[keep].tolist(),
-            self.ve_count[keep].tolist(),
-            strict=True,
+            e_vehicle.tolist(), e_hour.tolist(), e_type.tolist(), e_count.tolist(), strict=True
         ):
             row = rows.get((v, h))
             if row is None:
