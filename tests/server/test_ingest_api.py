@@ -78,7 +78,7 @@ def test_a_device_cannot_upload_as_another_device(client: TestClient) -> None:
 
 def test_records_of_another_vehicle_are_refused_whole(client: TestClient) -> None:
     response = post(client, body([position("taxi-1"), position("taxi-2", 1)]))
-    error = assert_error_shape(response, 403, "forbidden")
+    error = assert_error_shape(response, 422, "foreign_vehicle")
     assert error["details"][0]["loc"] == ["body", "items", 1, "vehicle_id"]
     assert summary(client)["positions"] == 0
 

@@ -95,10 +95,13 @@ async def accept_upload(
         if item.vehicle_id != device.vehicle_id
     ]
     if foreign:
-        metrics.rejects.labels("forbidden").inc()
+        # 422, not 403: the token is fine, the batch is not; a gateway sets such a batch
+        # aside and goes on, where a 403 would make it stop as if its token were revoked
+        metrics.rejects.labels("foreign_vehicle").inc()
         raise ApiError(
-            403,
+            422,
             f"{len(foreign)} item(s) belong to another vehicle; nothing was stored",
+            code="foreign_vehicle",
             details=foreign[:MAX_DETAILS],
         )
     unstorable = storage_problems(batch, body)
@@ -145,9 +148,9 @@ async def accept_upload(
     },
     responses={
         401: {"description": "missing or unknown device token"},
-        403: {"description": "the batch or an item belongs to another device or vehicle"},
+        403: {"description": "the batch names another device than the token's"},
         413: {"description": "the upload is too large"},
-        422: {"description": "invalid batch; nothing of it was stored"},
+        422: {"description": "invalid batch (or items of another vehicle); nothing stored"},
         429: {"description": "the server is busy; retry after Retry-After seconds"},
         503: {"description": "the store cannot take the upload now; retry later"},
     },
