@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from typer.testing import CliRunner
 
-from roadsense.analytics.network_screening import screen_segments
+from roadsense.analytics.network_screening import screen_junctions, screen_segments
 from roadsense.analytics.open_data import segment_place_periods
+from roadsense.analytics.placement import SegmentIndex, junctions
 from roadsense.cli.main import app
 from roadsense.roads.service import CityRoads
 from roadsense.roads.store_sync import match_new
@@ -88,3 +90,62 @@ def test_open_data_has_segments_without_ids_or_small_counts(
     assert all(f["geometry"]["type"] == "LineString" for f in published)
     text = (out / "segments.csv").read_text()
     assert not any(vid in text for vid in fleet_run.vehicle_ids)
+
+
+def test_junctions_screened_and_crashes_snapped_to_segments(
+    store: DuckDBStore, helsinki: CityRoads, fleet_run: SimResult, tmp_path: Path
+) -> None:
+    fill(store, fleet_run, helsinki)
+    segments = store.road_segments()
+    nodes = junctions(segments)
+    assert nodes
+    assert all(j.legs >= 3 for j in nodes)
+    before = screen_junctions(store, min_vehicle_km=0.01)
+    assert before.junctions, before.note
+    # warnings at the junction with the least approach traffic, at a time no trip covers
+    quiet = min(before.junctions, key=lambda j: j.approach_vehicle_km)
+    vid = fleet_run.vehicle_ids[0]
+    late = max(r.time for r in load_vehicle_records(fleet_run.out_dir, vid)) + timedelta(hours=3)
+    items: list[Record] = [
+        AdasEvent(
+            event_id=uuid.uuid4(),
+            vehicle_id=vid,
+            time=late + timedelta(seconds=i),
+            type=EventType.FCW,
+            lat=quiet.lat,
+            lon=quiet.lon,
+            source=EventSource.MOBILEYE,
+        )
+        for i in range(8)
+    ]
+    upload(store, items, device=f"gw-{vid}")
+    match_new(store, helsinki.matcher())
+    after = screen_junctions(store, min_vehicle_km=0.01)
+    assert after.spf is not None, after.note
+    assert after.junctions[0].node_id == quiet.node_id
+    assert after.junctions[0].observed >= 8
+
+    index = SegmentIndex(segments)
+    seg = segments[len(segments) // 2]
+    lon, lat = seg.coords[0]
+    hit = index.nearest(lon + 0.00002, lat, 30.0)  # about 1 m east of the segment's start
+    assert hit is not None
+    assert hit[1] < 5.0
+    assert index.nearest(25.30, 60.30, 30.0) is None  # out at sea, east of the extract
+
+    on_road = [(s.coords[0][1], s.coords[0][0]) for s in segments[:40]]
+    rows = ["time,lat,lon,severity,crash_type"]
+    rows += [f"2025-06-02T08:00:00+00:00,{la},{lo},minor,rear-end" for la, lo in on_road]
+    rows.append("2025-06-02T08:00:00+00:00,60.30,25.30,minor,far away")
+    crashes = tmp_path / "crashes.csv"
+    crashes.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    store.close()
+    runner = CliRunner()
+    imported = runner.invoke(
+        app, ["crashes", "import", str(crashes), "--mapping", "simple", "--store", str(store.path)]
+    )
+    assert imported.exit_code == 0, imported.output
+    validated = runner.invoke(
+        app, ["crashes", "validate", "--sites", "segments", "--store", str(store.path)]
+    )
+    assert "1 crash(es) more than 30 m from any road were left out" in validated.output

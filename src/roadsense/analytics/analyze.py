@@ -24,6 +24,7 @@ from roadsense.analytics.network_screening import (
     CellScreening,
     SegmentScreening,
     screen_cells,
+    screen_junctions,
     screen_segments,
 )
 from roadsense.analytics.tables import write_table
@@ -100,6 +101,13 @@ def analyze(
         result.files.append(path)
     elif segments.note:
         result.notes.append(f"segment screening: {segments.note}")
+    nodes = screen_junctions(store, (), min_vehicle_km=params.min_vehicle_km)
+    if nodes.junctions:
+        path = out_dir / "screening_junctions.csv"
+        write_table(path, [asdict(j) for j in nodes.junctions], list(asdict(nodes.junctions[0])))
+        result.files.append(path)
+    elif nodes.note:
+        result.notes.append(f"junction screening: {nodes.note}")
     tick("analyze", 1, steps)
 
     if len(all_cells) >= 3:

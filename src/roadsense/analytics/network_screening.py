@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import h3
+import numpy as np
 
+from roadsense.analytics.placement import junctions
 from roadsense.analytics.screening import Site, screen
 from roadsense.analytics.spf import Spf, SpfError, fit_spf
+from roadsense.roads.geometry import LocalFrame
 from roadsense.store import Store
 
 
@@ -179,3 +182,98 @@ def screen_segments(
         for r in screen(sites)
     ]
     return SegmentScreening(label, spf, out)
+
+
+@dataclass(frozen=True)
+class ScreenedJunction:
+    """One junction's screening result."""
+
+    node_id: int
+    lon: float
+    lat: float
+    legs: int
+    event_type: str
+    observed: int
+    approach_vehicle_km: float
+    predicted: float
+    expected: float
+    excess: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class JunctionScreening:
+    """Screening of the network's junctions for one event type."""
+
+    event_type: str
+    spf: Spf | None
+    junctions: list[ScreenedJunction]
+    note: str = ""
+
+
+def screen_junctions(
+    store: Store,
+    event_types: Sequence[str] = (),
+    radius_m: float = 30.0,
+    min_vehicle_km: float = 1.0,
+) -> JunctionScreening:
+    """Screen junctions: warnings placed within ``radius_m`` of the node, against the
+    vehicle-km on its approaches (the segments that meet there); 3-leg and 4+-leg
+    junctions are separate site types of the SPF."""
+    label = "+".join(event_types) if event_types else "ALL"
+    segments = store.road_segments()
+    nodes = junctions(segments)
+    if not nodes:
+        return JunctionScreening(label, None, [], "no road network: run `roadsense roads import`")
+    km: dict[str, float] = {}
+    for fix in store.segment_fixes(None, None, 5.0):
+        km[fix.segment_id] = km.get(fix.segment_id, 0.0) + (fix.speed_mps or 0.0) * fix.step_s
+    approach = {j.node_id: sum(km.get(s, 0.0) for s in j.segments) / 1000.0 for j in nodes}
+    sites = [j for j in nodes if approach[j.node_id] >= min_vehicle_km]
+    if not sites:
+        return JunctionScreening(label, None, [], "no junction has enough exposure")
+    frame = LocalFrame(sites[0].lon, sites[0].lat)
+    jx, jy = frame.to_xy(np.array([j.lon for j in sites]), np.array([j.lat for j in sites]))
+    counts = [0] * len(sites)
+    for e in store.placed_events(event_types or None):
+        lon, lat = (e.road_lon, e.road_lat) if e.matched else (e.lon, e.lat)
+        if lon is None or lat is None:
+            continue
+        ex, ey = frame.to_xy(lon, lat)
+        d = np.hypot(jx - ex, jy - ey)
+        i = int(np.argmin(d))
+        if d[i] <= radius_m:
+            counts[i] += 1
+    exposure = [approach[j.node_id] for j in sites]
+    kinds = ["3-leg" if j.legs == 3 else "4+-leg" for j in sites]
+    try:
+        spf = fit_spf(counts, exposure, kinds)
+    except SpfError as exc:
+        return JunctionScreening(label, None, [], str(exc))
+    by_id = {str(j.node_id): j for j in sites}
+    ranked = screen(
+        [
+            Site(str(j.node_id), float(n), spf.predict(x, k), spf.overdispersion)
+            for j, n, x, k in zip(sites, counts, exposure, kinds, strict=True)
+        ]
+    )
+    return JunctionScreening(
+        label,
+        spf,
+        [
+            ScreenedJunction(
+                node_id=by_id[r.site.site_id].node_id,
+                lon=by_id[r.site.site_id].lon,
+                lat=by_id[r.site.site_id].lat,
+                legs=by_id[r.site.site_id].legs,
+                event_type=label,
+                observed=int(r.site.observed),
+                approach_vehicle_km=approach[by_id[r.site.site_id].node_id],
+                predicted=r.site.predicted,
+                expected=r.expected,
+                excess=r.excess,
+                rank=r.rank,
+            )
+            for r in ranked
+        ],
+    )

@@ -462,6 +462,12 @@ class Store(Protocol):
         """Crash counts per H3 cell."""
         ...
 
+    def crashes(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[CrashRecord]:
+        """Stored crashes, oldest first."""
+        ...
+
     def crash_count(self) -> int:
         """Crashes stored."""
         ...

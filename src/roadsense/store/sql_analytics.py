@@ -230,6 +230,22 @@ class AnalyticsMixin:
             rows = r.fetch(f"SELECT {cell} AS c, count(*) FROM crashes {window} GROUP BY c", params)
         return {int(c): int(n) for c, n in rows}
 
+    def crashes(
+        self: SqlBackend, since: datetime | None = None, until: datetime | None = None
+    ) -> list[CrashRecord]:
+        """Stored crashes, oldest first."""
+        window, params = _window("ts", since, until)
+        with self._read() as r:
+            rows = r.fetch(
+                "SELECT crash_id, ts, lat, lon, severity, crash_type, source FROM crashes "
+                f"{window} ORDER BY ts, crash_id",
+                params,
+            )
+        return [
+            CrashRecord(str(i), _utc(t), float(la), float(lo), str(sv), ct, str(src))
+            for i, t, la, lo, sv, ct, src in rows
+        ]
+
     def crash_count(self: SqlBackend) -> int:
         """Crashes stored."""
         with self._read() as r:
