@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import h3
 import numpy as np
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from roadsense.analytics import assets, speeds
@@ -116,6 +116,22 @@ def _filter(
     )
 
 
+def query_filter(
+    who: Reader,
+    since: Since = None,
+    until: Until = None,
+    hour_from: HourFrom = 0,
+    hour_to: HourTo = 24,
+    fleet: FleetParam = None,
+    event_type: TypeParam = "ALL",
+) -> Filter:
+    """The filters of a panel request (dates, hours, fleet, event type) for this caller."""
+    return _filter(who, since, until, hour_from, hour_to, fleet, event_type)
+
+
+QueryFilter = Annotated[Filter, Depends(query_filter)]
+
+
 async def _cached(request: Request, name: str, f: Filter, compute: Any) -> Any:
     holder, cache = _holder(request)
     state = get_state(request)
@@ -191,13 +207,7 @@ def _hotspots(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
 @router.get("/hotspots", summary="Cells with exposure, events, rate and EB excess (GeoJSON)")
 async def panel_hotspots(
     request: Request,
-    who: Reader,
-    since: Since = None,
-    until: Until = None,
-    hour_from: HourFrom = 0,
-    hour_to: HourTo = 24,
-    fleet: FleetParam = None,
-    event_type: TypeParam = "ALL",
+    f: QueryFilter,
 ) -> dict[str, Any]:
     """Every cell with exposure under the filters, ranked by empirical Bayes excess.
 
@@ -205,7 +215,6 @@ async def panel_hotspots(
     fitted SPF) or ``"rate"`` (events per vehicle-km, when no SPF could be fitted; then
     ``expected`` and ``excess`` are null).
     """
-    f = _filter(who, since, until, hour_from, hour_to, fleet, event_type)
     result: dict[str, Any] = await _cached(request, "hotspots", f, _hotspots)
     return result
 
@@ -283,16 +292,9 @@ def _rates(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
 @router.get("/rates", summary="Warnings per 100 vehicle-km per local day and type")
 async def panel_rates(
     request: Request,
-    who: Reader,
-    since: Since = None,
-    until: Until = None,
-    hour_from: HourFrom = 0,
-    hour_to: HourTo = 24,
-    fleet: FleetParam = None,
-    event_type: TypeParam = "ALL",
+    f: QueryFilter,
 ) -> dict[str, Any]:
     """One series per warning type, over the days of the filter."""
-    f = _filter(who, since, until, hour_from, hour_to, fleet, event_type)
     result: dict[str, Any] = await _cached(request, "rates", f, _rates)
     return result
 
@@ -406,13 +408,7 @@ def _events(limit: int) -> Any:
 )
 async def panel_events(
     request: Request,
-    who: Reader,
-    since: Since = None,
-    until: Until = None,
-    hour_from: HourFrom = 0,
-    hour_to: HourTo = 24,
-    fleet: FleetParam = None,
-    event_type: TypeParam = "ALL",
+    f: QueryFilter,
     limit: Annotated[int, Query(ge=1, le=50_000)] = EVENTS_LIMIT,
 ) -> Response:
     """Type, time, speed, TTC, headway and the vehicle's pseudonym of each event.
@@ -420,7 +416,6 @@ async def panel_events(
     The newest ``limit`` events. The GeoJSON is serialised once per filter and kept, as
     bytes, until the cube is rebuilt.
     """
-    f = _filter(who, since, until, hour_from, hour_to, fleet, event_type)
     body: bytes = await _cached(request, f"events{limit}", f, _events(limit))
     return Response(content=body, media_type="application/json")
 

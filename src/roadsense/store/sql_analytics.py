@@ -50,6 +50,39 @@ def _window(
     return (f"{joiner} " + " AND ".join(parts) if parts else ""), params
 
 
+def _vehicle_panel(
+    backend: SqlBackend,
+    bucket: str,
+    bucket_params: list[object],
+    since: datetime | None,
+    until: datetime | None,
+) -> dict[tuple[str, Any], tuple[float, dict[str, int]]]:
+    """Kilometres and events by type per vehicle and time bucket (a SQL expression of ts).
+
+    A vehicle that warned in a bucket without positions there is kept, with 0 km.
+    """
+    scope, sparams = ReadsMixin._scope(backend)
+    window, wparams = _window("ts", since, until)
+    ev_window, evparams = _window("ts", since, until, "AND" if scope else "WHERE")
+    with backend._read() as r:
+        km_rows = r.fetch(
+            f"SELECT vehicle_id, {bucket} AS b, sum(km) FROM ({step_km_sql(5.0, scope)}) s "
+            f"{window} GROUP BY vehicle_id, b",
+            [*bucket_params, *sparams, *wparams],
+        )
+        ev_rows = r.fetch(
+            f"SELECT vehicle_id, {bucket} AS b, type, count(*) FROM events {scope} {ev_window} "
+            "GROUP BY vehicle_id, b, type",
+            [*bucket_params, *sparams, *evparams],
+        )
+    panel: dict[tuple[str, Any], tuple[float, dict[str, int]]] = {}
+    for v, b, km in km_rows:
+        panel[(str(v), b)] = (float(km), {})
+    for v, b, kind, n in ev_rows:
+        panel.setdefault((str(v), b), (0.0, {}))[1][str(kind)] = int(n)
+    return panel
+
+
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -115,60 +148,18 @@ class AnalyticsMixin:
         tz: str = DEFAULT_TZ,
     ) -> list[VehiclePeriod]:
         """Each vehicle's kilometres and warnings by type per local period."""
-        unit = _period(period)
-        scope, sparams = ReadsMixin._scope(self)
-        km_window, kparams = _window("ts", since, until)
-        escope, eparams = ReadsMixin._scope(self)
-        ev_window, evparams = _window("ts", since, until, "AND" if escope else "WHERE")
-        with self._read() as r:
-            km_rows = r.fetch(
-                f"SELECT vehicle_id, date_trunc('{unit}', ts AT TIME ZONE ?) AS p, sum(km) "
-                f"FROM ({step_km_sql(5.0, scope)}) s {km_window} GROUP BY vehicle_id, p",
-                [tz, *sparams, *kparams],
-            )
-            ev_rows = r.fetch(
-                f"SELECT vehicle_id, date_trunc('{unit}', ts AT TIME ZONE ?) AS p, type, "
-                f"count(*) FROM events {escope} {ev_window} GROUP BY vehicle_id, p, type",
-                [tz, *eparams, *evparams],
-            )
-        panel: dict[tuple[str, date], VehiclePeriod] = {}
-        for v, p, km in km_rows:
-            key = (str(v), _as_date(p))
-            panel[key] = VehiclePeriod(key[0], key[1], float(km), {})
-        for v, p, kind, n in ev_rows:
-            key = (str(v), _as_date(p))
-            row = panel.setdefault(key, VehiclePeriod(key[0], key[1], 0.0, {}))
-            row.events[str(kind)] = int(n)
-        return sorted(panel.values(), key=lambda x: (x.vehicle_id, x.period))
+        bucket = f"date_trunc('{_period(period)}', ts AT TIME ZONE ?)"
+        panel = _vehicle_panel(self, bucket, [tz], since, until)
+        rows = [VehiclePeriod(v, _as_date(p), km, ev) for (v, p), (km, ev) in panel.items()]
+        return sorted(rows, key=lambda x: (x.vehicle_id, x.period))
 
     def vehicle_hours(
         self: SqlBackend, since: datetime | None = None, until: datetime | None = None
     ) -> list[VehicleHour]:
         """Each vehicle's kilometres and warnings by type per UTC hour (to credit drivers)."""
-        scope, sparams = ReadsMixin._scope(self)
-        window, wparams = _window("ts", since, until)
-        escope, eparams = ReadsMixin._scope(self)
-        ev_window, evparams = _window("ts", since, until, "AND" if escope else "WHERE")
-        with self._read() as r:
-            km_rows = r.fetch(
-                f"SELECT vehicle_id, date_trunc('hour', ts) AS h, sum(km) "
-                f"FROM ({step_km_sql(5.0, scope)}) s {window} GROUP BY vehicle_id, h",
-                [*sparams, *wparams],
-            )
-            ev_rows = r.fetch(
-                "SELECT vehicle_id, date_trunc('hour', ts) AS h, type, count(*) FROM events "
-                f"{escope} {ev_window} GROUP BY vehicle_id, h, type",
-                [*eparams, *evparams],
-            )
-        hours: dict[tuple[str, datetime], VehicleHour] = {}
-        for v, h, km in km_rows:
-            key = (str(v), _utc(h))
-            hours[key] = VehicleHour(key[0], key[1], float(km), {})
-        for v, h, kind, n in ev_rows:
-            key = (str(v), _utc(h))
-            row = hours.setdefault(key, VehicleHour(key[0], key[1], 0.0, {}))
-            row.events[str(kind)] = int(n)
-        return sorted(hours.values(), key=lambda x: (x.vehicle_id, x.hour))
+        panel = _vehicle_panel(self, "date_trunc('hour', ts)", [], since, until)
+        rows = [VehicleHour(v, _utc(h), km, ev) for (v, h), (km, ev) in panel.items()]
+        return sorted(rows, key=lambda x: (x.vehicle_id, x.hour))
 
     # -- crashes -----------------------------------------------------------------------
 
