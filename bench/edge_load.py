@@ -31,11 +31,12 @@ from pathlib import Path
 
 import can
 
-from roadsense.edge.can_input import read_can_log
-from roadsense.edge.config import EdgeConfig
-from roadsense.edge.decoder import EdgeDecoder, replay
-from roadsense.edge.line_sources import file_lines
-from roadsense.edge.outbox import AnyRecord, Outbox
+from roadsense.edge.decoding.can_input import read_can_log
+from roadsense.edge.decoding.config import EdgeConfig
+from roadsense.edge.decoding.decoder import EdgeDecoder, replay
+from roadsense.edge.decoding.line_sources import file_lines
+from roadsense.edge.transport.outbox import Outbox
+from roadsense.schema import AnyRecord
 from roadsense.sim.can_encoder import FrameEncoder, candump_line
 from roadsense.sim.nmea_log import fix_lines
 

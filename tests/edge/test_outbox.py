@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from roadsense.edge import Outbox
-from roadsense.edge.outbox import ERROR_BATCH_SET_ASIDE, AnyRecord
-from roadsense.schema import AdasEvent, Batch, DeviceStatus, Record
+from roadsense.edge.transport import Outbox
+from roadsense.edge.transport.outbox import ERROR_BATCH_SET_ASIDE
+from roadsense.schema import AdasEvent, AnyRecord, Batch, DeviceStatus, Record
 
 from .factories import event, position, status
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from roadsense.edge.nmea import NmeaParser
+from roadsense.edge.decoding.nmea import NmeaParser
 from roadsense.schema.records import EventSource, EventType, Position
 from roadsense.sim.fleet import TaxiLog
 from roadsense.sim.gps import METRES_PER_DEG_LAT

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 import sumolib
 from pydantic import ValidationError
 
-from roadsense.edge.event_building import utc
+from roadsense.edge.decoding.event_building import utc
 from roadsense.sim.errors import SimError
 from roadsense.sim.fleet import TaxiLog
 from roadsense.sim.gps import noisy_track

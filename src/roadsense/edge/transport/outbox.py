@@ -46,17 +46,12 @@ from roadsense.schema.records import (
     MAX_BATCH_ITEMS,
     SCHEMA_VERSION,
     AdasEvent,
+    AnyRecord,
     DeviceStatus,
     Identifier,
-    LaneSample,
-    Position,
-    SignSighting,
 )
 
 logger = logging.getLogger(__name__)
-
-AnyRecord = Position | AdasEvent | SignSighting | LaneSample | DeviceStatus
-"""Any record the outbox takes (``roadsense.schema.Record`` without its discriminator)."""
 
 ERROR_OUTBOX_FULL = 3001
 """``DeviceStatus.error_codes``: the outbox was full; the oldest positions were dropped."""
