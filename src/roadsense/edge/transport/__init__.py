@@ -13,14 +13,10 @@ gateway that only uploads needs neither.
 """
 
 from roadsense.edge.transport.backoff import Backoff, RateLimit
+from roadsense.edge.transport.disk_policy import OutboxFullError
 from roadsense.edge.transport.gateway import Gateway
-from roadsense.edge.transport.outbox import (
-    DeadLetter,
-    Outbox,
-    OutboxFullError,
-    OutboxStats,
-    PendingBatch,
-)
+from roadsense.edge.transport.outbox import Outbox
+from roadsense.edge.transport.sqlite_queue import DeadLetter, OutboxStats, PendingBatch
 from roadsense.edge.transport.uploader import Uploader, UploadOutcome, UploadStats
 
 __all__ = [
