@@ -8,16 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 from roadsense.schema import (
     AdasEvent,
+    AnyRecord,
     Batch,
-    DeviceStatus,
     EventSource,
     EventType,
-    LaneSample,
     Position,
-    SignSighting,
 )
-
-AnyRecord = Position | AdasEvent | SignSighting | LaneSample | DeviceStatus
 
 T0 = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
 HELSINKI = (60.1700, 24.9440)

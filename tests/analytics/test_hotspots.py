@@ -12,9 +12,9 @@ from roadsense.analytics.hotspots import (
     hotspots_geojson,
     top_hotspots,
 )
-from roadsense.schema import EventType
+from roadsense.schema import AnyRecord, EventType
 from roadsense.store import DuckDBStore
-from tests.factories import AnyRecord, batch, event, position
+from tests.factories import batch, event, position
 
 # three places about 1 km apart
 A, B, C = (60.160, 24.930), (60.170, 24.950), (60.180, 24.970)

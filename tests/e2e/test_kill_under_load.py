@@ -15,11 +15,11 @@ import httpx
 import pytest
 
 from roadsense.cli.server_process import ServerProcess, free_port
-from roadsense.schema import Batch
+from roadsense.schema import AnyRecord, Batch
 from roadsense.server.auth import hash_token
 from roadsense.store import open_store
 from tests.backends import query
-from tests.factories import AnyRecord, batch, event, track
+from tests.factories import batch, event, track
 
 pytestmark = pytest.mark.slow
 

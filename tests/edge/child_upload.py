@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from roadsense.edge import Backoff, Gateway
+from roadsense.edge.transport import Backoff, Gateway
 from roadsense.schema import AdasEvent, EventSource, EventType, Position
 
 T0 = datetime(2020, 6, 1, tzinfo=UTC)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from roadsense.edge import Backoff, Gateway
+from roadsense.edge.transport import Backoff, Gateway
 from roadsense.schema import AdasEvent, EventSource, EventType, Position
 
 T0 = datetime(2021, 3, 1, tzinfo=UTC)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from roadsense.edge import Backoff
-from roadsense.edge.backoff import RateLimit, TokenBucket
+from roadsense.edge.transport import Backoff
+from roadsense.edge.transport.backoff import RateLimit, TokenBucket
 
 bases = st.floats(min_value=0.0, max_value=100.0)
 caps = st.floats(min_value=0.0, max_value=10_000.0)

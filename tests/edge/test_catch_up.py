@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from roadsense.cli.server_process import free_port
-from roadsense.edge import Backoff, Gateway, Outbox, Uploader
-from roadsense.edge.backoff import RateLimit
+from roadsense.edge.transport import Backoff, Gateway, Outbox, Uploader
+from roadsense.edge.transport.backoff import RateLimit
 from roadsense.schema import AdasEvent, Position
 
 from .factories import event, position

@@ -13,14 +13,10 @@ from pathlib import Path
 import pytest
 from pydantic import TypeAdapter
 
-from roadsense.edge import Gateway, Outbox
-from roadsense.edge.outbox import (
-    ERROR_OUTBOX_FULL,
-    ERROR_RECORDS_REFUSED,
-    AnyRecord,
-    OutboxFullError,
-)
-from roadsense.schema import AdasEvent, DeviceStatus, Position, Record
+from roadsense.edge.transport import Gateway, Outbox
+from roadsense.edge.transport.disk_policy import OutboxFullError
+from roadsense.edge.transport.outbox_reports import ERROR_OUTBOX_FULL, ERROR_RECORDS_REFUSED
+from roadsense.schema import AdasEvent, AnyRecord, DeviceStatus, Position, Record
 
 from .factories import event, position
 from .scripted_server import TOKEN, ScriptedServer
@@ -51,7 +47,7 @@ def fill(outbox: Outbox, minutes: int) -> list[AnyRecord]:
 def test_full_outbox_drops_the_oldest_positions_and_keeps_every_event(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="roadsense.edge.outbox")
+    caplog.set_level(logging.DEBUG, logger="roadsense.edge.transport")
     with Outbox(tmp_path / "o.db", "gw-1", max_bytes=LIMIT) as outbox:
         added = fill(outbox, 60)  # an hour: ~3,600 records, about twice what fits
         stats = outbox.stats()
@@ -80,7 +76,7 @@ def test_full_outbox_drops_the_oldest_positions_and_keeps_every_event(
 def test_one_large_add_meets_sqlites_own_full_error(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="roadsense.edge.outbox")
+    caplog.set_level(logging.DEBUG, logger="roadsense.edge.transport")
     with Outbox(tmp_path / "o.db", "gw-1", max_bytes=LIMIT) as outbox:
         fill(outbox, 20)
         warnings = [event(10_000 + i, tag="big") for i in range(10)]

@@ -23,7 +23,7 @@ import pytest
 
 from roadsense.cli.fleet import provision
 from roadsense.cli.server_process import ServerProcess, free_port
-from roadsense.edge import Gateway
+from roadsense.edge.transport import Gateway
 from roadsense.schema import AdasEvent
 
 from .gateway_lives import FIXES, records

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from roadsense.edge import Backoff, Gateway, Outbox, Uploader
-from roadsense.edge.uploader import parse_retry_after
+from roadsense.edge.transport import Backoff, Gateway, Outbox, Uploader
+from roadsense.edge.transport.uploader import parse_retry_after
 
 from .factories import event, position
 from .scripted_server import POISON, TOKEN, Reply, ScriptedServer

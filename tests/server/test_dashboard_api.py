@@ -5,8 +5,8 @@ from __future__ import annotations
 import h3
 from fastapi.testclient import TestClient
 
-from roadsense.schema import EventType
-from tests.factories import AnyRecord, batch, event, track
+from roadsense.schema import AnyRecord, EventType
+from tests.factories import batch, event, track
 from tests.server.conftest import ANALYST, OTHER_TOKEN, auth
 
 

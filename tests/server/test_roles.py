@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import AnyRecord, batch, event, track
+from roadsense.schema import AnyRecord
+from tests.factories import batch, event, track
 from tests.server.conftest import OTHER_TOKEN, TOKEN, as_role, auth
 
 PUBLIC = {

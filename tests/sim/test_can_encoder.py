@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roadsense.edge.can_input import read_can_log
-from roadsense.edge.signals import SignalDecoder, load_dbc
+from roadsense.edge.decoding.can_input import read_can_log
+from roadsense.edge.decoding.signals import SignalDecoder, load_dbc
 from roadsense.sim.can_encoder import FrameEncoder, candump_line
 
 MESSAGES = load_dbc().messages

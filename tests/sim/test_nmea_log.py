@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roadsense.edge.nmea import KNOTS_TO_MPS, NmeaParser
+from roadsense.edge.decoding.nmea import KNOTS_TO_MPS, NmeaParser
 from roadsense.sim.nmea_log import checksum, fix_lines
 
 T0 = datetime(2025, 6, 2, tzinfo=UTC).timestamp()

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from roadsense.edge.nmea import NmeaParser
+from roadsense.edge.decoding.nmea import NmeaParser
 from roadsense.schema.records import EventSource, EventType, Position
-from roadsense.sim.fleet import TaxiLog
 from roadsense.sim.gps import METRES_PER_DEG_LAT
 from roadsense.sim.output import vehicle_logs, write_vehicle
+from roadsense.sim.traffic import TaxiLog
 from roadsense.sim.unit import UnitWarning
 
 START = datetime(2025, 6, 2, tzinfo=UTC)

@@ -12,8 +12,8 @@ from pathlib import Path
 import h3
 import pytest
 
-from roadsense.edge.can_input import read_can_log
-from roadsense.edge.decoder import EdgeDecoder
+from roadsense.edge.decoding.can_input import read_can_log
+from roadsense.edge.decoding.decoder import EdgeDecoder
 from roadsense.schema.records import AdasEvent, EventSource, EventType, Position, SignSighting
 from roadsense.sim import (
     SimError,

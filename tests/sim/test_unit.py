@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from roadsense.edge.can_input import read_can_log
-from roadsense.edge.decoder import EdgeDecoder, replay
-from roadsense.edge.line_sources import file_lines
-from roadsense.edge.outbox import AnyRecord
-from roadsense.edge.signals import SignalDecoder
-from roadsense.edge.warnings_700 import active_warnings
-from roadsense.schema import AdasEvent, EventSource, EventType, SignSighting
+from roadsense.edge.decoding.can_input import read_can_log
+from roadsense.edge.decoding.decoder import EdgeDecoder, replay
+from roadsense.edge.decoding.line_sources import file_lines
+from roadsense.edge.decoding.signals import SignalDecoder
+from roadsense.edge.decoding.warnings_700 import active_warnings
+from roadsense.schema import AdasEvent, AnyRecord, EventSource, EventType, SignSighting
 from roadsense.sim.can_encoder import FrameEncoder
 from roadsense.sim.decode import gateway_config
 from roadsense.sim.unit import Lead, SimulatedUnit, UnitWarning, display_signals

@@ -9,10 +9,10 @@ import threading
 
 import pytest
 
-from roadsense.schema import Batch, DeviceStatus, EventType, LaneSample, SignSighting
+from roadsense.schema import AnyRecord, Batch, DeviceStatus, EventType, LaneSample, SignSighting
 from roadsense.store import Store, StoreError, open_store
 from roadsense.store.migrations import latest_version
-from tests.factories import T0, AnyRecord, batch, event, position, track
+from tests.factories import T0, batch, event, position, track
 
 
 def test_new_store_is_migrated_to_the_latest_schema(any_store: Store) -> None:

@@ -11,13 +11,13 @@ from pathlib import Path
 import typer
 
 from roadsense.cli.errors import fail
-from roadsense.edge.can_input import CanInputError, open_bus, read_can_log
-from roadsense.edge.config import EdgeConfig, EdgeConfigError, load_config
-from roadsense.edge.decoder import EdgeDecoder, replay
-from roadsense.edge.gateway import Gateway
-from roadsense.edge.line_sources import file_lines, serial_lines
-from roadsense.edge.nmea import gpsd_lines
+from roadsense.edge.decoding.can_input import CanInputError, open_bus, read_can_log
+from roadsense.edge.decoding.config import EdgeConfig, EdgeConfigError, load_config
+from roadsense.edge.decoding.decoder import EdgeDecoder, replay
+from roadsense.edge.decoding.line_sources import file_lines, serial_lines
+from roadsense.edge.decoding.nmea import gpsd_lines
 from roadsense.edge.runner import LineSource, run_live, run_logs
+from roadsense.edge.transport.gateway import Gateway
 
 app = typer.Typer(no_args_is_help=True)
 

@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from dataclasses import dataclass
 from pathlib import Path
 
-from roadsense.edge.gateway import Gateway
+from roadsense.edge.transport.gateway import Gateway
 from roadsense.server.auth import hash_token, new_api_key, new_token
 from roadsense.sim.decode import decode_vehicle
 from roadsense.store import open_store

@@ -21,9 +21,9 @@ from typing import Literal
 
 import can
 
-from roadsense.edge.decoder import EdgeDecoder, replay
-from roadsense.edge.gateway import Gateway
-from roadsense.edge.outbox import AnyRecord
+from roadsense.edge.decoding.decoder import EdgeDecoder, replay
+from roadsense.edge.transport.gateway import Gateway
+from roadsense.schema import AnyRecord
 
 logger = logging.getLogger(__name__)
 

@@ -3,6 +3,7 @@
 from roadsense.schema.records import (
     SCHEMA_VERSION,
     AdasEvent,
+    AnyRecord,
     Batch,
     DeviceStatus,
     EventSource,
@@ -16,6 +17,7 @@ from roadsense.schema.records import (
 __all__ = [
     "SCHEMA_VERSION",
     "AdasEvent",
+    "AnyRecord",
     "Batch",
     "DeviceStatus",
     "EventSource",

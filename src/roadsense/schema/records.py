@@ -171,11 +171,11 @@ class DeviceStatus(_Record):
     """Bad-input counters (corrupt frames, bad NMEA checksums ...)."""
 
 
-Record = Annotated[
-    Position | AdasEvent | SignSighting | LaneSample | DeviceStatus,
-    Field(discriminator="kind"),
-]
-"""Any record a vehicle uploads; the ``kind`` field tells which."""
+AnyRecord = Position | AdasEvent | SignSighting | LaneSample | DeviceStatus
+"""Any record a vehicle makes, as a plain union: what the decoder yields and the outbox takes."""
+
+Record = Annotated[AnyRecord, Field(discriminator="kind")]
+"""Any record a vehicle uploads, discriminated by its ``kind`` field (for validation)."""
 
 
 class Batch(_Record):

@@ -2,7 +2,7 @@
 
 cantools encodes one frame in tens of microseconds; a fleet of 100 taxis over two hours
 sends millions. :class:`FrameEncoder` reads every message's signal layout from the same
-DBC the gateway decodes with (``roadsense/edge/dbc/mobileye.dbc``) and packs the bits
+DBC the gateway decodes with (``roadsense/edge/decoding/dbc/mobileye.dbc``) and packs the bits
 itself: scale and offset as in the DBC, values clamped to the signal's range (a unit never
 sends more than its field holds), two's complement for signed signals, little-endian bit
 numbering (the only byte order our DBC uses). Signals not given are 0. Frames whose
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from roadsense.edge.signals import load_dbc
+from roadsense.edge.decoding.signals import load_dbc
 
 
 @dataclass(frozen=True, slots=True)

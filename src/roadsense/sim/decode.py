@@ -1,8 +1,8 @@
 """A taxi's logs read back the way its gateway reads them: the real decoder, no shortcut.
 
-:func:`decode_vehicle` runs the gateway's :class:`~roadsense.edge.decoder.EdgeDecoder`
+:func:`decode_vehicle` runs the gateway's :class:`~roadsense.edge.decoding.decoder.EdgeDecoder`
 over the candump, NMEA and IMU logs of one simulated taxi (merged in time order by
-:func:`~roadsense.edge.decoder.replay`) and returns every record it makes: positions,
+:func:`~roadsense.edge.decoding.decoder.replay`) and returns every record it makes: positions,
 warning events (source ``mobileye`` from 0x700, ``imu`` from the IMU), speed-limit sign
 sightings and device statuses.
 """
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from roadsense.edge.can_input import read_can_log
-from roadsense.edge.config import EdgeConfig
-from roadsense.edge.decoder import EdgeDecoder, replay
-from roadsense.edge.line_sources import file_lines
-from roadsense.edge.outbox import AnyRecord
+from roadsense.edge.decoding.can_input import read_can_log
+from roadsense.edge.decoding.config import EdgeConfig
+from roadsense.edge.decoding.decoder import EdgeDecoder, replay
+from roadsense.edge.decoding.line_sources import file_lines
+from roadsense.schema import AnyRecord
 from roadsense.schema.records import AdasEvent, Position
 from roadsense.sim.errors import SimError
 from roadsense.sim.output import vehicle_logs

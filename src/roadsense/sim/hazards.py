@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from roadsense.sim.network import RoadEdge, RoadNetwork
+from roadsense.sim.network import SumoEdge, SumoNetwork
 
 MIN_LENGTH_M = 60.0
 MAX_LENGTH_M = 200.0
@@ -37,14 +37,14 @@ class HazardSite:
     """How many of the sampled routes used the stretch."""
 
 
-def reverse_edge(edge_id: str, edges: dict[str, RoadEdge]) -> str | None:
+def reverse_edge(edge_id: str, edges: dict[str, SumoEdge]) -> str | None:
     """The opposite direction of an edge made from an OSM way, if the network has it."""
     other = edge_id[1:] if edge_id.startswith("-") else "-" + edge_id
     return other if other in edges else None
 
 
 def choose_hazards(
-    network: RoadNetwork,
+    network: SumoNetwork,
     count: int,
     rng: random.Random,
     route: Route,
@@ -113,7 +113,7 @@ def choose_hazards(
     return sites
 
 
-def _apart(a: RoadEdge, b: RoadEdge, spacing: float) -> bool:
+def _apart(a: SumoEdge, b: SumoEdge, spacing: float) -> bool:
     ax, ay = a.centre_xy
     bx, by = b.centre_xy
     return math.hypot(ax - bx, ay - by) >= spacing

@@ -47,7 +47,7 @@ _NETCONVERT_OPTIONS = [
 
 
 @dataclass(frozen=True)
-class RoadEdge:
+class SumoEdge:
     """One drivable edge of the network as the rest of the simulator needs it."""
 
     edge_id: str
@@ -62,11 +62,15 @@ class RoadEdge:
 
 
 @dataclass(frozen=True)
-class RoadNetwork:
-    """The network file and the edges that every taxi can reach from every other."""
+class SumoNetwork:
+    """The network file and the edges that every taxi can reach from every other.
+
+    SUMO's network of the simulated city (edges with SUMO ids), not the city platform's
+    road network (``roadsense.roads``), which the simulator never sees.
+    """
 
     net_file: Path
-    edges: dict[str, RoadEdge]
+    edges: dict[str, SumoEdge]
     bounds_lonlat: tuple[float, float, float, float]
     """(min lon, min lat, max lon, max lat) of the network."""
 
@@ -103,7 +107,7 @@ def build_network(
     roads: Path | None,
     out_dir: Path,
     progress: Callable[[int, int], None] | None = None,
-) -> RoadNetwork:
+) -> SumoNetwork:
     """Convert ``roads`` into ``out_dir/net.net.xml`` and describe its drivable edges."""
     source = default_roads() if roads is None else Path(roads)
     total = 4
@@ -243,12 +247,12 @@ def _strong_components(graph: dict[str, list[str]]) -> list[set[str]]:
     return components
 
 
-def _describe(net_file: Path, source: Path) -> RoadNetwork:
+def _describe(net_file: Path, source: Path) -> SumoNetwork:
     try:
         net = sumolib.net.readNet(str(net_file), withInternal=False)
     except (ET.ParseError, OSError) as exc:  # pragma: no cover - netconvert wrote it
         raise SimError(f"the network built from {source} could not be read: {exc}") from exc
-    edges: dict[str, RoadEdge] = {}
+    edges: dict[str, SumoEdge] = {}
     for edge in net.getEdges():
         if not edge.allows("passenger"):
             continue
@@ -264,7 +268,7 @@ def _describe(net_file: Path, source: Path) -> RoadNetwork:
             for lon, lat in (net.convertXY2LonLat(x, y) for x, y in shape)
         )
         mid = _midpoint(shape, edge.getLength())
-        edges[edge.getID()] = RoadEdge(
+        edges[edge.getID()] = SumoEdge(
             edge_id=edge.getID(),
             length_m=float(edge.getLength()),
             speed_limit_mps=float(edge.getSpeed()),
@@ -278,7 +282,7 @@ def _describe(net_file: Path, source: Path) -> RoadNetwork:
     xmin, ymin, xmax, ymax = net.getBoundary()
     lon0, lat0 = net.convertXY2LonLat(xmin, ymin)
     lon1, lat1 = net.convertXY2LonLat(xmax, ymax)
-    return RoadNetwork(
+    return SumoNetwork(
         net_file=net_file,
         edges=edges,
         bounds_lonlat=(min(lon0, lon1), min(lat0, lat1), max(lon0, lon1), max(lat0, lat1)),

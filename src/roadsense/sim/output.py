@@ -25,12 +25,12 @@ import pyarrow.parquet as pq
 import sumolib
 from pydantic import ValidationError
 
-from roadsense.edge.event_building import utc
+from roadsense.edge.decoding.event_building import utc
 from roadsense.sim.errors import SimError
-from roadsense.sim.fleet import TaxiLog
 from roadsense.sim.gps import noisy_track
 from roadsense.sim.ground_truth import GroundTruth, TruthEvent
 from roadsense.sim.nmea_log import fix_lines
+from roadsense.sim.traffic import TaxiLog
 
 VEHICLES_DIR = "vehicles"
 GROUND_TRUTH_FILE = "ground_truth.json"

@@ -22,10 +22,9 @@ from roadsense.sim.can_encoder import FrameEncoder
 from roadsense.sim.config import SimConfig
 from roadsense.sim.decode import read_vehicle_records
 from roadsense.sim.engine import running_sumo
-from roadsense.sim.fleet import STEP_S, TAXI_TYPE, Fleet
 from roadsense.sim.ground_truth import GroundTruth, Hazard, Totals, TruthEvent, VehicleTruth
 from roadsense.sim.hazards import HazardSite, choose_hazards
-from roadsense.sim.network import NET_FILE, RoadNetwork, build_network
+from roadsense.sim.network import NET_FILE, SumoNetwork, build_network
 from roadsense.sim.output import (
     VEHICLES_DIR,
     count_events,
@@ -37,6 +36,7 @@ from roadsense.sim.output import (
     write_truth_positions,
     write_vehicle,
 )
+from roadsense.sim.traffic import STEP_S, TAXI_TYPE, SumoTraffic
 from roadsense.sim.unit import SimulatedUnit
 
 Progress = Callable[[str, int, int], None]
@@ -87,7 +87,7 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             return list(sumo.simulation.findRoute(a, b, vType="DEFAULT_VEHTYPE").edges)
 
         sites = choose_hazards(network, config.hazards, rng, route)
-        fleet = Fleet(
+        traffic = SumoTraffic(
             sumo,
             network,
             sites,
@@ -96,21 +96,21 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             rng,
             make_unit=make_unit,
         )
-        fleet.start()
-        fleet.run(config.duration_s, report("simulate"))
+        traffic.start()
+        traffic.run(config.duration_s, report("simulate"))
 
     write = report("write")
     hazard_of_edge = {e: s.hazard_id for s in sites for e in s.edge_ids}
     all_truth: list[TruthEvent] = []
     per_vehicle: dict[str, VehicleTruth] = {}
     positions = 0
-    ids = fleet.taxi_ids
+    ids = traffic.taxi_ids
     for i, vid in enumerate(ids):
         write(i, len(ids))
         noise_rng = np.random.default_rng([config.seed, 7, i])
         count, truth = write_vehicle(
             out_dir,
-            fleet.logs[vid],
+            traffic.logs[vid],
             config.start_time,
             config.gps_sigma_m,
             noise_rng,
@@ -124,13 +124,13 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
         ways_of_edge = {e: edge.osm_way_ids for e, edge in network.edges.items()}
         write_truth_positions(
             out_dir,
-            [fleet.logs[v] for v in ids],
+            [traffic.logs[v] for v in ids],
             config.start_time,
             ways_of_edge,
             junction_ways(network.net_file),
         )
     hazards = [
-        _hazard(s, network, fleet.stats.hazard_passages, fleet.stats.collisions_on_hazards)
+        _hazard(s, network, traffic.stats.hazard_passages, traffic.stats.collisions_on_hazards)
         for s in sites
     ]
     by_type = count_events(all_truth)
@@ -150,9 +150,9 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             events=len(all_truth),
             events_by_type=by_type,
             events_on_hazards=sum(1 for e in all_truth if e.on_hazard),
-            collisions=fleet.stats.collisions,
-            teleports=fleet.stats.teleports,
-            background_trips=fleet.stats.background_trips,
+            collisions=traffic.stats.collisions,
+            teleports=traffic.stats.teleports,
+            background_trips=traffic.stats.background_trips,
         ),
     )
     write_ground_truth(out_dir, ground_truth)
@@ -189,7 +189,7 @@ def _config_json(config: SimConfig) -> dict[str, Any]:
 
 def _hazard(
     site: HazardSite,
-    network: RoadNetwork,
+    network: SumoNetwork,
     passages: dict[str, int],
     collisions: dict[str, int],
 ) -> Hazard:

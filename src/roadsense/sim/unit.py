@@ -27,10 +27,11 @@ the step's own time, with its measurements already on the bus.
 
 A warning is displayed (its 0x700 bits set) while its engine episode is open: from onset
 until the engine has seen it silent for ``episode_merge_gap_s``. What the unit displayed
-is read back with the gateway's own rules (:func:`~roadsense.edge.warnings_700.active_warnings`,
-episodes merged as the gateway merges them), so the ground truth lists exactly the warnings
-a gateway decodes from the log, with the same event ids; the IMU's harsh braking and
-acceleration likewise come from the gateway's :class:`~roadsense.edge.imu.ImuDetector`.
+is read back with the gateway's own rules
+(:func:`~roadsense.edge.decoding.warnings_700.active_warnings`, episodes merged as the
+gateway merges them), so the ground truth lists exactly the warnings a gateway decodes from
+the log, with the same event ids; the IMU's harsh braking and acceleration likewise come
+from the gateway's :class:`~roadsense.edge.decoding.imu.ImuDetector`.
 """
 
 from __future__ import annotations
@@ -43,12 +44,12 @@ from typing import TextIO
 
 from roadsense.edge.adas import AdasConfig, Ego, Frame, ObjectType, TrackedObject, WarningEngine
 from roadsense.edge.adas.config import FcwConfig, PcwConfig, UfcwConfig
-from roadsense.edge.config import EdgeConfig, SoundFamily
-from roadsense.edge.episodes import Episode, EpisodeTracker, Observation
-from roadsense.edge.event_building import event_id
-from roadsense.edge.imu import ImuDetector, ImuSample
-from roadsense.edge.signals import load_dbc
-from roadsense.edge.warnings_700 import active_warnings
+from roadsense.edge.adas.episodes import Episode, EpisodeTracker, Observation
+from roadsense.edge.decoding.config import EdgeConfig, SoundFamily
+from roadsense.edge.decoding.event_building import event_id
+from roadsense.edge.decoding.imu import ImuDetector, ImuSample
+from roadsense.edge.decoding.signals import load_dbc
+from roadsense.edge.decoding.warnings_700 import active_warnings
 from roadsense.schema import EventSource, EventType
 from roadsense.sim.can_encoder import FrameEncoder
 

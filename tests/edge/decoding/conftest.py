@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from roadsense.edge.can_input import read_can_log
-from roadsense.edge.config import EdgeConfig, SoundFamily
-from roadsense.edge.decoder import EdgeDecoder, replay
-from roadsense.edge.line_sources import file_lines
-from roadsense.edge.outbox import AnyRecord
+from roadsense.edge.decoding.can_input import read_can_log
+from roadsense.edge.decoding.config import EdgeConfig, SoundFamily
+from roadsense.edge.decoding.decoder import EdgeDecoder, replay
+from roadsense.edge.decoding.line_sources import file_lines
+from roadsense.schema import AnyRecord
 
 DATA = Path(__file__).parent / "data"
 VEHICLE = "taxi-1"

@@ -21,7 +21,7 @@ from pathlib import Path
 import can
 import pynmea2
 
-from roadsense.edge.signals import load_dbc
+from roadsense.edge.decoding.signals import load_dbc
 
 DATA = Path(__file__).parent / "data"
 T0 = datetime(2020, 6, 1, 8, 0, tzinfo=UTC).timestamp()

@@ -10,13 +10,13 @@ import can
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roadsense.edge.can_input import read_can_log
-from roadsense.edge.config import EdgeConfig, SoundFamily
-from roadsense.edge.decoder import EdgeDecoder
-from roadsense.edge.imu import parse_imu_line
-from roadsense.edge.line_sources import file_lines
-from roadsense.edge.nmea import NmeaParser
-from roadsense.edge.signals import load_dbc
+from roadsense.edge.decoding.can_input import read_can_log
+from roadsense.edge.decoding.config import EdgeConfig, SoundFamily
+from roadsense.edge.decoding.decoder import EdgeDecoder
+from roadsense.edge.decoding.imu import parse_imu_line
+from roadsense.edge.decoding.line_sources import file_lines
+from roadsense.edge.decoding.nmea import NmeaParser
+from roadsense.edge.decoding.signals import load_dbc
 from roadsense.schema import DeviceStatus, Position
 
 from .conftest import DATA, VEHICLE, decode, of_kind

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from roadsense.edge.event_building import event_id
-from roadsense.edge.outbox import AnyRecord
+from roadsense.edge.decoding.event_building import event_id
 from roadsense.schema import (
     AdasEvent,
+    AnyRecord,
     DeviceStatus,
     EventSource,
     EventType,

@@ -8,11 +8,10 @@ import can
 import pytest
 
 from roadsense.edge.adas import Frame, ObjectType, TrackedObject, WarningEngine, WarningOnset
-from roadsense.edge.config import EdgeConfig
-from roadsense.edge.decoder import EdgeDecoder, replay
-from roadsense.edge.event_building import event_id
-from roadsense.edge.outbox import AnyRecord
-from roadsense.schema import AdasEvent, EventSource, EventType
+from roadsense.edge.decoding.config import EdgeConfig
+from roadsense.edge.decoding.decoder import EdgeDecoder, replay
+from roadsense.edge.decoding.event_building import event_id
+from roadsense.schema import AdasEvent, AnyRecord, EventSource, EventType
 
 from .conftest import VEHICLE, decode, of_kind
 from .make_fixtures import T0, frame

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from roadsense.edge.fixes import Fix, FixBuffer
+from roadsense.edge.decoding.fixes import Fix, FixBuffer
 
 
 def buffer(*times: float) -> FixBuffer:

@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from roadsense.edge.config import SoundFamily
-from roadsense.edge.signals import SignalDecoder, SignalError, load_dbc
-from roadsense.edge.warnings_700 import SOUND_TYPES, active_warnings
+from roadsense.edge.decoding.config import SoundFamily
+from roadsense.edge.decoding.signals import SignalDecoder, SignalError, load_dbc
+from roadsense.edge.decoding.warnings_700 import SOUND_TYPES, active_warnings
 from roadsense.schema import EventType
 
 E = EventType

@@ -2,7 +2,11 @@
 warnings from object lists (a camera, Mobileye obstacle frames, the simulator).
 
 ``WarningEngine(AdasConfig()).step(frame)`` returns the warnings that begin at a frame;
-:func:`replay` runs a JSON-lines track through it. See ``docs/adas.md``.
+:func:`replay` runs a JSON-lines track through it; :mod:`.episodes` turns per-frame warning
+states into episodes (used by the engine and by the decoders of the unit's own warnings).
+See ``docs/adas.md``.
+
+May import ``roadsense.schema`` only: nothing of decoding or transport.
 """
 
 from roadsense.edge.adas.config import AdasConfig

@@ -2,7 +2,7 @@
 
 Each :meth:`WarningEngine.step` filters the frame's objects and lane distances, asks every
 rule (FCW/UFCW, PCW, HMW, LDW, SPEEDING) whether it is active, and feeds the answers to an
-:class:`~roadsense.edge.episodes.EpisodeTracker`, which turns per-frame states into one
+:class:`~roadsense.edge.adas.episodes.EpisodeTracker`, which turns per-frame states into one
 episode per warning. ``step`` returns the warnings that began at this frame; the episodes
 that ended (with duration and peak level) are collected by :meth:`finished`.
 """
@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from roadsense.edge.adas.config import AdasConfig
+from roadsense.edge.adas.episodes import Episode, EpisodeTracker, Observation
 from roadsense.edge.adas.fcw import ForwardCollision
 from roadsense.edge.adas.frame import Frame
 from roadsense.edge.adas.hmw import Headway
@@ -21,7 +22,6 @@ from roadsense.edge.adas.path import Corridor
 from roadsense.edge.adas.pcw import PedestrianCollision
 from roadsense.edge.adas.speeding import Speeding
 from roadsense.edge.adas.tracks import EgoState, Tracks
-from roadsense.edge.episodes import Episode, EpisodeTracker, Observation
 from roadsense.schema import EventType
 
 _OUTPUT_NAMES = {

@@ -12,12 +12,12 @@ its own threshold, down to ``ufcw.min_speed_kmh``.
 from __future__ import annotations
 
 from roadsense.edge.adas.config import KMH, AdasConfig, FcwConfig, UfcwConfig
+from roadsense.edge.adas.episodes import Observation
 from roadsense.edge.adas.frame import VEHICLE_TYPES
 from roadsense.edge.adas.kinematics import required_deceleration, time_to_contact
 from roadsense.edge.adas.path import Corridor
 from roadsense.edge.adas.persistence import has_held, held_since
 from roadsense.edge.adas.tracks import EgoState, Track, significant
-from roadsense.edge.episodes import Observation
 from roadsense.schema import EventType
 
 

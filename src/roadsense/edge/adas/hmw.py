@@ -11,11 +11,11 @@ and draws off).
 from __future__ import annotations
 
 from roadsense.edge.adas.config import KMH, AdasConfig
+from roadsense.edge.adas.episodes import Observation
 from roadsense.edge.adas.frame import VEHICLE_TYPES
 from roadsense.edge.adas.path import Corridor
 from roadsense.edge.adas.persistence import Persistence
 from roadsense.edge.adas.tracks import Track
-from roadsense.edge.episodes import Observation
 
 
 class Headway:

@@ -12,9 +12,9 @@ rates up to 0.5 m/s, 1.5 x rate for 0.5-1.0 m/s, 1.5 m above. The latest warning
 from __future__ import annotations
 
 from roadsense.edge.adas.config import KMH, AdasConfig
+from roadsense.edge.adas.episodes import Observation
 from roadsense.edge.adas.persistence import Persistence
 from roadsense.edge.adas.tracks import AlphaBeta
-from roadsense.edge.episodes import Observation
 from roadsense.schema import EventType
 
 _JUMP_M = 0.5

@@ -9,12 +9,12 @@ Someone walking along the kerb, outside the path and parallel to it, does not wa
 from __future__ import annotations
 
 from roadsense.edge.adas.config import AdasConfig
+from roadsense.edge.adas.episodes import Observation
 from roadsense.edge.adas.frame import VULNERABLE_TYPES
 from roadsense.edge.adas.kinematics import time_to_contact
 from roadsense.edge.adas.path import Corridor
 from roadsense.edge.adas.persistence import has_held, held_since
 from roadsense.edge.adas.tracks import EgoState, Track, significant
-from roadsense.edge.episodes import Observation
 
 
 class PedestrianCollision:

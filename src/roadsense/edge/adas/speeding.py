@@ -7,8 +7,8 @@ A warning needs the speed above limit + ``margin_kmh`` for ``min_duration_s``.
 from __future__ import annotations
 
 from roadsense.edge.adas.config import SpeedingConfig
+from roadsense.edge.adas.episodes import Observation
 from roadsense.edge.adas.persistence import Persistence
-from roadsense.edge.episodes import Observation
 
 
 class Speeding:

@@ -33,13 +33,12 @@ from roadsense.edge.adas import (
     TrackedObject,
     WarningEngine,
 )
-from roadsense.edge.config import EdgeConfig
-from roadsense.edge.counters import Counters
-from roadsense.edge.episodes import Episode
-from roadsense.edge.event_building import episode_event
-from roadsense.edge.outbox import AnyRecord
-from roadsense.edge.signals import SignalDecoder, SignalError
-from roadsense.schema import AdasEvent, EventSource, EventType
+from roadsense.edge.adas.episodes import Episode
+from roadsense.edge.decoding.config import EdgeConfig
+from roadsense.edge.decoding.counters import Counters
+from roadsense.edge.decoding.event_building import episode_event
+from roadsense.edge.decoding.signals import SignalDecoder, SignalError
+from roadsense.schema import AdasEvent, AnyRecord, EventSource, EventType
 
 OBSTACLE_STATUS_ID = 0x738
 OBSTACLE_BASE_ID = 0x739
@@ -47,7 +46,7 @@ OBSTACLE_SLOTS = 13
 CAR_INFO_ID = 0x760
 LANE_IDS = {0x766: "left", 0x768: "right"}
 ENGINE_SCOPE = "engine/"
-"""Event-id scope of the engine's episodes (see :func:`~roadsense.edge.event_building.event_id`)."""
+"""Event-id scope of the engine's episodes (see :func:`~.event_building.event_id`)."""
 
 OBJECT_TYPES: dict[int, ObjectType] = {
     0: ObjectType.VEHICLE,

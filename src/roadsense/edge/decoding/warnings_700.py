@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from roadsense.edge.config import SoundFamily
-from roadsense.edge.counters import Counters
-from roadsense.edge.episodes import Observation
-from roadsense.edge.signals import Signals
+from roadsense.edge.adas.episodes import Observation
+from roadsense.edge.decoding.config import SoundFamily
+from roadsense.edge.decoding.counters import Counters
+from roadsense.edge.decoding.signals import Signals
 from roadsense.schema import EventType
 
 E = EventType

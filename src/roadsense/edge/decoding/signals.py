@@ -1,6 +1,6 @@
 """Second decoding layer: CAN frame bytes to DBC signals with cantools.
 
-The DBC (``roadsense/edge/dbc/mobileye.dbc``) is loaded once; message lookups are cached by
+The DBC (``roadsense/edge/decoding/dbc/mobileye.dbc``) is loaded once; message lookups are cached by
 id, and the signals of the last payload seen on each id are reused when the same bytes come
 again (most frames repeat from one cycle to the next), so a repeated frame costs one dict
 lookup and one bytes comparison.
@@ -17,7 +17,7 @@ from cantools.database.can import Database, Message
 Signals = dict[str, float | int]
 """Signal name to physical value (raw integers for enumerations)."""
 
-DBC_PACKAGE = "roadsense.edge.dbc"
+DBC_PACKAGE = "roadsense.edge.decoding.dbc"
 DBC_NAME = "mobileye.dbc"
 
 

@@ -1,6 +1,6 @@
 """NMEA 0183 GPS: sentences (RMC, GGA, VTG via pynmea2) to Positions; lines from gpsd.
 
-Files and serial ports give lines through :mod:`roadsense.edge.line_sources`.
+Files and serial ports give lines through :mod:`roadsense.edge.decoding.line_sources`.
 
 One Position per valid RMC (it carries the date); GGA of the same second adds the HDOP and
 VTG fills speed and course where the RMC left them empty. Bad checksums, garbage lines,
@@ -20,7 +20,7 @@ from datetime import time as dtime
 import pynmea2
 from pydantic import ValidationError
 
-from roadsense.edge.counters import Counters
+from roadsense.edge.decoding.counters import Counters
 from roadsense.schema import Position
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Third decoding layer: Mobileye signals to our records (the vendor adapter).
 
-- 0x700 warnings -> warning episodes (:class:`~roadsense.edge.episodes.EpisodeTracker`) ->
+- 0x700 warnings -> warning episodes (:class:`~roadsense.edge.adas.episodes.EpisodeTracker`) ->
   one AdasEvent per episode, with headway, TTC (closest in-path obstacle), speed (0x760),
   speed limit (0x727) and, for lane departures, the distance to the marking at onset;
   failsafe, tamper and error code -> DeviceStatus.
@@ -10,7 +10,7 @@
   the same sighting); 0x727 -> the speed limit shown to the driver.
 - 0x766-0x769 lane markings -> LaneSample, one per side every ``lane_sample_every_s``.
 
-Frames are expected to have passed :class:`~roadsense.edge.framing.FrameChecker`.
+Frames are expected to have passed :class:`~roadsense.edge.decoding.framing.FrameChecker`.
 """
 
 from __future__ import annotations
@@ -20,15 +20,21 @@ from typing import Literal
 
 import can
 
-from roadsense.edge.config import EdgeConfig
-from roadsense.edge.counters import Counters
-from roadsense.edge.device_health import DeviceHealth
-from roadsense.edge.episodes import Episode, EpisodeTracker
-from roadsense.edge.event_building import episode_event, utc
-from roadsense.edge.outbox import AnyRecord
-from roadsense.edge.signals import SignalDecoder, SignalError
-from roadsense.edge.warnings_700 import active_warnings, has_warning
-from roadsense.schema import AdasEvent, DeviceStatus, EventSource, LaneSample, SignSighting
+from roadsense.edge.adas.episodes import Episode, EpisodeTracker
+from roadsense.edge.decoding.config import EdgeConfig
+from roadsense.edge.decoding.counters import Counters
+from roadsense.edge.decoding.device_health import DeviceHealth
+from roadsense.edge.decoding.event_building import episode_event, utc
+from roadsense.edge.decoding.signals import SignalDecoder, SignalError
+from roadsense.edge.decoding.warnings_700 import active_warnings, has_warning
+from roadsense.schema import (
+    AdasEvent,
+    AnyRecord,
+    DeviceStatus,
+    EventSource,
+    LaneSample,
+    SignSighting,
+)
 
 WARNINGS_ID = 0x700
 CAR_INFO_ID = 0x760

@@ -1,7 +1,7 @@
 """IMU: harsh braking, acceleration and turning, and potholes from vertical spikes.
 
 Samples are CSV lines ``time,ax,ay,az`` (epoch seconds UTC; m/s^2 with x forward, y left,
-z up and gravity included), from a file or a serial port (:mod:`roadsense.edge.line_sources`).
+z up and gravity included), from a file or a serial port (:mod:`.line_sources`).
 Harsh manoeuvres are episodes of the acceleration beyond its threshold (level 2 beyond 1.5
 times it); a pothole is a vertical deviation from gravity beyond its threshold that lasts no
 longer than ``pothole_max_s``. Bad lines and time going backwards are counted.
@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from roadsense.edge.config import EdgeConfig
-from roadsense.edge.counters import Counters
-from roadsense.edge.episodes import Episode, EpisodeTracker, Observation
-from roadsense.edge.event_building import episode_event
+from roadsense.edge.adas.episodes import Episode, EpisodeTracker, Observation
+from roadsense.edge.decoding.config import EdgeConfig
+from roadsense.edge.decoding.counters import Counters
+from roadsense.edge.decoding.event_building import episode_event
 from roadsense.schema import AdasEvent, EventSource, EventType
 
 GRAVITY_MPS2 = 9.80665

@@ -34,8 +34,10 @@ from typing import Literal
 
 import httpx
 
-from roadsense.edge.backoff import Backoff, RateLimit, TokenBucket
-from roadsense.edge.outbox import Outbox, OutboxFullError, PendingBatch
+from roadsense.edge.transport.backoff import Backoff, RateLimit, TokenBucket
+from roadsense.edge.transport.disk_policy import OutboxFullError
+from roadsense.edge.transport.outbox import Outbox
+from roadsense.edge.transport.sqlite_queue import PendingBatch
 
 logger = logging.getLogger(__name__)
 

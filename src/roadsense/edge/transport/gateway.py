@@ -17,9 +17,11 @@ from types import TracebackType
 
 import httpx
 
-from roadsense.edge.backoff import Backoff, RateLimit
-from roadsense.edge.outbox import AnyRecord, Outbox, OutboxStats
-from roadsense.edge.uploader import DEFAULT_RATE_LIMIT, Uploader, UploadStats
+from roadsense.edge.transport.backoff import Backoff, RateLimit
+from roadsense.edge.transport.outbox import Outbox
+from roadsense.edge.transport.sqlite_queue import OutboxStats
+from roadsense.edge.transport.uploader import DEFAULT_RATE_LIMIT, Uploader, UploadStats
+from roadsense.schema import AnyRecord
 
 
 class Gateway:
@@ -68,7 +70,7 @@ class Gateway:
         """Store records durably for upload; returns how many were stored.
 
         Fewer than given only when the outbox is full (it then drops positions, never
-        events); raises :class:`~roadsense.edge.outbox.OutboxFullError`, having stored
+        events); raises :class:`~.disk_policy.OutboxFullError`, having stored
         nothing, when even the events do not fit.
         """
         return self.outbox.add(records)

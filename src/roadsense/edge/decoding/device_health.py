@@ -8,9 +8,9 @@ moment the silence became certain, and a second one when frames resume.
 
 from __future__ import annotations
 
-from roadsense.edge.config import EdgeConfig
-from roadsense.edge.counters import Counters, snapshot
-from roadsense.edge.event_building import utc
+from roadsense.edge.decoding.config import EdgeConfig
+from roadsense.edge.decoding.counters import Counters, snapshot
+from roadsense.edge.decoding.event_building import utc
 from roadsense.schema import DeviceStatus
 
 

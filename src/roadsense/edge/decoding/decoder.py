@@ -1,14 +1,12 @@
 """The gateway's decoder: CAN frames, NMEA lines and IMU samples in, records out.
 
-It wires the layers together: :class:`~roadsense.edge.framing.FrameChecker` ->
-:class:`~roadsense.edge.signals.SignalDecoder` -> :class:`~roadsense.edge.mobileye.MobileyeAdapter`
-for CAN, and with ``EdgeConfig.engine`` the :class:`~roadsense.edge.engine_feed.EngineFeed`
-(the software warning engine on the unit's object list);
-:class:`~roadsense.edge.nmea.NmeaParser` into the :class:`~roadsense.edge.fixes.FixBuffer` for GPS;
-:class:`~roadsense.edge.imu.ImuDetector` for the IMU; then the
-:class:`~roadsense.edge.pipeline.Pipeline` stages (locate, fill speed). Time is the inputs' own
-(epoch seconds UTC); :meth:`EdgeDecoder.tick` lets it pass when no input arrives.
-:func:`replay` merges recorded logs in time order.
+It wires the layers together: :class:`~.framing.FrameChecker` ->
+:class:`~.signals.SignalDecoder` -> :class:`~.mobileye.MobileyeAdapter` for CAN, and with
+``EdgeConfig.engine`` the :class:`~.engine_feed.EngineFeed` (the software warning engine on
+the unit's object list); :class:`~.nmea.NmeaParser` into the :class:`~.fixes.FixBuffer` for
+GPS; :class:`~.imu.ImuDetector` for the IMU; then the :class:`~.pipeline.Pipeline` stages
+(locate, fill speed). Time is the inputs' own (epoch seconds UTC); :meth:`EdgeDecoder.tick`
+lets it pass when no input arrives. :func:`replay` merges recorded logs in time order.
 """
 
 from __future__ import annotations
@@ -20,19 +18,18 @@ from typing import Literal
 
 import can
 
-from roadsense.edge.config import EdgeConfig
-from roadsense.edge.counters import Counters
-from roadsense.edge.device_health import DeviceHealth
-from roadsense.edge.engine_feed import EngineFeed
-from roadsense.edge.fixes import Fix, FixBuffer
-from roadsense.edge.framing import FrameChecker
-from roadsense.edge.imu import ImuDetector, ImuSample, parse_imu_line
-from roadsense.edge.mobileye import MobileyeAdapter
-from roadsense.edge.nmea import NmeaParser
-from roadsense.edge.outbox import AnyRecord
-from roadsense.edge.pipeline import FillSpeed, Locate, Pipeline
-from roadsense.edge.signals import SignalDecoder
-from roadsense.schema import DeviceStatus, Position
+from roadsense.edge.decoding.config import EdgeConfig
+from roadsense.edge.decoding.counters import Counters
+from roadsense.edge.decoding.device_health import DeviceHealth
+from roadsense.edge.decoding.engine_feed import EngineFeed
+from roadsense.edge.decoding.fixes import Fix, FixBuffer
+from roadsense.edge.decoding.framing import FrameChecker
+from roadsense.edge.decoding.imu import ImuDetector, ImuSample, parse_imu_line
+from roadsense.edge.decoding.mobileye import MobileyeAdapter
+from roadsense.edge.decoding.nmea import NmeaParser
+from roadsense.edge.decoding.pipeline import FillSpeed, Locate, Pipeline
+from roadsense.edge.decoding.signals import SignalDecoder
+from roadsense.schema import AnyRecord, DeviceStatus, Position
 
 TICK_EVERY_S = 0.1
 """How often (input time) silence is checked and settled records are released."""

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import can
 
-from roadsense.edge.counters import Counters
+from roadsense.edge.decoding.counters import Counters
 
 MAX_EPOCH_S = 4_102_444_800.0
 """2100-01-01: a frame time beyond this (or before 1970) is not a time."""

@@ -13,10 +13,9 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Protocol
 
-from roadsense.edge.counters import Counters
-from roadsense.edge.fixes import FixBuffer
-from roadsense.edge.outbox import AnyRecord
-from roadsense.schema import AdasEvent, LaneSample, SignSighting
+from roadsense.edge.decoding.counters import Counters
+from roadsense.edge.decoding.fixes import FixBuffer
+from roadsense.schema import AdasEvent, AnyRecord, LaneSample, SignSighting
 
 logger = logging.getLogger(__name__)
 

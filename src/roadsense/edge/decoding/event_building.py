@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from roadsense.edge.episodes import Episode
+from roadsense.edge.adas.episodes import Episode
 from roadsense.schema import AdasEvent, EventSource, EventType
 
 EVENT_NAMESPACE = uuid.UUID("6f1c0b52-4d0e-4c53-9d7a-2f6a3c1e8b11")

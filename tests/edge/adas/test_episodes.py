@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from roadsense.edge.episodes import EpisodeTracker, Observation
+from roadsense.edge.adas.episodes import EpisodeTracker, Observation
 from roadsense.schema import EventType
 
 FCW, HMW = EventType.FCW, EventType.HMW

@@ -17,7 +17,7 @@ from typing import TextIO, cast
 
 import can
 
-from roadsense.edge.counters import Counters
+from roadsense.edge.decoding.counters import Counters
 
 logger = logging.getLogger(__name__)
 

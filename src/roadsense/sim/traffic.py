@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any
 
 from roadsense.sim.hazards import Aggression, HazardSite
-from roadsense.sim.network import RoadNetwork
+from roadsense.sim.network import SumoNetwork
 from roadsense.sim.unit import Lead, SimulatedUnit, UnitWarning
 
 UnitFactory = Callable[[str], SimulatedUnit]
@@ -103,7 +103,7 @@ class TaxiLog:
 
 
 @dataclass
-class FleetStats:
+class TrafficStats:
     """What the run did, beyond the taxis' own logs."""
 
     collisions: int = 0
@@ -114,13 +114,17 @@ class FleetStats:
     """Vehicles (taxis and background) that drove onto each hazard."""
 
 
-class Fleet:
-    """All vehicles of one run, driven step by step through a started SUMO."""
+class SumoTraffic:
+    """All vehicles of one run, driven step by step through a started SUMO.
+
+    The simulated traffic (taxis and background cars), not a taxi company: that is the
+    store's ``Fleet``.
+    """
 
     def __init__(
         self,
         sumo: ModuleType,
-        network: RoadNetwork,
+        network: SumoNetwork,
         sites: Sequence[HazardSite],
         taxis: int,
         background: int,
@@ -156,7 +160,7 @@ class Fleet:
         self._object_ids: dict[str, int] = {}
         self._last_limit = dict.fromkeys(self._taxi_ids, 13.9)
         self._last_edge = dict.fromkeys(self._taxi_ids, "")
-        self.stats = FleetStats(
+        self.stats = TrafficStats(
             collisions_on_hazards={s.hazard_id: 0 for s in self._sites},
             hazard_passages={s.hazard_id: 0 for s in self._sites},
         )
