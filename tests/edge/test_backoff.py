@@ -123,3 +123,12 @@ def test_waiting_for_the_bucket_never_exceeds_the_rate(
 def test_rate_limit_rejects_nonsense(per_s: float, burst: int) -> None:
     with pytest.raises(ValueError):
         RateLimit(per_s, burst)
+
+
+def test_a_late_wake_after_a_pause_is_no_burst_either() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(RateLimit(per_s=10.0, burst=20), clock)
+    bucket.pause(0.3)
+    clock.now += 5.0  # the uploader woke long after the pause it was asked for
+    bucket.take()
+    assert bucket.wait_s() == pytest.approx(0.1)  # the steady pace from here on

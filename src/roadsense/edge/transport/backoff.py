@@ -72,6 +72,7 @@ class TokenBucket:
         self._clock = clock
         self._tokens = float(limit.burst)
         self._at = clock()
+        self._after_pause = False
 
     def _refill(self) -> None:
         now = self._clock()
@@ -85,8 +86,15 @@ class TokenBucket:
         return 0.0 if self._tokens >= 1.0 else (1.0 - self._tokens) / self.limit.per_s
 
     def take(self) -> None:
-        """Spend a token (one request)."""
+        """Spend a token (one request).
+
+        The first request after a :meth:`pause` starts the bucket again from empty, however
+        late its caller woke: time spent past the pause is not saved up for a burst either.
+        """
         self._refill()
+        if self._after_pause:
+            self._tokens = min(self._tokens, 1.0)
+            self._after_pause = False
         self._tokens -= 1.0
 
     def pause(self, seconds: float) -> None:
@@ -97,3 +105,4 @@ class TokenBucket:
         """
         self._refill()
         self._tokens = min(self._tokens, -max(0.0, seconds) * self.limit.per_s)
+        self._after_pause = True
