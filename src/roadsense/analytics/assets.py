@@ -26,7 +26,7 @@ import numpy as np
 
 from roadsense.roads.geometry import LocalFrame
 from roadsense.store import Store
-from roadsense.store.roads_rows import SegmentRecord
+from roadsense.store.roads_rows import Segment
 
 NO_MARKING = frozenset({"none", "road_edge", "barrier", "unknown"})
 """Lane sample types that say nothing about a painted marking's wear."""
@@ -151,7 +151,7 @@ def sign_inventory(store: Store, min_vehicles: int = 2, radius_m: float = 30.0) 
 
 
 def sign_mismatches(
-    signs: list[Sign], segments: list[SegmentRecord], tolerance_kmh: float = 0.5
+    signs: list[Sign], segments: list[Segment], tolerance_kmh: float = 0.5
 ) -> list[SignMismatch]:
     """Every sign whose value differs from the map's limit on its segment."""
     by_id = {s.segment_id: s for s in segments}
@@ -260,7 +260,7 @@ def mismatches_geojson(rows: list[SignMismatch]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def lanes_geojson(rows: list[LaneQuality], segments: list[SegmentRecord]) -> dict[str, Any]:
+def lanes_geojson(rows: list[LaneQuality], segments: list[Segment]) -> dict[str, Any]:
     """Lane-marking quality as GeoJSON lines."""
     lines = {s.segment_id: [list(c) for c in s.coords] for s in segments}
     return {

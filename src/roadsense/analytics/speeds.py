@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from roadsense.store import Store
-from roadsense.store.roads_rows import SegmentRecord
+from roadsense.store.roads_rows import Segment
 
 DEFAULT_MIN_VEHICLES = 5
 """Published cells need at least this many distinct vehicles."""
@@ -140,14 +140,14 @@ def segment_speeds(
     return out
 
 
-def _lines(segments: list[SegmentRecord]) -> dict[str, dict[str, Any]]:
+def _lines(segments: list[Segment]) -> dict[str, dict[str, Any]]:
     return {
         s.segment_id: {"type": "LineString", "coordinates": [list(c) for c in s.coords]}
         for s in segments
     }
 
 
-def exposure_geojson(rows: list[SegmentExposure], segments: list[SegmentRecord]) -> dict[str, Any]:
+def exposure_geojson(rows: list[SegmentExposure], segments: list[Segment]) -> dict[str, Any]:
     """Exposure rows as GeoJSON lines (one feature per segment and hour)."""
     lines = _lines(segments)
     return {
@@ -163,7 +163,7 @@ def exposure_geojson(rows: list[SegmentExposure], segments: list[SegmentRecord])
     }
 
 
-def speeds_geojson(rows: list[SegmentSpeed], segments: list[SegmentRecord]) -> dict[str, Any]:
+def speeds_geojson(rows: list[SegmentSpeed], segments: list[Segment]) -> dict[str, Any]:
     """Speed rows as GeoJSON lines (one feature per segment and hour of the week)."""
     lines = _lines(segments)
     return {
@@ -175,7 +175,7 @@ def speeds_geojson(rows: list[SegmentSpeed], segments: list[SegmentRecord]) -> d
     }
 
 
-def segments_geojson(segments: list[SegmentRecord]) -> dict[str, Any]:
+def segments_geojson(segments: list[Segment]) -> dict[str, Any]:
     """The road segments as GeoJSON lines with their attributes."""
     return {
         "type": "FeatureCollection",

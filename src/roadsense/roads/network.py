@@ -3,7 +3,9 @@
 A *segment* is the stretch of one OSM way between two nodes where it meets another
 drivable way (or its own ends). Its id, ``"<way id>:<first node index>-<last node
 index>"``, is stable: the same file always gives the same ids, and an edit elsewhere in
-the city leaves it alone.
+the city leaves it alone. Segments and junctions are the store's own records
+(:class:`~roadsense.store.roads_rows.Segment`, :class:`~roadsense.store.roads_rows.Junction`):
+a network read here is stored as it is.
 """
 
 from __future__ import annotations
@@ -23,45 +25,12 @@ from roadsense.roads.extracts import RoadsFileError
 from roadsense.roads.geometry import Floats, LocalFrame, Projection, polyline_length_m, project
 from roadsense.roads.osm_roads import DRIVABLE
 from roadsense.roads.speed_limits import country_at, default_limit_kmh, parse_maxspeed_kmh
+from roadsense.store.roads_rows import Junction, Segment
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``."""
 
 _IMPLIED_ONEWAY = frozenset({"motorway", "motorway_link"})
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One stretch of an OSM way between junctions."""
-
-    segment_id: str
-    osm_way_id: int
-    from_index: int
-    """Index of the first node in the way's node list."""
-    to_index: int
-    from_node: int
-    to_node: int
-    highway: str
-    name: str | None
-    lanes: int | None
-    oneway: int
-    """0 both directions, 1 along the way's node order, -1 against it."""
-    speed_limit_kmh: float
-    speed_limit_source: str
-    """``maxspeed`` (tagged in OSM) or ``default`` (by class and country)."""
-    length_m: float
-    coords: tuple[tuple[float, float], ...]
-    """(lon, lat) along the way's node order."""
-
-
-@dataclass(frozen=True)
-class Junction:
-    """A node where three or more segment ends meet."""
-
-    node_id: int
-    lon: float
-    lat: float
-    degree: int
 
 
 @dataclass(frozen=True)
@@ -213,12 +182,14 @@ def read_network(
     step("split", len(ways), len(ways))
     ends: Counter[int] = Counter()
     where: dict[int, tuple[float, float]] = {}
+    meeting: dict[int, set[str]] = {}
     for seg in segments:
         for node, coord in ((seg.from_node, seg.coords[0]), (seg.to_node, seg.coords[-1])):
             ends[node] += 1
             where[node] = coord
+            meeting.setdefault(node, set()).add(seg.segment_id)
     junctions = [
-        Junction(node, where[node][0], where[node][1], degree)
+        Junction(node, where[node][0], where[node][1], degree, tuple(sorted(meeting[node])))
         for node, degree in sorted(ends.items())
         if degree >= 3
     ]
@@ -240,8 +211,6 @@ def _split(way: _Way, usage: Counter[int], country: str) -> list[Segment]:
             Segment(
                 segment_id=f"{way.way_id}:{a}-{b}",
                 osm_way_id=way.way_id,
-                from_index=a,
-                to_index=b,
                 from_node=way.nodes[a],
                 to_node=way.nodes[b],
                 highway=highway,

@@ -16,7 +16,7 @@ from roadsense.server.auth import Analyst
 from roadsense.server.errors import ApiError
 from roadsense.server.state import get_state
 from roadsense.store import Store
-from roadsense.store.roads_rows import SegmentRecord
+from roadsense.store.roads_rows import Segment
 
 router = APIRouter(prefix="/v1/roads", tags=["roads"])
 
@@ -28,7 +28,7 @@ def _store(request: Request) -> Store:
     return get_state(request).store
 
 
-def _segments(store: Store) -> list[SegmentRecord]:
+def _segments(store: Store) -> list[Segment]:
     segments = store.road_segments()
     if not segments:
         raise ApiError(
