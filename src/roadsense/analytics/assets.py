@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from roadsense.roads.geometry import LocalFrame
-from roadsense.store import Store
+from roadsense.store import RoadStore
 from roadsense.store.roads_rows import Segment
 
 NO_MARKING = frozenset({"none", "road_edge", "barrier", "unknown"})
@@ -112,7 +112,7 @@ def _clusters(lon: list[float], lat: list[float], radius_m: float) -> list[list[
     return sorted(groups.values(), key=lambda g: min(g))
 
 
-def sign_inventory(store: Store, min_vehicles: int = 2, radius_m: float = 30.0) -> list[Sign]:
+def sign_inventory(store: RoadStore, min_vehicles: int = 2, radius_m: float = 30.0) -> list[Sign]:
     """Speed-limit signs clustered from many sightings (see the module docstring)."""
     by_value: dict[float, list[int]] = defaultdict(list)
     sightings = [
@@ -173,7 +173,7 @@ def sign_mismatches(
     return out
 
 
-def lane_quality(store: Store, min_vehicles: int = 5) -> list[LaneQuality]:
+def lane_quality(store: RoadStore, min_vehicles: int = 5) -> list[LaneQuality]:
     """Lane-marking quality per segment (see the module docstring)."""
     quality: dict[str, list[int]] = defaultdict(list)
     worn: dict[str, int] = defaultdict(int)
@@ -202,7 +202,7 @@ def lane_quality(store: Store, min_vehicles: int = 5) -> list[LaneQuality]:
     return out
 
 
-def potholes(store: Store, min_vehicles: int = 2, radius_m: float = 15.0) -> list[Pothole]:
+def potholes(store: RoadStore, min_vehicles: int = 2, radius_m: float = 15.0) -> list[Pothole]:
     """POTHOLE events confirmed by at least ``min_vehicles`` distinct vehicles."""
     events = [e for e in store.placed_events(["POTHOLE"]) if e.lat is not None or e.matched]
     lon = [float(e.road_lon if e.road_lon is not None else e.lon or 0.0) for e in events]

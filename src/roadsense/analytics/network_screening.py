@@ -19,7 +19,7 @@ import numpy as np
 from roadsense.analytics.screening import Site, screen
 from roadsense.analytics.spf import Spf, SpfError, fit_spf
 from roadsense.roads.geometry import LocalFrame
-from roadsense.store import Store
+from roadsense.store import ReadStore, RoadStore
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class CellScreening:
 
 
 def screen_cells(
-    store: Store,
+    store: ReadStore,
     resolution: int = 10,
     event_types: Sequence[str] = (),
     min_vehicle_km: float = 1.0,
@@ -127,7 +127,7 @@ class SegmentScreening:
 
 
 def screen_segments(
-    store: Store,
+    store: RoadStore,
     event_types: Sequence[str] = (),
     min_vehicle_km: float = 1.0,
     min_vehicles: int = 3,
@@ -211,7 +211,7 @@ class JunctionScreening:
 
 
 def screen_junctions(
-    store: Store,
+    store: RoadStore,
     event_types: Sequence[str] = (),
     radius_m: float = 30.0,
     min_vehicle_km: float = 1.0,

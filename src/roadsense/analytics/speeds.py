@@ -1,6 +1,6 @@
 """Traffic products per road segment: exposure by hour, speeds by hour of the week.
 
-Both are built from the matched fixes (``Store.segment_fixes``): each fix stands for the
+Both are built from the matched fixes (``RoadStore.segment_fixes``): each fix stands for the
 time to the vehicle's next fix (capped at ``max_gap_s``). Anything published keeps only
 cells with at least ``min_vehicles`` distinct vehicles (privacy; default 5).
 
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from roadsense.store import Store
+from roadsense.store import RoadStore
 from roadsense.store.roads_rows import Segment
 
 DEFAULT_MIN_VEHICLES = 5
@@ -58,7 +58,7 @@ class SegmentSpeed:
 
 
 def segment_exposure(
-    store: Store,
+    store: RoadStore,
     min_vehicles: int = DEFAULT_MIN_VEHICLES,
     start: datetime | None = None,
     end: datetime | None = None,
@@ -94,7 +94,7 @@ def hour_of_week(moment: datetime, tz: ZoneInfo) -> int:
 
 
 def segment_speeds(
-    store: Store,
+    store: RoadStore,
     min_vehicles: int = DEFAULT_MIN_VEHICLES,
     tz: str = "UTC",
     start: datetime | None = None,
