@@ -13,17 +13,15 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-import osmium
 
-from roadsense.roads.extracts import RoadsFileError
 from roadsense.roads.geometry import Floats, LocalFrame, Projection, polyline_length_m, project
-from roadsense.roads.osm_roads import DRIVABLE
+from roadsense.roads.osm_roads import OsmWay, read_ways
 from roadsense.roads.speed_limits import country_at, default_limit_kmh, parse_maxspeed_kmh
 from roadsense.store.roads_rows import Junction, Segment
 
@@ -31,14 +29,6 @@ Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``."""
 
 _IMPLIED_ONEWAY = frozenset({"motorway", "motorway_link"})
-
-
-@dataclass(frozen=True)
-class _Way:
-    way_id: int
-    tags: dict[str, str]
-    nodes: tuple[int, ...]
-    coords: tuple[tuple[float, float], ...]
 
 
 @dataclass
@@ -114,30 +104,6 @@ def _oneway(tags: dict[str, str]) -> int:
     return 1 if tags.get("highway") in _IMPLIED_ONEWAY else 0
 
 
-def _read_ways(path: Path) -> Iterator[_Way]:
-    processor = (
-        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-        .with_locations()
-        .with_filter(osmium.filter.KeyFilter("highway"))
-    )
-    for obj in processor:
-        if not isinstance(obj, osmium.osm.Way):
-            continue
-        highway = obj.tags.get("highway")
-        if highway not in DRIVABLE:
-            continue
-        if obj.tags.get("area") == "yes":
-            continue
-        nodes: list[int] = []
-        coords: list[tuple[float, float]] = []
-        for node in obj.nodes:
-            if node.location.valid():
-                nodes.append(int(node.ref))
-                coords.append((round(node.lon, 7), round(node.lat, 7)))
-        if len(nodes) >= 2:
-            yield _Way(int(obj.id), {t.k: t.v for t in obj.tags}, tuple(nodes), tuple(coords))
-
-
 def read_network(
     path: Path, country: str | None = None, progress: Progress | None = None
 ) -> RoadNetwork:
@@ -148,22 +114,13 @@ def read_network(
     road-less file.
     """
     path = Path(path)
-    if not path.exists():
-        raise RoadsFileError(f"OSM file not found: {path}")
-    if not path.is_file():
-        raise RoadsFileError(f"OSM file is not a file: {path}")
 
     def step(stage: str, done: int, total: int) -> None:
         if progress is not None:
             progress(stage, done, total)
 
     step("read", 0, 1)
-    try:
-        ways = list(_read_ways(path))
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise RoadsFileError(f"cannot read OSM file {path}: {exc}") from exc
-    if not ways:
-        raise RoadsFileError(f"no drivable roads in {path}")
+    ways = read_ways(path)
     step("read", 1, 1)
     if country is None:
         xs = [c[0] for w in ways for c in w.coords]
@@ -196,7 +153,7 @@ def read_network(
     return RoadNetwork(source=path, country=country, segments=segments, junctions=junctions)
 
 
-def _split(way: _Way, usage: Counter[int], country: str) -> list[Segment]:
+def _split(way: OsmWay, usage: Counter[int], country: str) -> list[Segment]:
     tags = way.tags
     highway = tags["highway"]
     explicit = parse_maxspeed_kmh(tags.get("maxspeed"), country)
