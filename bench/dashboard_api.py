@@ -43,8 +43,7 @@ from roadsense.roads.extracts import bundled_extract
 from roadsense.roads.osm_roads import read_roads
 from roadsense.server.auth import hash_token
 from roadsense.server.panels_api import EVENTS_LIMIT
-from roadsense.store import open_store
-from roadsense.store.base import FINE_H3_RESOLUTION
+from roadsense.store import FINE_H3_RESOLUTION, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"

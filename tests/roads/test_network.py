@@ -22,17 +22,32 @@ def test_segments_cover_each_way_between_junctions(helsinki: CityRoads) -> None:
     assert len(ids) == len(set(ids)) > 1000
     by_way = defaultdict(list)
     for seg in net.segments:
-        assert seg.segment_id == f"{seg.osm_way_id}:{seg.from_index}-{seg.to_index}"
+        way, span = seg.segment_id.split(":")
+        first, last = (int(i) for i in span.split("-"))
+        assert int(way) == seg.osm_way_id
         assert seg.length_m > 0
-        assert len(seg.coords) == seg.to_index - seg.from_index + 1
-        by_way[seg.osm_way_id].append(seg)
+        assert len(seg.coords) == last - first + 1
+        by_way[seg.osm_way_id].append((first, last, seg))
     for segs in by_way.values():  # consecutive node ranges, no gaps
-        for a, b in itertools.pairwise(segs):
-            assert a.to_index == b.from_index
+        for (_, a_last, a), (b_first, _, b) in itertools.pairwise(segs):
+            assert a_last == b_first
             assert a.to_node == b.from_node
     junction_nodes = {j.node_id for j in net.junctions}
     assert all(j.degree >= 3 for j in net.junctions)
     assert len(junction_nodes) > 200
+
+
+def test_junctions_know_the_segments_meeting_there(helsinki: CityRoads) -> None:
+    ends: dict[int, list[str]] = defaultdict(list)
+    for seg in helsinki.network.segments:
+        ends[seg.from_node].append(seg.segment_id)
+        ends[seg.to_node].append(seg.segment_id)
+    for j in helsinki.network.junctions:
+        assert j.degree == len(ends[j.node_id]) >= 3
+        assert j.segments == tuple(sorted(set(ends[j.node_id])))
+    assert {n for n, legs in ends.items() if len(legs) >= 3} == {
+        j.node_id for j in helsinki.network.junctions
+    }
 
 
 def test_same_file_same_ids() -> None:

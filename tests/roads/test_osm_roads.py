@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from roadsense.roads.extracts import RoadsFileError, bundled_extract
-from roadsense.roads.osm_roads import DRIVABLE, parse_maxspeed, read_roads
+from roadsense.roads.network import read_network
+from roadsense.roads.osm_roads import DRIVABLE, read_roads
 
 
 def test_the_helsinki_extract_has_its_drivable_streets() -> None:
@@ -26,12 +27,18 @@ def test_the_small_town_extract_reads_too() -> None:
     assert read_roads(bundled_extract("test"))
 
 
-@pytest.mark.parametrize(
-    ("tag", "kmh"),
-    [("50", 50.0), ("30 mph", 48.28032), (" 80 ", 80.0), ("walk", None), ("", None), (None, None)],
-)
-def test_maxspeed_tags(tag: str | None, kmh: float | None) -> None:
-    assert parse_maxspeed(tag) == (pytest.approx(kmh) if kmh else None)
+def test_map_lines_are_the_networks_ways_with_the_same_limits() -> None:
+    path = bundled_extract("test")
+    lines = {r.osm_way_id: r for r in read_roads(path)}
+    segments = read_network(path).segments
+    assert set(lines) == {s.osm_way_id for s in segments}
+    tagged = [s for s in segments if s.speed_limit_source == "maxspeed"]
+    assert tagged
+    for seg in tagged:
+        assert lines[seg.osm_way_id].maxspeed_kmh == seg.speed_limit_kmh
+    for seg in segments:
+        if seg.speed_limit_source == "default":
+            assert lines[seg.osm_way_id].maxspeed_kmh is None
 
 
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:

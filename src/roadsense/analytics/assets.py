@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from roadsense.roads.geometry import LocalFrame
-from roadsense.store import Store
-from roadsense.store.roads_rows import SegmentRecord
+from roadsense.store import RoadStore
+from roadsense.store.roads_rows import Segment
 
 NO_MARKING = frozenset({"none", "road_edge", "barrier", "unknown"})
 """Lane sample types that say nothing about a painted marking's wear."""
@@ -112,7 +112,7 @@ def _clusters(lon: list[float], lat: list[float], radius_m: float) -> list[list[
     return sorted(groups.values(), key=lambda g: min(g))
 
 
-def sign_inventory(store: Store, min_vehicles: int = 2, radius_m: float = 30.0) -> list[Sign]:
+def sign_inventory(store: RoadStore, min_vehicles: int = 2, radius_m: float = 30.0) -> list[Sign]:
     """Speed-limit signs clustered from many sightings (see the module docstring)."""
     by_value: dict[float, list[int]] = defaultdict(list)
     sightings = [
@@ -151,7 +151,7 @@ def sign_inventory(store: Store, min_vehicles: int = 2, radius_m: float = 30.0) 
 
 
 def sign_mismatches(
-    signs: list[Sign], segments: list[SegmentRecord], tolerance_kmh: float = 0.5
+    signs: list[Sign], segments: list[Segment], tolerance_kmh: float = 0.5
 ) -> list[SignMismatch]:
     """Every sign whose value differs from the map's limit on its segment."""
     by_id = {s.segment_id: s for s in segments}
@@ -173,7 +173,7 @@ def sign_mismatches(
     return out
 
 
-def lane_quality(store: Store, min_vehicles: int = 5) -> list[LaneQuality]:
+def lane_quality(store: RoadStore, min_vehicles: int = 5) -> list[LaneQuality]:
     """Lane-marking quality per segment (see the module docstring)."""
     quality: dict[str, list[int]] = defaultdict(list)
     worn: dict[str, int] = defaultdict(int)
@@ -202,7 +202,7 @@ def lane_quality(store: Store, min_vehicles: int = 5) -> list[LaneQuality]:
     return out
 
 
-def potholes(store: Store, min_vehicles: int = 2, radius_m: float = 15.0) -> list[Pothole]:
+def potholes(store: RoadStore, min_vehicles: int = 2, radius_m: float = 15.0) -> list[Pothole]:
     """POTHOLE events confirmed by at least ``min_vehicles`` distinct vehicles."""
     events = [e for e in store.placed_events(["POTHOLE"]) if e.lat is not None or e.matched]
     lon = [float(e.road_lon if e.road_lon is not None else e.lon or 0.0) for e in events]
@@ -260,7 +260,7 @@ def mismatches_geojson(rows: list[SignMismatch]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def lanes_geojson(rows: list[LaneQuality], segments: list[SegmentRecord]) -> dict[str, Any]:
+def lanes_geojson(rows: list[LaneQuality], segments: list[Segment]) -> dict[str, Any]:
     """Lane-marking quality as GeoJSON lines."""
     lines = {s.segment_id: [list(c) for c in s.coords] for s in segments}
     return {

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 import h3
 import numpy as np
 
-from roadsense.analytics.placement import junctions
 from roadsense.analytics.screening import Site, screen
 from roadsense.analytics.spf import Spf, SpfError, fit_spf
 from roadsense.roads.geometry import LocalFrame
-from roadsense.store import Store
+from roadsense.store import ReadStore, RoadStore
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ class CellScreening:
 
 
 def screen_cells(
-    store: Store,
+    store: ReadStore,
     resolution: int = 10,
     event_types: Sequence[str] = (),
     min_vehicle_km: float = 1.0,
@@ -128,7 +127,7 @@ class SegmentScreening:
 
 
 def screen_segments(
-    store: Store,
+    store: RoadStore,
     event_types: Sequence[str] = (),
     min_vehicle_km: float = 1.0,
     min_vehicles: int = 3,
@@ -212,7 +211,7 @@ class JunctionScreening:
 
 
 def screen_junctions(
-    store: Store,
+    store: RoadStore,
     event_types: Sequence[str] = (),
     radius_m: float = 30.0,
     min_vehicle_km: float = 1.0,
@@ -221,8 +220,7 @@ def screen_junctions(
     vehicle-km on its approaches (the segments that meet there); 3-leg and 4+-leg
     junctions are separate site types of the SPF."""
     label = "+".join(event_types) if event_types else "ALL"
-    segments = store.road_segments()
-    nodes = junctions(segments)
+    nodes = store.road_junctions()
     if not nodes:
         return JunctionScreening(label, None, [], "no road network: run `roadsense roads import`")
     km: dict[str, float] = {}
@@ -245,7 +243,7 @@ def screen_junctions(
         if d[i] <= radius_m:
             counts[i] += 1
     exposure = [approach[j.node_id] for j in sites]
-    kinds = ["3-leg" if j.legs == 3 else "4+-leg" for j in sites]
+    kinds = ["3-leg" if j.degree == 3 else "4+-leg" for j in sites]
     try:
         spf = fit_spf(counts, exposure, kinds)
     except SpfError as exc:
@@ -265,7 +263,7 @@ def screen_junctions(
                 node_id=by_id[r.site.site_id].node_id,
                 lon=by_id[r.site.site_id].lon,
                 lat=by_id[r.site.site_id].lat,
-                legs=by_id[r.site.site_id].legs,
+                legs=by_id[r.site.site_id].degree,
                 event_type=label,
                 observed=int(r.site.observed),
                 approach_vehicle_km=approach[by_id[r.site.site_id].node_id],

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import h3
 
-from roadsense.store import Store
+from roadsense.store import RoadStore
 
 DEFAULT_MIN_VEHICLES = 5
 
@@ -182,7 +182,7 @@ def period_start(moment: datetime, period: str, tz: ZoneInfo) -> date:
     raise ValueError(f"unknown period {period!r}")
 
 
-def segment_place_periods(store: Store, period: str, tz: str) -> list[PlacePeriod]:
+def segment_place_periods(store: RoadStore, period: str, tz: str) -> list[PlacePeriod]:
     """Per map-matched road segment and local period: vehicles, vehicle-km, events."""
     zone = ZoneInfo(tz)
     km: dict[tuple[str, date], float] = defaultdict(float)

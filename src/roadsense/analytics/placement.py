@@ -1,54 +1,23 @@
-"""Placing points (crashes) on road segments, and the network's junctions as sites."""
+"""Placing points (crashes) on road segments."""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from roadsense.roads.geometry import LocalFrame, project
-from roadsense.store.roads_rows import SegmentRecord
+from roadsense.store.roads_rows import Segment
 
 _CELL_M = 200.0
-
-
-@dataclass(frozen=True)
-class Junction:
-    """A node where three or more segments meet."""
-
-    node_id: int
-    lon: float
-    lat: float
-    segments: tuple[str, ...]
-
-    @property
-    def legs(self) -> int:
-        """Segments meeting at the node."""
-        return len(self.segments)
-
-
-def junctions(segments: Sequence[SegmentRecord]) -> list[Junction]:
-    """Nodes shared by at least three segments, with where they are."""
-    ends: dict[int, list[tuple[str, tuple[float, float]]]] = defaultdict(list)
-    for s in segments:
-        ends[s.from_node].append((s.segment_id, s.coords[0]))
-        ends[s.to_node].append((s.segment_id, s.coords[-1]))
-    out = []
-    for node, legs in sorted(ends.items()):
-        ids = tuple(sorted({seg for seg, _ in legs}))
-        if len(ids) >= 3:
-            lon, lat = legs[0][1]
-            out.append(Junction(node, float(lon), float(lat), ids))
-    return out
 
 
 class SegmentIndex:
     """Nearest road segment to a point, through a grid of 200 m buckets."""
 
-    def __init__(self, segments: Sequence[SegmentRecord]) -> None:
+    def __init__(self, segments: Sequence[Segment]) -> None:
         if not segments:
             raise ValueError("no road segments: run `roadsense roads import` first")
         first = segments[0].coords[0]

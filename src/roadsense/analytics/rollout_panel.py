@@ -15,7 +15,7 @@ from pathlib import Path
 
 from roadsense.analytics.rollout import Model, PanelRow, RateRatio, RolloutError, estimate_effect
 from roadsense.analytics.tables import Column, TableError, read_table, text_value
-from roadsense.store import Store
+from roadsense.store import ReadStore
 from roadsense.store.analytics_rows import Period
 
 
@@ -64,7 +64,7 @@ def _period_end(start: date, period: Period) -> date:
 
 
 def build_panel(
-    store: Store, plan: Sequence[Rollout], event_type: str, period: Period = "week"
+    store: ReadStore, plan: Sequence[Rollout], event_type: str, period: Period = "week"
 ) -> list[PanelRow]:
     """One row per vehicle and period after installation, marked silent or live."""
     by_vehicle = {p.vehicle_id: p for p in plan}
@@ -85,7 +85,7 @@ def build_panel(
 
 
 def evaluate_rollout(
-    store: Store,
+    store: ReadStore,
     plan: Sequence[Rollout],
     event_types: Sequence[str],
     period: Period = "week",

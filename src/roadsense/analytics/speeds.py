@@ -1,6 +1,6 @@
 """Traffic products per road segment: exposure by hour, speeds by hour of the week.
 
-Both are built from the matched fixes (``Store.segment_fixes``): each fix stands for the
+Both are built from the matched fixes (``RoadStore.segment_fixes``): each fix stands for the
 time to the vehicle's next fix (capped at ``max_gap_s``). Anything published keeps only
 cells with at least ``min_vehicles`` distinct vehicles (privacy; default 5).
 
@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from roadsense.store import Store
-from roadsense.store.roads_rows import SegmentRecord
+from roadsense.store import RoadStore
+from roadsense.store.roads_rows import Segment
 
 DEFAULT_MIN_VEHICLES = 5
 """Published cells need at least this many distinct vehicles."""
@@ -58,7 +58,7 @@ class SegmentSpeed:
 
 
 def segment_exposure(
-    store: Store,
+    store: RoadStore,
     min_vehicles: int = DEFAULT_MIN_VEHICLES,
     start: datetime | None = None,
     end: datetime | None = None,
@@ -94,7 +94,7 @@ def hour_of_week(moment: datetime, tz: ZoneInfo) -> int:
 
 
 def segment_speeds(
-    store: Store,
+    store: RoadStore,
     min_vehicles: int = DEFAULT_MIN_VEHICLES,
     tz: str = "UTC",
     start: datetime | None = None,
@@ -140,14 +140,14 @@ def segment_speeds(
     return out
 
 
-def _lines(segments: list[SegmentRecord]) -> dict[str, dict[str, Any]]:
+def _lines(segments: list[Segment]) -> dict[str, dict[str, Any]]:
     return {
         s.segment_id: {"type": "LineString", "coordinates": [list(c) for c in s.coords]}
         for s in segments
     }
 
 
-def exposure_geojson(rows: list[SegmentExposure], segments: list[SegmentRecord]) -> dict[str, Any]:
+def exposure_geojson(rows: list[SegmentExposure], segments: list[Segment]) -> dict[str, Any]:
     """Exposure rows as GeoJSON lines (one feature per segment and hour)."""
     lines = _lines(segments)
     return {
@@ -163,7 +163,7 @@ def exposure_geojson(rows: list[SegmentExposure], segments: list[SegmentRecord])
     }
 
 
-def speeds_geojson(rows: list[SegmentSpeed], segments: list[SegmentRecord]) -> dict[str, Any]:
+def speeds_geojson(rows: list[SegmentSpeed], segments: list[Segment]) -> dict[str, Any]:
     """Speed rows as GeoJSON lines (one feature per segment and hour of the week)."""
     lines = _lines(segments)
     return {
@@ -175,7 +175,7 @@ def speeds_geojson(rows: list[SegmentSpeed], segments: list[SegmentRecord]) -> d
     }
 
 
-def segments_geojson(segments: list[SegmentRecord]) -> dict[str, Any]:
+def segments_geojson(segments: list[Segment]) -> dict[str, Any]:
     """The road segments as GeoJSON lines with their attributes."""
     return {
         "type": "FeatureCollection",

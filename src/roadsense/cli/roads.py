@@ -17,7 +17,7 @@ from roadsense.roads.geo_export import FORMATS, write_collection
 from roadsense.roads.matcher import MatchOptions
 from roadsense.roads.service import load_roads
 from roadsense.roads.store_sync import import_network, match_new
-from roadsense.store import Store, StoreError, open_store
+from roadsense.store import RoadStore, StoreError, open_store
 
 app = typer.Typer(no_args_is_help=True)
 console = Console(stderr=True)
@@ -71,7 +71,7 @@ def match_command(
     )
 
 
-def product(db: Store, name: str, min_vehicles: int | None, tz: str) -> dict[str, Any]:
+def product(db: RoadStore, name: str, min_vehicles: int | None, tz: str) -> dict[str, Any]:
     """The GeoJSON of one product (see ``PRODUCTS``)."""
     segments = db.road_segments()
     if not segments:

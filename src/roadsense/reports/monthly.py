@@ -20,7 +20,7 @@ from roadsense.analytics.spf import SpfError, fit_spf
 from roadsense.reports.period import Month
 from roadsense.reports.quality import DataQuality, data_quality
 from roadsense.store import Store
-from roadsense.store.roads_rows import SegmentRecord
+from roadsense.store.roads_rows import Segment
 
 HOTSPOT_RESOLUTION = 10
 TOP_HOTSPOTS = 10
@@ -146,7 +146,7 @@ class MonthlyReport:
     speeds_note: str
     mismatches: list[MismatchRow]
     quality: DataQuality
-    segments: list[SegmentRecord] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
     roads: list[list[tuple[float, float]]] = field(default_factory=list)
     """Road lines (lon, lat) for the map: the store's segments, else the given extract."""
 
@@ -238,7 +238,7 @@ def _screened(store: Store, month: Month) -> tuple[list[HotspotRow], str]:
     return out, note
 
 
-def _nearest_road(lat: float, lon: float, segments: list[SegmentRecord]) -> str | None:
+def _nearest_road(lat: float, lon: float, segments: list[Segment]) -> str | None:
     best, name = math.inf, None
     scale = math.cos(math.radians(lat))
     for s in segments:
@@ -278,7 +278,7 @@ def _mean_speeds(store: Store, month: Month) -> dict[str, float]:
 
 
 def _speed_changes(
-    store: Store, month: Month, segments: list[SegmentRecord]
+    store: Store, month: Month, segments: list[Segment]
 ) -> tuple[list[SpeedChange], str]:
     if not segments:
         return [], "No road network in the store (`roadsense roads import`): no segment speeds."
@@ -295,7 +295,7 @@ def _speed_changes(
     return changes, note
 
 
-def _mismatches(store: Store, segments: list[SegmentRecord]) -> list[MismatchRow]:
+def _mismatches(store: Store, segments: list[Segment]) -> list[MismatchRow]:
     if not segments:
         return []
     found = assets.sign_mismatches(assets.sign_inventory(store), segments)

@@ -3,7 +3,9 @@
 A *segment* is the stretch of one OSM way between two nodes where it meets another
 drivable way (or its own ends). Its id, ``"<way id>:<first node index>-<last node
 index>"``, is stable: the same file always gives the same ids, and an edit elsewhere in
-the city leaves it alone.
+the city leaves it alone. Segments and junctions are the store's own records
+(:class:`~roadsense.store.roads_rows.Segment`, :class:`~roadsense.store.roads_rows.Junction`):
+a network read here is stored as it is.
 """
 
 from __future__ import annotations
@@ -11,65 +13,22 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-import osmium
 
-from roadsense.roads.extracts import RoadsFileError
 from roadsense.roads.geometry import Floats, LocalFrame, Projection, polyline_length_m, project
-from roadsense.roads.osm_roads import DRIVABLE
+from roadsense.roads.osm_roads import OsmWay, read_ways
 from roadsense.roads.speed_limits import country_at, default_limit_kmh, parse_maxspeed_kmh
+from roadsense.store.roads_rows import Junction, Segment
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``."""
 
 _IMPLIED_ONEWAY = frozenset({"motorway", "motorway_link"})
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One stretch of an OSM way between junctions."""
-
-    segment_id: str
-    osm_way_id: int
-    from_index: int
-    """Index of the first node in the way's node list."""
-    to_index: int
-    from_node: int
-    to_node: int
-    highway: str
-    name: str | None
-    lanes: int | None
-    oneway: int
-    """0 both directions, 1 along the way's node order, -1 against it."""
-    speed_limit_kmh: float
-    speed_limit_source: str
-    """``maxspeed`` (tagged in OSM) or ``default`` (by class and country)."""
-    length_m: float
-    coords: tuple[tuple[float, float], ...]
-    """(lon, lat) along the way's node order."""
-
-
-@dataclass(frozen=True)
-class Junction:
-    """A node where three or more segment ends meet."""
-
-    node_id: int
-    lon: float
-    lat: float
-    degree: int
-
-
-@dataclass(frozen=True)
-class _Way:
-    way_id: int
-    tags: dict[str, str]
-    nodes: tuple[int, ...]
-    coords: tuple[tuple[float, float], ...]
 
 
 @dataclass
@@ -145,30 +104,6 @@ def _oneway(tags: dict[str, str]) -> int:
     return 1 if tags.get("highway") in _IMPLIED_ONEWAY else 0
 
 
-def _read_ways(path: Path) -> Iterator[_Way]:
-    processor = (
-        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-        .with_locations()
-        .with_filter(osmium.filter.KeyFilter("highway"))
-    )
-    for obj in processor:
-        if not isinstance(obj, osmium.osm.Way):
-            continue
-        highway = obj.tags.get("highway")
-        if highway not in DRIVABLE:
-            continue
-        if obj.tags.get("area") == "yes":
-            continue
-        nodes: list[int] = []
-        coords: list[tuple[float, float]] = []
-        for node in obj.nodes:
-            if node.location.valid():
-                nodes.append(int(node.ref))
-                coords.append((round(node.lon, 7), round(node.lat, 7)))
-        if len(nodes) >= 2:
-            yield _Way(int(obj.id), {t.k: t.v for t in obj.tags}, tuple(nodes), tuple(coords))
-
-
 def read_network(
     path: Path, country: str | None = None, progress: Progress | None = None
 ) -> RoadNetwork:
@@ -179,22 +114,13 @@ def read_network(
     road-less file.
     """
     path = Path(path)
-    if not path.exists():
-        raise RoadsFileError(f"OSM file not found: {path}")
-    if not path.is_file():
-        raise RoadsFileError(f"OSM file is not a file: {path}")
 
     def step(stage: str, done: int, total: int) -> None:
         if progress is not None:
             progress(stage, done, total)
 
     step("read", 0, 1)
-    try:
-        ways = list(_read_ways(path))
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise RoadsFileError(f"cannot read OSM file {path}: {exc}") from exc
-    if not ways:
-        raise RoadsFileError(f"no drivable roads in {path}")
+    ways = read_ways(path)
     step("read", 1, 1)
     if country is None:
         xs = [c[0] for w in ways for c in w.coords]
@@ -213,19 +139,21 @@ def read_network(
     step("split", len(ways), len(ways))
     ends: Counter[int] = Counter()
     where: dict[int, tuple[float, float]] = {}
+    meeting: dict[int, set[str]] = {}
     for seg in segments:
         for node, coord in ((seg.from_node, seg.coords[0]), (seg.to_node, seg.coords[-1])):
             ends[node] += 1
             where[node] = coord
+            meeting.setdefault(node, set()).add(seg.segment_id)
     junctions = [
-        Junction(node, where[node][0], where[node][1], degree)
+        Junction(node, where[node][0], where[node][1], degree, tuple(sorted(meeting[node])))
         for node, degree in sorted(ends.items())
         if degree >= 3
     ]
     return RoadNetwork(source=path, country=country, segments=segments, junctions=junctions)
 
 
-def _split(way: _Way, usage: Counter[int], country: str) -> list[Segment]:
+def _split(way: OsmWay, usage: Counter[int], country: str) -> list[Segment]:
     tags = way.tags
     highway = tags["highway"]
     explicit = parse_maxspeed_kmh(tags.get("maxspeed"), country)
@@ -240,8 +168,6 @@ def _split(way: _Way, usage: Counter[int], country: str) -> list[Segment]:
             Segment(
                 segment_id=f"{way.way_id}:{a}-{b}",
                 osm_way_id=way.way_id,
-                from_index=a,
-                to_index=b,
                 from_node=way.nodes[a],
                 to_node=way.nodes[b],
                 highway=highway,

@@ -18,15 +18,8 @@ from roadsense.roads.matcher import MapMatcher, MatchResult, PointMatch
 from roadsense.roads.network import RoadNetwork
 from roadsense.roads.tiles import file_digest
 from roadsense.roads.trips import TracePoint
-from roadsense.store import Store
-from roadsense.store.roads_rows import (
-    FixMatch,
-    JunctionRecord,
-    NetworkInfo,
-    PlacedRecord,
-    SegmentRecord,
-    TimedRecord,
-)
+from roadsense.store import RoadStore
+from roadsense.store.roads_rows import FixMatch, NetworkInfo, PlacedRecord, TimedRecord
 
 
 @dataclass(frozen=True)
@@ -41,7 +34,7 @@ class MatchRun:
     batches: int
 
 
-def import_network(store: Store, network: RoadNetwork) -> NetworkInfo:
+def import_network(store: RoadStore, network: RoadNetwork) -> NetworkInfo:
     """Store ``network`` as the store's road network (replacing the old one)."""
     info = NetworkInfo(
         source=Path(network.source).name,
@@ -51,27 +44,7 @@ def import_network(store: Store, network: RoadNetwork) -> NetworkInfo:
         segments=len(network.segments),
         junctions=len(network.junctions),
     )
-    store.replace_road_network(
-        info,
-        [
-            SegmentRecord(
-                s.segment_id,
-                s.osm_way_id,
-                s.from_node,
-                s.to_node,
-                s.highway,
-                s.name,
-                s.lanes,
-                s.oneway,
-                s.speed_limit_kmh,
-                s.speed_limit_source,
-                s.length_m,
-                list(s.coords),
-            )
-            for s in network.segments
-        ],
-        [JunctionRecord(j.node_id, j.lon, j.lat, j.degree) for j in network.junctions],
-    )
+    store.replace_road_network(info, network.segments, network.junctions)
     return info
 
 
@@ -109,7 +82,7 @@ def _fix(ts: datetime, match: PointMatch, speed: float | None) -> FixMatch:
 
 
 def match_new(
-    store: Store,
+    store: RoadStore,
     matcher: MapMatcher,
     context_s: float = 120.0,
     progress: Callable[[str, int, int], None] | None = None,

@@ -19,7 +19,7 @@ import functools
 import json
 import math
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import h3
@@ -47,7 +47,7 @@ from roadsense.server.panels_cube import (
     read_rows,
 )
 from roadsense.server.state import AppState, get_state
-from roadsense.store import Principal, Store
+from roadsense.store import Principal
 from roadsense.store.analytics_rows import DriverShift, VehicleHour
 
 router = APIRouter(prefix="/v1/panels", tags=["dashboard panels"])
@@ -563,8 +563,7 @@ def _fleet_scores(cube: Cube, state: AppState, own: bool, fleet: str) -> dict[st
     types = sorted({k for h in hours for k in h.events}) or ["FCW"]
     key = state.settings.pseudonym_key
     subjects = []
-    # fleet_scores reads only driver_shifts() and vehicle_hours() of its store
-    source = cast(Store, _CubeHours(cube.shifts, hours))
+    source = _CubeHours(cube.shifts, hours)
     for s in fleet_scores(source, ["ALL", *types], split):
         name = (
             s.subject

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.concurrency import run_in_threadpool
 
-from roadsense.store import PruneResult, Store, StoreError
+from roadsense.store import PruneResult, RetentionStore, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ def retention_cutoff(retention_days: float, now: datetime | None = None) -> date
     return (now or datetime.now(UTC)) - timedelta(days=retention_days)
 
 
-def prune_now(store: Store, retention_days: float) -> PruneResult:
+def prune_now(store: RetentionStore, retention_days: float) -> PruneResult:
     """Prune what is older than the retention period, and log what was done."""
     result = store.prune(retention_cutoff(retention_days))
     log.info(
@@ -34,7 +34,7 @@ def prune_now(store: Store, retention_days: float) -> PruneResult:
     return result
 
 
-async def prune_periodically(store: Store, retention_days: float, every_s: float) -> None:
+async def prune_periodically(store: RetentionStore, retention_days: float, every_s: float) -> None:
     """Prune now and then every ``every_s`` seconds, until cancelled."""
     while True:
         try:

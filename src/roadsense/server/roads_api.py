@@ -15,8 +15,8 @@ from roadsense.analytics import assets, speeds
 from roadsense.server.auth import Analyst
 from roadsense.server.errors import ApiError
 from roadsense.server.state import get_state
-from roadsense.store import Store
-from roadsense.store.roads_rows import SegmentRecord
+from roadsense.store import RoadStore
+from roadsense.store.roads_rows import Segment
 
 router = APIRouter(prefix="/v1/roads", tags=["roads"])
 
@@ -24,11 +24,11 @@ TrafficK = Annotated[int, Query(ge=5, le=1000, description="Least distinct vehic
 AssetK = Annotated[int, Query(ge=2, le=1000, description="Least distinct vehicles per asset")]
 
 
-def _store(request: Request) -> Store:
+def _store(request: Request) -> RoadStore:
     return get_state(request).store
 
 
-def _segments(store: Store) -> list[SegmentRecord]:
+def _segments(store: RoadStore) -> list[Segment]:
     segments = store.road_segments()
     if not segments:
         raise ApiError(

@@ -1,32 +1,42 @@
-"""Storage: the repository interface and its backends (DuckDB embedded by default,
-PostgreSQL + PostGIS for production)."""
+"""Storage: the store's interfaces and their backends (DuckDB embedded by default,
+PostgreSQL + PostGIS for production), with the store's own migrations.
+
+The interface is split by concern, each protocol in a small module beside its rows:
+:class:`IngestStore` (uploads), :class:`AccountStore` (devices, API keys, users,
+sessions), :class:`RegistryStore` (fleets, vehicles, drivers), :class:`ReadStore`
+(totals and aggregates), :class:`RetentionStore` (pruning), :class:`RoadStore` (the road
+network and map matching) and :class:`AnalysisStore` (crashes, driver shifts, analysis
+runs). :class:`Store` is all of them together, as both backends implement it; callers
+type their parameters by the narrowest protocol they need. All SQL of the project lives
+here (``sql_*.py`` and the backends); the private ``_read``/``_tx`` are for this package.
+
+May import: :mod:`roadsense.schema` only (and its libraries: DuckDB, psycopg, h3).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from roadsense.store.base import (
-    FINE_H3_RESOLUTION,
+from roadsense.store.account_store import (
     ROLES,
+    AccountStore,
     ApiKey,
-    CellEvents,
-    CellExposure,
     Device,
-    Driver,
-    EventRow,
-    Fleet,
-    IngestResult,
     Principal,
-    PruneResult,
     Role,
-    Store,
-    StoreBusy,
-    StoreError,
-    Totals,
     User,
-    Vehicle,
 )
+from roadsense.store.analysis_store import AnalysisStore
+from roadsense.store.base import Store
 from roadsense.store.duckdb_store import DuckDBStore
+from roadsense.store.errors import StoreError
+from roadsense.store.h3cells import FINE_H3_RESOLUTION
+from roadsense.store.ingest_store import IngestResult, IngestStore, StoreBusy
+from roadsense.store.read_store import CellEvents, CellExposure, EventRow, ReadStore, Totals
+from roadsense.store.registry_store import Driver, Fleet, RegistryStore, Vehicle
+from roadsense.store.retention_store import PruneResult, RetentionStore
+from roadsense.store.road_store import RoadStore
+from roadsense.store.roads_rows import Junction, Segment
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -67,6 +77,8 @@ def open_store(
 __all__ = [
     "FINE_H3_RESOLUTION",
     "ROLES",
+    "AccountStore",
+    "AnalysisStore",
     "ApiKey",
     "CellEvents",
     "CellExposure",
@@ -76,9 +88,16 @@ __all__ = [
     "EventRow",
     "Fleet",
     "IngestResult",
+    "IngestStore",
+    "Junction",
     "Principal",
     "PruneResult",
+    "ReadStore",
+    "RegistryStore",
+    "RetentionStore",
+    "RoadStore",
     "Role",
+    "Segment",
     "Store",
     "StoreBusy",
     "StoreError",

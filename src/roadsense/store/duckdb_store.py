@@ -22,7 +22,8 @@ import duckdb
 import pyarrow as pa
 
 from roadsense.schema import Batch
-from roadsense.store.base import IngestResult, StoreError
+from roadsense.store.errors import StoreError
+from roadsense.store.ingest_store import IngestResult
 from roadsense.store.migrations import latest_version, migration_scripts
 from roadsense.store.rows import (
     EVENT_COLUMNS,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import h3
 
-from roadsense.store.base import FINE_H3_RESOLUTION
+FINE_H3_RESOLUTION = 12
+"""Resolution of the H3 cell the store keeps with every position and event (about 9 m)."""
 
 
 def fine_cell(lat: float, lon: float) -> int:

@@ -21,7 +21,8 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from roadsense.schema import Batch
-from roadsense.store.base import IngestResult, StoreError
+from roadsense.store.errors import StoreError
+from roadsense.store.ingest_store import IngestResult
 from roadsense.store.migrations import latest_version, migration_scripts
 from roadsense.store.rows import (
     EVENT_COLUMNS,

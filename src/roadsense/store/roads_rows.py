@@ -20,8 +20,12 @@ class NetworkInfo:
 
 
 @dataclass(frozen=True)
-class SegmentRecord:
-    """One road segment (see :mod:`roadsense.roads.network`)."""
+class Segment:
+    """One stretch of an OSM way between junctions (see :mod:`roadsense.roads.network`).
+
+    Its id is ``"<way id>:<first node index>-<last node index>"`` (indices into the way's
+    node list), stable across imports of the same file.
+    """
 
     segment_id: str
     osm_way_id: int
@@ -31,20 +35,26 @@ class SegmentRecord:
     name: str | None
     lanes: int | None
     oneway: int
+    """0 both directions, 1 along the way's node order, -1 against it."""
     speed_limit_kmh: float
     speed_limit_source: str
+    """``maxspeed`` (tagged in OSM) or ``default`` (by class and country)."""
     length_m: float
-    coords: list[tuple[float, float]]
+    coords: tuple[tuple[float, float], ...]
+    """(lon, lat) along the way's node order."""
 
 
 @dataclass(frozen=True)
-class JunctionRecord:
-    """A node where three or more segments meet."""
+class Junction:
+    """A node where three or more segment ends meet (computed once, at import)."""
 
     node_id: int
     lon: float
     lat: float
     degree: int
+    """Segment ends meeting at the node: the junction's legs (3-leg, 4-leg ...)."""
+    segments: tuple[str, ...]
+    """The ids of the segments meeting there (its approaches), sorted."""
 
 
 @dataclass(frozen=True)

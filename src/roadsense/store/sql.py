@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from roadsense.store.base import FINE_H3_RESOLUTION
+from roadsense.store.h3cells import FINE_H3_RESOLUTION
 
 Row = tuple[Any, ...]
 

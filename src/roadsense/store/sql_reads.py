@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from roadsense.store.base import CellEvents, CellExposure, EventRow, Totals
+from roadsense.store.read_store import CellEvents, CellExposure, EventRow, Totals
 from roadsense.store.sql import SqlBackend, one, placeholders
 
 _FLEET_VEHICLES = "vehicle_id IN (SELECT vehicle_id FROM vehicles WHERE fleet_id = ?)"
@@ -25,7 +25,7 @@ def step_km_sql(max_gap_s: float, where: str = "") -> str:
 
 
 class ReadsMixin:
-    """Read methods of :class:`~roadsense.store.base.Store`, written once for both SQLs."""
+    """The reads of :class:`~roadsense.store.read_store.ReadStore`, written once for both SQLs."""
 
     def _scope(self: SqlBackend, column_prefix: str = "WHERE") -> tuple[str, list[object]]:
         """A filter on ``vehicle_id`` to the scoped fleet's vehicles, or nothing."""

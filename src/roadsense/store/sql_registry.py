@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from roadsense.store.base import (
-    ROLES,
-    ApiKey,
-    Device,
-    Driver,
-    Fleet,
-    Principal,
-    Role,
-    StoreError,
-    User,
-    Vehicle,
-)
+from roadsense.store.account_store import ROLES, ApiKey, Device, Principal, Role, User
+from roadsense.store.errors import StoreError
+from roadsense.store.registry_store import Driver, Fleet, Vehicle
 from roadsense.store.sql import Runner, SqlBackend
 
 _DEVICE_COLUMNS = (
@@ -45,7 +36,8 @@ def _require_fleet(runner: Runner, fleet_id: str) -> None:
 
 
 class RegistryMixin:
-    """Registry methods of :class:`~roadsense.store.base.Store` written once for both SQLs."""
+    """Registry and account methods (:class:`~roadsense.store.registry_store.RegistryStore`,
+    :class:`~roadsense.store.account_store.AccountStore`) written once for both SQLs."""
 
     # -- fleets, vehicles, drivers -----------------------------------------------------
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from roadsense.store.base import PruneResult, StoreError
+from roadsense.store.errors import StoreError
+from roadsense.store.retention_store import PruneResult
 from roadsense.store.sql import SqlBackend, one
 
 
@@ -33,7 +34,7 @@ def _pruned_steps_sql(max_gap_s: float) -> str:
 
 
 class RetentionMixin:
-    """``prune`` of :class:`~roadsense.store.base.Store`, written once for both SQLs."""
+    """``prune`` of :class:`~roadsense.store.retention_store.RetentionStore`, for both SQLs."""
 
     def prune(self: SqlBackend, cutoff: datetime, max_gap_s: float = 5.0) -> PruneResult:
         """Delete raw positions before ``cutoff``, first adding them to the hourly roll-up.

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from roadsense.store.roads_rows import (
     FixMatch,
     FixRow,
-    JunctionRecord,
+    Junction,
     MatchInputs,
     MatchWindow,
     NetworkInfo,
@@ -25,8 +25,8 @@ from roadsense.store.roads_rows import (
     PlacedLane,
     PlacedRecord,
     PlacedSign,
+    Segment,
     SegmentFix,
-    SegmentRecord,
     TimedRecord,
 )
 from roadsense.store.sql import Runner, SqlBackend, chunks, placeholders
@@ -46,15 +46,15 @@ def _insert(
 
 
 class RoadsMixin:
-    """Road network and map-matching methods of :class:`~roadsense.store.base.Store`."""
+    """Road network and map-matching methods of :class:`~roadsense.store.road_store.RoadStore`."""
 
     # -- the network -------------------------------------------------------------------
 
     def replace_road_network(
         self: SqlBackend,
         info: NetworkInfo,
-        segments: Sequence[SegmentRecord],
-        junctions: Sequence[JunctionRecord],
+        segments: Sequence[Segment],
+        junctions: Sequence[Junction],
     ) -> None:
         """Store a network in place of the old one (matches of the old one are dropped)."""
         with self._tx() as r:
@@ -130,7 +130,7 @@ class RoadsMixin:
             )
         return NetworkInfo(*rows[0]) if rows else None
 
-    def road_segments(self: SqlBackend) -> list[SegmentRecord]:
+    def road_segments(self: SqlBackend) -> list[Segment]:
         """Every road segment, by id."""
         with self._read() as r:
             rows = r.fetch(
@@ -139,7 +139,7 @@ class RoadsMixin:
                 "ORDER BY segment_id"
             )
         return [
-            SegmentRecord(
+            Segment(
                 str(a),
                 int(b),
                 int(c),
@@ -151,9 +151,27 @@ class RoadsMixin:
                 float(i),
                 str(j),
                 float(k),
-                [(float(x), float(y)) for x, y in json.loads(c2)],
+                tuple((float(x), float(y)) for x, y in json.loads(c2)),
             )
             for a, b, c, d, e, f, g, h, i, j, k, c2 in rows
+        ]
+
+    def road_junctions(self: SqlBackend) -> list[Junction]:
+        """Every junction stored at import, by node id, with the segments meeting there."""
+        with self._read() as r:
+            rows = r.fetch("SELECT node_id, lon, lat, degree FROM road_junctions ORDER BY node_id")
+            legs = r.fetch(
+                "SELECT j.node_id, s.segment_id FROM road_junctions j "
+                "JOIN road_segments s ON s.from_node = j.node_id "
+                "UNION SELECT j.node_id, s.segment_id FROM road_junctions j "
+                "JOIN road_segments s ON s.to_node = j.node_id"
+            )
+        meeting: dict[int, list[str]] = defaultdict(list)
+        for node, segment in legs:
+            meeting[int(node)].append(str(segment))
+        return [
+            Junction(int(n), float(lon), float(lat), int(deg), tuple(sorted(meeting[int(n)])))
+            for n, lon, lat, deg in rows
         ]
 
     # -- incremental matching ----------------------------------------------------------

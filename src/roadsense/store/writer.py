@@ -1,7 +1,7 @@
 """A bounded write queue drained by one thread that commits many uploads at once.
 
 Uploads wait in a queue of fixed capacity; when it is full :meth:`GroupWriter.submit`
-raises :class:`~roadsense.store.base.StoreBusy` at once (the API answers 429) instead of
+raises :class:`~roadsense.store.ingest_store.StoreBusy` at once (the API answers 429) instead of
 letting memory and latency grow without bound. The writer takes what has queued up, up to
 ``max_group`` uploads, and commits them in one transaction (group commit); each upload's
 future resolves only after that commit, so an acknowledgement means durable. A group that
@@ -19,7 +19,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 
 from roadsense.schema import Batch
-from roadsense.store.base import IngestResult, StoreBusy, StoreError
+from roadsense.store.errors import StoreError
+from roadsense.store.ingest_store import IngestResult, StoreBusy
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,53 @@
+"""Taking uploads: the ingest interface, what one upload gave, and the full queue."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from roadsense.schema import Batch
+from roadsense.store.errors import StoreError
+
+
+class StoreBusy(StoreError):  # noqa: N818 - a state, like queue.Full
+    """The write queue is full: the upload was not taken; try again after ``retry_after_s``."""
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What happened to one uploaded batch."""
+
+    batch_id: uuid.UUID
+    status: Literal["stored", "duplicate"]
+    counts: dict[str, int] = field(default_factory=dict)
+    """Records stored, by kind; events already stored under the same id are not counted."""
+
+
+class IngestStore(Protocol):
+    """Storing uploaded batches once, through a bounded write queue."""
+
+    def ingest(self, batch: Batch) -> IngestResult:
+        """Store a validated batch durably, once; a repeated batch id is a duplicate."""
+        ...
+
+    def submit(self, batch: Batch) -> Future[IngestResult]:
+        """Queue a batch for storing; the future resolves once it is durable."""
+        ...
+
+    def queue_depth(self) -> int:
+        """Uploads waiting to be written."""
+        ...
+
+    def queue_capacity(self) -> int:
+        """The most uploads the write queue holds before :class:`StoreBusy` is raised."""
+        ...
+
+    def ping(self) -> None:
+        """Raise :class:`StoreError` unless the store answers a query now."""
+        ...

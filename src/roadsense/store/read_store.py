@@ -1,0 +1,128 @@
+"""Reads and aggregates: totals, exposure and events by H3 cell, period and vehicle.
+
+The period rows (:class:`CellPeriod`, :class:`VehicleHour` ...) live in
+:mod:`roadsense.store.analytics_rows`; the rows only these reads give are here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from roadsense.store.analytics_rows import (
+    DEFAULT_TZ,
+    CellPeriod,
+    CellPeriodEvents,
+    Period,
+    VehicleHour,
+    VehiclePeriod,
+)
+
+
+@dataclass(frozen=True)
+class CellExposure:
+    """Exposure in one H3 cell."""
+
+    cell: int
+    vehicle_km: float
+    vehicles: int
+
+
+@dataclass(frozen=True)
+class CellEvents:
+    """Event count in one H3 cell."""
+
+    cell: int
+    events: int
+    vehicles: int
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """An event as the dashboard shows it."""
+
+    event_id: uuid.UUID
+    vehicle_id: str
+    time: datetime
+    type: str
+    level: int
+    lat: float
+    lon: float
+    speed_mps: float | None
+    ttc_s: float | None
+    headway_s: float | None
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Headline counts of what the store holds."""
+
+    vehicles: int
+    positions: int
+    events: int
+    events_by_type: dict[str, int]
+    vehicle_km: float
+    batches: int
+
+
+class ReadStore(Protocol):
+    """What the store holds, counted: the reads behind hotspots, panels and reports."""
+
+    def totals(self) -> Totals:
+        """Headline counts (vehicle-km includes what retention rolled up)."""
+        ...
+
+    def exposure_by_cell(self, resolution: int, max_gap_s: float = 5.0) -> list[CellExposure]:
+        """Vehicle-km per H3 cell: each fix's speed times the time to the next fix."""
+        ...
+
+    def events_by_cell(
+        self, resolution: int, event_types: Sequence[str] | None = None
+    ) -> list[CellEvents]:
+        """Event counts per H3 cell for the given types (all types when None)."""
+        ...
+
+    def events(self, event_types: Sequence[str] | None = None, limit: int = 5000) -> list[EventRow]:
+        """The most recent events with a position, newest first."""
+        ...
+
+    def cell_period_exposure(
+        self,
+        resolution: int,
+        period: Period = "month",
+        since: datetime | None = None,
+        until: datetime | None = None,
+        tz: str = DEFAULT_TZ,
+    ) -> list[CellPeriod]:
+        """Vehicle-km and distinct vehicles per H3 cell and local period."""
+        ...
+
+    def cell_period_events(
+        self,
+        resolution: int,
+        period: Period = "month",
+        since: datetime | None = None,
+        until: datetime | None = None,
+        tz: str = DEFAULT_TZ,
+    ) -> list[CellPeriodEvents]:
+        """Events per H3 cell, local period and type."""
+        ...
+
+    def vehicle_periods(
+        self,
+        period: Period = "week",
+        since: datetime | None = None,
+        until: datetime | None = None,
+        tz: str = DEFAULT_TZ,
+    ) -> list[VehiclePeriod]:
+        """Each vehicle's kilometres and warnings by type per local period."""
+        ...
+
+    def vehicle_hours(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[VehicleHour]:
+        """Each vehicle's kilometres and warnings by type per UTC hour."""
+        ...
