@@ -17,7 +17,11 @@ from roadsense.store.analytics_rows import (
     CellPeriodEvents,
     CrashRecord,
     DriverShift,
+    EventPoint,
+    EventWindow,
+    HourlyAggregates,
     Period,
+    QualityCounts,
     VehicleHour,
     VehiclePeriod,
 )
@@ -324,7 +328,7 @@ class Store(Protocol):
 
     # -- retention ---------------------------------------------------------------------
 
-    def prune(self, cutoff: datetime, max_gap_s: float = 5.0) -> PruneResult:
+    def prune(self, cutoff: datetime) -> PruneResult:
         """Delete raw positions before ``cutoff``, keeping their hourly aggregates per cell."""
         ...
 
@@ -332,8 +336,8 @@ class Store(Protocol):
         """Headline counts (vehicle-km includes what retention rolled up)."""
         ...
 
-    def exposure_by_cell(self, resolution: int, max_gap_s: float = 5.0) -> list[CellExposure]:
-        """Vehicle-km per H3 cell: each fix's speed times the time to the next fix."""
+    def exposure_by_cell(self, resolution: int) -> list[CellExposure]:
+        """Vehicle-km per H3 cell (the exposure rule), roll-up of pruned positions included."""
         ...
 
     def events_by_cell(
@@ -344,6 +348,14 @@ class Store(Protocol):
 
     def events(self, event_types: Sequence[str] | None = None, limit: int = 5000) -> list[EventRow]:
         """The most recent events with a position, newest first."""
+        ...
+
+    def event_points(self, window: EventWindow, limit: int) -> list[EventPoint]:
+        """The newest ``limit`` events with a position in ``window``, newest first."""
+        ...
+
+    def hourly_aggregates(self, resolution: int) -> HourlyAggregates:
+        """Exposure (roll-up included) and events per UTC hour, per cell and per vehicle."""
         ...
 
     # -- roads: the network and map matching (store/sql_roads.py) ----------------------
@@ -391,7 +403,6 @@ class Store(Protocol):
         self,
         start: datetime | None = None,
         end: datetime | None = None,
-        max_gap_s: float = 5.0,
     ) -> list[SegmentFix]:
         """Matched fixes on a segment with the time each stands for."""
         ...
@@ -470,6 +481,12 @@ class Store(Protocol):
 
     def crash_count(self) -> int:
         """Crashes stored."""
+        ...
+
+    def quality_counts(
+        self, since: datetime, until: datetime, gap_min_s: float, gap_max_s: float
+    ) -> QualityCounts:
+        """GPS gaps, failsafe, silent and tampered units in [since, until)."""
         ...
 
     def add_driver_shifts(self, shifts: Iterable[DriverShift]) -> int:
