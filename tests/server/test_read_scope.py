@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient
 from roadsense.server.app import create_app
 from roadsense.server.auth import hash_token, pseudonym
 from roadsense.store import open_store
-from tests.factories import batch, event, track
+from tests.factories import AnyRecord, batch, event, track
 from tests.server.conftest import settings_for
 
 NORTH, SOUTH = "fleet-north", "fleet-south"
@@ -63,7 +63,7 @@ def _event_sum(answer: Any) -> int:
     return sum(f["properties"]["events"] for f in answer["features"])
 
 
-ASK_SOUTH = {"fleet": SOUTH}
+ASK_SOUTH: dict[str, str | int] = {"fleet": SOUTH}
 """A fleet operator asking for another fleet's figures must still get its own."""
 
 CASES: list[Case] = [
@@ -143,7 +143,10 @@ def two_fleets(store_url: str) -> Iterator[TestClient]:
             ("south", 60, SOUTH_EVENTS),
         ):
             vehicle = f"taxi-{side}"
-            items = [*track(vehicle, fixes), *(event(vehicle, 2 * i) for i in range(events))]
+            items: list[AnyRecord] = [
+                *track(vehicle, fixes),
+                *(event(vehicle, 2 * i) for i in range(events)),
+            ]
             db.ingest(batch(items, f"gw-{side}"))
     app = create_app(settings_for(store_url))
     with TestClient(app, raise_server_exceptions=False) as c:

@@ -46,7 +46,7 @@ def private_store_access(root: Path, names: set[str]) -> list[str]:
         if STORE in path.resolve().parents or path.resolve() == STORE:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            name = None
+            name: str | None = None
             if isinstance(node, ast.Attribute) and node.attr in names:
                 receiver = node.value
                 if not (isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")):
@@ -60,7 +60,7 @@ def private_store_access(root: Path, names: set[str]) -> list[str]:
                 and node.args[1].value in names
             ):
                 name = str(node.args[1].value)
-            if name is not None:
+            if name is not None and isinstance(node, ast.expr):
                 found.append(f"{path.relative_to(root)}:{node.lineno}: {name}")
     return found
 

@@ -19,7 +19,7 @@ import functools
 import json
 import math
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import h3
@@ -505,7 +505,7 @@ def _warm_fleet_scores(state: AppState, cache: TtlCache[Any], cube: Cube) -> Non
 
 
 class _CubeHours:
-    """The two reads of driver scoring (``fleet_scores``), answered from the cube."""
+    """The two reads of driver scoring (``ShiftsAndHours``), answered from the cube."""
 
     def __init__(self, shifts: list[DriverShift], hours: list[VehicleHour]) -> None:
         self._shifts = shifts
@@ -537,9 +537,7 @@ def _fleet_scores(cube: Cube, state: AppState, own: bool, fleet: str) -> dict[st
     types = sorted({k for h in hours for k in h.events}) or ["FCW"]
     key = state.settings.pseudonym_key
     subjects = []
-    # fleet_scores reads only driver_shifts() and vehicle_hours() of its store
-    source = cast(Store, _CubeHours(cube.shifts, hours))
-    for s in fleet_scores(source, ["ALL", *types], split):
+    for s in fleet_scores(_CubeHours(cube.shifts, hours), ["ALL", *types], split):
         name = (
             s.subject
             if own and s.kind == "driver"
