@@ -11,6 +11,7 @@ import pytest
 
 from roadsense.schema import AnyRecord, Batch, DeviceStatus, EventType, LaneSample, SignSighting
 from roadsense.store import Store, StoreError, open_store
+from roadsense.store.exposure import MAX_STEP_S
 from roadsense.store.migrations import latest_version
 from tests.factories import T0, batch, event, position, track
 
@@ -114,11 +115,14 @@ def test_last_seen_is_kept_per_device(any_store: Store) -> None:
 def test_exposure_is_speed_times_time_to_next_fix(any_store: Store) -> None:
     # 101 fixes at 10 m/s: 100 one-second steps = 1 km (the last fix has no next one)
     any_store.ingest(batch(track("taxi-1", 101, speed=10.0)))
-    # a 60 s gap counts only up to 5 s
-    any_store.ingest(batch([position("taxi-2", 0, speed=20.0), position("taxi-2", 60, speed=20.0)]))
-    assert any_store.totals().vehicle_km == pytest.approx(1.0 + 0.1)
+    # a gap of twice the cap counts only up to the cap (60 s at 20 m/s: 1.2 km)
+    gap = int(2 * MAX_STEP_S)
+    any_store.ingest(
+        batch([position("taxi-2", 0, speed=20.0), position("taxi-2", gap, speed=20.0)])
+    )
+    assert any_store.totals().vehicle_km == pytest.approx(1.0 + 1.2)
     cells = any_store.exposure_by_cell(9)
-    assert sum(c.vehicle_km for c in cells) == pytest.approx(1.1)
+    assert sum(c.vehicle_km for c in cells) == pytest.approx(2.2)
     assert max(c.vehicles for c in cells) == 2
 
 

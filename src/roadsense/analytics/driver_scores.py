@@ -16,21 +16,6 @@ from typing import Protocol
 from roadsense.analytics.scores import Exposure, Score, score_subjects
 from roadsense.store.analytics_rows import DriverShift, VehicleHour
 
-
-class ShiftHours(Protocol):
-    """The two reads scoring needs: who drove when, and each vehicle's hours (any store)."""
-
-    def driver_shifts(self) -> list[DriverShift]:
-        """Every driver shift."""
-        ...
-
-    def vehicle_hours(
-        self, since: datetime | None = None, until: datetime | None = None
-    ) -> list[VehicleHour]:
-        """Each vehicle's kilometres and warnings by type per UTC hour."""
-        ...
-
-
 ADVICE = {
     "FCW": "Forward-collision warnings: look further ahead and ease off earlier when traffic "
     "slows.",
@@ -45,6 +30,20 @@ ADVICE = {
 }
 
 
+class ShiftsAndHours(Protocol):
+    """The two reads scoring needs (a :class:`~roadsense.store.Store` has both)."""
+
+    def driver_shifts(self) -> list[DriverShift]:
+        """Every driver shift."""
+        ...
+
+    def vehicle_hours(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[VehicleHour]:
+        """Each vehicle's kilometres and warnings by type per UTC hour in [since, until)."""
+        ...
+
+
 @dataclass(frozen=True)
 class SubjectScores:
     """Every score of one driver or vehicle."""
@@ -57,7 +56,7 @@ class SubjectScores:
 
 
 def _subject_hours(
-    store: ShiftHours, since: datetime | None, until: datetime | None
+    store: ShiftsAndHours, since: datetime | None, until: datetime | None
 ) -> tuple[str, dict[str, list[tuple[float, dict[str, int], datetime]]]]:
     shifts = store.driver_shifts()
     hours = store.vehicle_hours(since, until)
@@ -80,7 +79,7 @@ def _subject_hours(
 
 
 def fleet_scores(
-    store: ShiftHours,
+    store: ShiftsAndHours,
     event_types: Sequence[str],
     split: datetime,
     since: datetime | None = None,

@@ -139,7 +139,7 @@ def screen_segments(
         return SegmentScreening(label, None, [], "no road network: run `roadsense roads import`")
     km: dict[str, float] = {}
     who: dict[str, set[str]] = {}
-    for fix in store.segment_fixes(None, None, 5.0):
+    for fix in store.segment_fixes():
         km[fix.segment_id] = km.get(fix.segment_id, 0.0) + (fix.speed_mps or 0.0) * fix.step_s
         who.setdefault(fix.segment_id, set()).add(fix.vehicle_id)
     eligible = sorted(
@@ -224,7 +224,7 @@ def screen_junctions(
     if not nodes:
         return JunctionScreening(label, None, [], "no road network: run `roadsense roads import`")
     km: dict[str, float] = {}
-    for fix in store.segment_fixes(None, None, 5.0):
+    for fix in store.segment_fixes():
         km[fix.segment_id] = km.get(fix.segment_id, 0.0) + (fix.speed_mps or 0.0) * fix.step_s
     approach = {j.node_id: sum(km.get(s, 0.0) for s in j.segments) / 1000.0 for j in nodes}
     sites = [j for j in nodes if approach[j.node_id] >= min_vehicle_km]

@@ -187,7 +187,7 @@ def segment_place_periods(store: RoadStore, period: str, tz: str) -> list[PlaceP
     zone = ZoneInfo(tz)
     km: dict[tuple[str, date], float] = defaultdict(float)
     who: dict[tuple[str, date], set[str]] = defaultdict(set)
-    for fix in store.segment_fixes(None, None, 5.0):
+    for fix in store.segment_fixes():
         key = (fix.segment_id, period_start(fix.ts, period, zone))
         km[key] += (fix.speed_mps or 0.0) * fix.step_s / 1000.0
         who[key].add(fix.vehicle_id)

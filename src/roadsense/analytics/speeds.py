@@ -1,7 +1,7 @@
 """Traffic products per road segment: exposure by hour, speeds by hour of the week.
 
 Both are built from the matched fixes (``RoadStore.segment_fixes``): each fix stands for the
-time to the vehicle's next fix (capped at ``max_gap_s``). Anything published keeps only
+time to the vehicle's next fix (the store's exposure rule). Anything published keeps only
 cells with at least ``min_vehicles`` distinct vehicles (privacy; default 5).
 
 - Exposure: vehicle-km (speed times time) and vehicle-hours per segment and UTC hour.
@@ -62,13 +62,12 @@ def segment_exposure(
     min_vehicles: int = DEFAULT_MIN_VEHICLES,
     start: datetime | None = None,
     end: datetime | None = None,
-    max_gap_s: float = 5.0,
 ) -> list[SegmentExposure]:
     """Vehicle-km and vehicle-hours per segment and hour (cells below k suppressed)."""
     km: dict[tuple[str, datetime], float] = defaultdict(float)
     hours: dict[tuple[str, datetime], float] = defaultdict(float)
     who: dict[tuple[str, datetime], set[str]] = defaultdict(set)
-    for fix in store.segment_fixes(start, end, max_gap_s):
+    for fix in store.segment_fixes(start, end):
         hour = fix.ts.replace(minute=0, second=0, microsecond=0)
         key = (fix.segment_id, hour)
         km[key] += (fix.speed_mps or 0.0) * fix.step_s / 1000.0

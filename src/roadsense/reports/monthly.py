@@ -20,6 +20,7 @@ from roadsense.analytics.spf import SpfError, fit_spf
 from roadsense.reports.period import Month
 from roadsense.reports.quality import DataQuality, data_quality
 from roadsense.store import Store
+from roadsense.store.analytics_rows import Period
 from roadsense.store.roads_rows import Segment
 
 HOTSPOT_RESOLUTION = 10
@@ -151,8 +152,19 @@ class MonthlyReport:
     """Road lines (lon, lat) for the map: the store's segments, else the given extract."""
 
 
+def _km_per_period(
+    store: Store, period: Period, since: datetime, until: datetime, tz: str
+) -> dict[date, float]:
+    """Vehicle-km per local period, the retention roll-up of pruned positions included."""
+    km: dict[date, float] = defaultdict(float)
+    for e in store.cell_period_exposure(0, period, since, until, tz):
+        km[e.period] += e.vehicle_km
+    return km
+
+
 def _headline(store: Store, month: Month) -> Headline:
     rows = store.vehicle_periods("month", month.previous().start, month.end, month.tz)
+    km = _km_per_period(store, "month", month.previous().start, month.end, month.tz)
     now = [r for r in rows if r.period >= month.first_day]
     before = [r for r in rows if r.period < month.first_day]
     by_type: dict[str, int] = defaultdict(int)
@@ -161,19 +173,18 @@ def _headline(store: Store, month: Month) -> Headline:
             by_type[k] += n
     return Headline(
         vehicles=len({r.vehicle_id for r in now if r.vehicle_km > 0 or r.events}),
-        vehicle_km=sum(r.vehicle_km for r in now),
+        vehicle_km=sum(k for p, k in km.items() if p >= month.first_day),
         events=sum(by_type.values()),
         events_by_type=dict(sorted(by_type.items())),
-        prev_vehicle_km=sum(r.vehicle_km for r in before),
+        prev_vehicle_km=sum(k for p, k in km.items() if p < month.first_day),
         prev_events=sum(sum(r.events.values()) for r in before),
     )
 
 
 def _weekly(store: Store, month: Month) -> list[tuple[date, dict[str, float]]]:
-    km: dict[date, float] = defaultdict(float)
+    km = _km_per_period(store, "week", month.start, month.end, month.tz)
     counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in store.vehicle_periods("week", month.start, month.end, month.tz):
-        km[r.period] += r.vehicle_km
         for k, n in r.events.items():
             counts[r.period][k] += n
     return [

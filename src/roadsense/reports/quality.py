@@ -1,18 +1,13 @@
 """Data quality for a month: silent devices, failsafe, GPS gaps, events off the road map.
 
-Most figures come through the store's interface. The GPS-gap and device-status counts
-need a scan of the month's positions and status records that the interface does not
-offer; they use the SQL backends' shared read runner (the same one the store's own
-``sql_*`` modules use), with SQL that runs on both DuckDB and PostgreSQL.
+Every figure comes through the store's interface; the GPS gaps and the device-status
+counts from one read of the month (``Store.quality_counts``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from datetime import timedelta
 
 from roadsense.reports.period import Month
 from roadsense.store import Store
@@ -23,15 +18,6 @@ GPS_GAP_MIN_S = 10.0
 """A pause between two fixes of one vehicle longer than this (and ...)"""
 GPS_GAP_MAX_S = 600.0
 """... no longer than this (longer: the vehicle was parked or off shift) is a GPS gap."""
-
-
-class _Runner(Protocol):
-    def fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
-
-
-@runtime_checkable
-class _SqlReads(Protocol):
-    def _read(self) -> AbstractContextManager[_Runner]: ...
 
 
 @dataclass(frozen=True)
@@ -79,48 +65,21 @@ def _silent(store: Store, month: Month) -> tuple[int, list[str]]:
     return len(devices), silent
 
 
-def _scan(store: Store, start: datetime, end: datetime) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    if not isinstance(store, _SqlReads):
-        return (None, None, None), (0, 0, 0, 0, 0, 0)
-    with store._read() as runner:
-        gaps = runner.fetch(
-            "SELECT count(*), coalesce(sum(gap), 0), count(DISTINCT vehicle_id) FROM ("
-            " SELECT vehicle_id, extract(epoch FROM ts - lag(ts) OVER"
-            "  (PARTITION BY vehicle_id ORDER BY ts)) AS gap"
-            " FROM positions WHERE ts >= ? AND ts < ?) g WHERE gap > ? AND gap <= ?",
-            (start, end, GPS_GAP_MIN_S, GPS_GAP_MAX_S),
-        )[0]
-        status = runner.fetch(
-            "SELECT count(DISTINCT CASE WHEN failsafe THEN vehicle_id END),"
-            " count(CASE WHEN failsafe THEN 1 END),"
-            " count(DISTINCT CASE WHEN adas_silent THEN vehicle_id END),"
-            " count(DISTINCT CASE WHEN tamper THEN vehicle_id END)"
-            " FROM device_status WHERE ts >= ? AND ts < ?",
-            (start, end),
-        )[0]
-        failsafe = runner.fetch(
-            "SELECT count(*), count(DISTINCT vehicle_id) FROM events"
-            " WHERE type = 'FAILSAFE' AND ts >= ? AND ts < ?",
-            (start, end),
-        )[0]
-    return gaps, (*status, *failsafe)
-
-
 def data_quality(store: Store, month: Month) -> DataQuality:
     """The month's data-quality figures."""
     devices, silent = _silent(store, month)
-    (gaps, gap_s, gap_vehicles), status = _scan(store, month.start, month.end)
+    q = store.quality_counts(month.start, month.end, GPS_GAP_MIN_S, GPS_GAP_MAX_S)
     placed = [e for e in store.placed_events() if month.start <= e.ts < month.end]
     return DataQuality(
         devices=devices,
         silent_devices=silent,
-        failsafe_vehicles=max(int(status[0]), int(status[5])),
-        failsafe_reports=int(status[1]) + int(status[4]),
-        adas_silent_vehicles=int(status[2]),
-        tamper_vehicles=int(status[3]),
-        gps_gaps=None if gaps is None else int(gaps),
-        gps_gap_hours=None if gap_s is None else float(gap_s) / 3600.0,
-        gps_gap_vehicles=None if gap_vehicles is None else int(gap_vehicles),
+        failsafe_vehicles=max(q.failsafe_status_vehicles, q.failsafe_event_vehicles),
+        failsafe_reports=q.failsafe_status_reports + q.failsafe_events,
+        adas_silent_vehicles=q.adas_silent_vehicles,
+        tamper_vehicles=q.tamper_vehicles,
+        gps_gaps=q.gps_gaps,
+        gps_gap_hours=q.gps_gap_s / 3600.0,
+        gps_gap_vehicles=q.gps_gap_vehicles,
         events=len(placed),
         events_without_fix=sum(1 for e in placed if e.lat is None),
         events_unmatched=sum(1 for e in placed if e.lat is not None and not e.matched),

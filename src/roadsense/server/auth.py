@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from roadsense.server.cache import TtlCache
 from roadsense.server.errors import ApiError
 from roadsense.server.state import AppState, get_state
-from roadsense.store import Device, Principal, Role, Store, StoreError
+from roadsense.store import Device, Principal, Role, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -167,21 +167,6 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 
 
 Reader = Annotated[Principal, Depends(require(*PEOPLE_ROLES))]
-"""Any signed-in person; what they see is scoped by :func:`visible_store`."""
+"""Any signed-in person; read routes take :data:`roadsense.server.scope.ReadScope` instead."""
 Admin = Annotated[Principal, Depends(require("admin"))]
 Analyst = Annotated[Principal, Depends(require("admin", "analyst"))]
-
-
-def visible_store(state: AppState, who: Principal) -> Store:
-    """The store as ``who`` may read it: a fleet operator sees only its own fleet."""
-    if who.role == "fleet_operator":
-        if not who.fleet_id:
-            raise ApiError(403, "this fleet operator credential names no fleet")
-        return state.store.scoped(who.fleet_id)
-    return state.store
-
-
-def require_fleet_access(who: Principal, fleet_id: str) -> None:
-    """403 unless ``who`` may read the fleet ``fleet_id``."""
-    if who.role == "fleet_operator" and who.fleet_id != fleet_id:
-        raise ApiError(403, "a fleet operator may read only its own fleet")

@@ -1,8 +1,8 @@
 """What the dashboard reads: summary, roads, hotspot cells and events.
 
-Every endpoint needs a person's credential (API key or session). A fleet operator's
-figures, hotspots and events are those of its own fleet's vehicles only; vehicles appear
-only as pseudonyms.
+Every endpoint needs a person's credential (API key or session) and reads through its
+:class:`~roadsense.server.scope.FleetScope`: a fleet operator's figures, hotspots and
+events are those of its own fleet's vehicles only; vehicles appear only as pseudonyms.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from pydantic import BaseModel
 from roadsense.analytics.hotspots import HotspotParams, cell_rates, hotspots_geojson
 from roadsense.roads.osm_roads import roads_geojson
 from roadsense.schema import EventType
-from roadsense.server.auth import Reader, pseudonym, visible_store
+from roadsense.server.auth import pseudonym
 from roadsense.server.errors import ApiError
+from roadsense.server.scope import ReadScope
 from roadsense.server.state import AppState, get_state
 
 router = APIRouter(prefix="/v1", tags=["dashboard"])
@@ -74,9 +75,9 @@ def _params(state: AppState, event_type: str, resolution: int | None) -> Hotspot
 
 
 @router.get("/summary", response_model=Summary, summary="Headline figures of the store")
-def summary(request: Request, who: Reader) -> Summary:
+def summary(request: Request, scope: ReadScope) -> Summary:
     """Vehicles, positions, events by type and vehicle-km."""
-    totals = visible_store(get_state(request), who).totals()
+    totals = scope.store(get_state(request).store).totals()
     return Summary(
         vehicles=totals.vehicles,
         positions=totals.positions,
@@ -91,7 +92,7 @@ def summary(request: Request, who: Reader) -> Summary:
 @router.get("/hotspots", response_model=list[Hotspot], summary="Top cells by event rate")
 def hotspots(
     request: Request,
-    who: Reader,
+    scope: ReadScope,
     event_type: EventTypeParam = "ALL",
     resolution: Annotated[int | None, Query(ge=5, le=12)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 20,
@@ -100,7 +101,7 @@ def hotspots(
     state = get_state(request)
     cells = [
         c
-        for c in cell_rates(visible_store(state, who), _params(state, event_type, resolution))
+        for c in cell_rates(scope.store(state.store), _params(state, event_type, resolution))
         if c.rank is not None
     ][:limit]
     return [
@@ -121,27 +122,27 @@ def hotspots(
 @router.get("/map/hotspots", summary="Hotspot cells as GeoJSON polygons")
 def map_hotspots(
     request: Request,
-    who: Reader,
+    scope: ReadScope,
     event_type: EventTypeParam = "ALL",
     resolution: Annotated[int | None, Query(ge=5, le=12)] = None,
 ) -> dict[str, Any]:
     """Every cell with exposure or events, with its rate and rank."""
     state = get_state(request)
     params = _params(state, event_type, resolution)
-    return hotspots_geojson(cell_rates(visible_store(state, who), params))
+    return hotspots_geojson(cell_rates(scope.store(state.store), params))
 
 
 @router.get("/map/events", summary="Events as GeoJSON points")
 def map_events(
     request: Request,
-    who: Reader,
+    scope: ReadScope,
     event_type: EventTypeParam = "ALL",
     limit: Annotated[int, Query(ge=1, le=50_000)] = 5000,
 ) -> dict[str, Any]:
     """The newest events with a position; vehicles appear only as pseudonyms."""
     state = get_state(request)
     key = state.settings.pseudonym_key
-    rows = visible_store(state, who).events(_types(event_type) or None, limit=limit)
+    rows = scope.store(state.store).events(_types(event_type) or None, limit=limit)
     return {
         "type": "FeatureCollection",
         "features": [
@@ -165,6 +166,6 @@ def map_events(
 
 
 @router.get("/map/roads", summary="The drivable OSM roads as GeoJSON lines")
-def map_roads(request: Request, who: Reader) -> dict[str, Any]:
+def map_roads(request: Request, scope: ReadScope) -> dict[str, Any]:
     """The roads of the configured OSM extract."""
     return roads_geojson(get_state(request).roads_path)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from roadsense import __version__
-from roadsense.server.auth import Analyst
+from roadsense.server.scope import CityScope
 from roadsense.server.state import get_state
 from roadsense.store import StoreError
 
@@ -56,7 +56,7 @@ async def readyz(request: Request) -> Response:
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics(request: Request, _: Analyst) -> Response:
+async def metrics(request: Request, _: CityScope) -> Response:
     """Ingest rate, queue depth, rejects by reason, latency histogram, per-device last seen."""
     state = get_state(request)
     state.metrics.queue_depth.set(state.store.queue_depth())

@@ -32,7 +32,7 @@ from roadsense.analytics.driver_scores import coaching_summary, fleet_scores
 from roadsense.analytics.screening import Site, screen
 from roadsense.analytics.spf import SpfError, fit_spf
 from roadsense.schema import EventType
-from roadsense.server.auth import Analyst, Reader, pseudonym
+from roadsense.server.auth import pseudonym
 from roadsense.server.cache import TtlCache
 from roadsense.server.errors import ApiError
 from roadsense.server.panels_cube import (
@@ -44,11 +44,11 @@ from roadsense.server.panels_cube import (
     exposure,
     mask,
     offset_hours,
-    read_rows,
 )
+from roadsense.server.scope import CityScope, FleetScope, ReadScope
 from roadsense.server.state import AppState, get_state
-from roadsense.store import Principal
-from roadsense.store.analytics_rows import DriverShift, VehicleHour
+from roadsense.store import Store
+from roadsense.store.analytics_rows import DriverShift, EventPoint, EventWindow, VehicleHour
 
 router = APIRouter(prefix="/v1/panels", tags=["dashboard panels"])
 
@@ -87,7 +87,7 @@ def _local(day: date | None, tz: str, extra_days: int = 0) -> datetime | None:
 
 
 def _filter(
-    who: Principal,
+    scope: FleetScope,
     since: date | None,
     until: date | None,
     hour_from: int,
@@ -95,10 +95,7 @@ def _filter(
     fleet: str | None,
     event_type: str,
 ) -> Filter:
-    if who.role == "fleet_operator":
-        if not who.fleet_id:
-            raise ApiError(403, "this fleet operator credential names no fleet")
-        fleet = who.fleet_id
+    """The filter of a request: a fleet operator's is always its own fleet."""
     types: tuple[str, ...] = ()
     if event_type.upper() != "ALL":
         try:
@@ -110,14 +107,14 @@ def _filter(
         until=_local(until, TZ, 1),
         hour_from=hour_from,
         hour_to=hour_to,
-        fleet=fleet,
+        fleet=scope.fleet(fleet),
         types=types,
         tz=TZ,
     )
 
 
 def query_filter(
-    who: Reader,
+    scope: ReadScope,
     since: Since = None,
     until: Until = None,
     hour_from: HourFrom = 0,
@@ -126,7 +123,7 @@ def query_filter(
     event_type: TypeParam = "ALL",
 ) -> Filter:
     """The filters of a panel request (dates, hours, fleet, event type) for this caller."""
-    return _filter(who, since, until, hour_from, hour_to, fleet, event_type)
+    return _filter(scope, since, until, hour_from, hour_to, fleet, event_type)
 
 
 QueryFilter = Annotated[Filter, Depends(query_filter)]
@@ -244,7 +241,7 @@ def _density(resolution: int) -> Any:
 @router.get("/density", summary="Vehicle-km per coarse H3 cell (GeoJSON)")
 async def panel_density(
     request: Request,
-    who: Reader,
+    scope: ReadScope,
     since: Since = None,
     until: Until = None,
     hour_from: HourFrom = 0,
@@ -253,7 +250,7 @@ async def panel_density(
     resolution: Annotated[int, Query(ge=6, le=10)] = 8,
 ) -> dict[str, Any]:
     """Where the fleet drives: vehicle-km per H3 cell."""
-    f = _filter(who, since, until, hour_from, hour_to, fleet, "ALL")
+    f = _filter(scope, since, until, hour_from, hour_to, fleet, "ALL")
     result: dict[str, Any] = await _cached(request, f"density{resolution}", f, _density(resolution))
     return result
 
@@ -299,32 +296,21 @@ async def panel_rates(
     return result
 
 
-def _scope_sql(f: Filter) -> tuple[str, list[object]]:
-    """WHERE clause and parameters of the events under ``f``: the time range first."""
-    where: list[str] = []
-    params: list[object] = []
-    if f.since is not None:
-        where.append("ts >= ?")
-        params.append(f.since)
-    if f.until is not None:
-        where.append("ts < ?")
-        params.append(f.until)
-    if f.types:
-        where.append(f"type IN ({', '.join('?' for _ in f.types)})")
-        params.extend(f.types)
-    if f.fleet is not None:
-        where.append("vehicle_id IN (SELECT vehicle_id FROM vehicles WHERE fleet_id = ?)")
-        params.append(f.fleet)
-    if (f.hour_from, f.hour_to) != (0, 24):
-        # mod(), not %: the PostgreSQL driver reads % as a placeholder
-        local = (
-            f"mod(CAST(floor(extract(epoch FROM ts) / 3600) AS BIGINT) + "
-            f"{offset_hours(f.tz, f.since or datetime.now(UTC))} + 48, 24)"
-        )
-        joiner = "AND" if f.hour_from <= f.hour_to else "OR"
-        where.append(f"({local} >= {f.hour_from} {joiner} {local} < {f.hour_to})")
-    where.append("lat IS NOT NULL")
-    return " AND ".join(where), params
+def _window(f: Filter) -> EventWindow:
+    """The events the filter keeps (its fleet is the store's scope, see :func:`_store_for`)."""
+    return EventWindow(
+        since=f.since,
+        until=f.until,
+        types=f.types,
+        hour_from=f.hour_from,
+        hour_to=f.hour_to,
+        utc_offset_h=offset_hours(f.tz, f.since or datetime.now(UTC)),
+    )
+
+
+def _store_for(state: AppState, f: Filter) -> Store:
+    """The store narrowed to the filter's fleet (a fleet operator's is always its own)."""
+    return state.store if f.fleet is None else state.store.scoped(f.fleet)
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -364,25 +350,16 @@ def newest_hour_bound(cube: Cube, f: Filter, limit: int) -> datetime | None:
     return datetime.fromtimestamp(hour * 3600, UTC)
 
 
-_EVENT_COLUMNS = (
-    "CAST(event_id AS VARCHAR), vehicle_id, extract(epoch FROM ts), type, level, lat, lon,"
-    " speed_mps, ttc_s, headway_s"
-)
-
-
 def _events(limit: int) -> Any:
     def compute(cube: Cube, f: Filter, state: AppState) -> bytes:
-        where, params = _scope_sql(f)
-        sql = f"SELECT {_EVENT_COLUMNS} FROM events WHERE {{}} ORDER BY ts DESC, event_id LIMIT ?"
+        store, window = _store_for(state, f), _window(f)
         bound = newest_hour_bound(cube, f, limit)
-        rows = []
-        if bound is not None:
-            rows = read_rows(
-                state.store, sql.format(f"ts >= ? AND {where}"), [bound, *params, limit]
-            )
+        rows: list[EventPoint] = []
+        if bound is not None and (window.since is None or bound > window.since):
+            rows = store.event_points(dataclasses.replace(window, since=bound), limit)
         if len(rows) < limit:
             # no bound, or the store lost events since the cube was built: read them all
-            rows = read_rows(state.store, sql.format(where), [*params, limit])
+            rows = store.event_points(window, limit)
         key = state.settings.pseudonym_key
         features = [
             '{"type":"Feature","geometry":{"type":"Point","coordinates":['
@@ -433,12 +410,11 @@ def _meta(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
 
 
 @router.get("/meta", summary="Who is signed in, and what the filters can choose from")
-async def panel_meta(request: Request, who: Reader) -> dict[str, Any]:
-    """Role, fleet, event types, the days with data, and the fleets (analysts only)."""
-    f = _filter(who, None, None, 0, 24, None, "ALL")
+async def panel_meta(request: Request, scope: ReadScope) -> dict[str, Any]:
+    """Role, fleet, event types, the days with data, and the fleets the caller may see."""
     meta: dict[str, Any] = dict(await _cached(request, "meta", Filter(tz=TZ), _meta))
-    if who.role == "fleet_operator":
-        meta["fleets"] = [x for x in meta["fleets"] if x["fleet_id"] == f.fleet]
+    meta["fleets"] = [x for x in meta["fleets"] if scope.may_see(x["fleet_id"])]
+    who = scope.who
     return {**meta, "role": who.role, "name": who.name, "fleet_id": who.fleet_id}
 
 
@@ -461,20 +437,21 @@ def _summary(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
 
 
 @router.get("/summary", summary="Headline figures from the cube (the page's header)")
-async def panel_summary(request: Request, who: Reader) -> dict[str, Any]:
+async def panel_summary(request: Request, scope: ReadScope) -> dict[str, Any]:
     """Vehicles, positions, events by type and vehicle-km, as of the cube's last build.
 
-    The same figures as ``/v1/summary`` without its scan of every position per request;
-    they count what the store holds now (not the retention roll-up of pruned positions)
-    and events with a position. A fleet operator gets its own fleet's.
+    The same figures as ``/v1/summary`` without its scan of every position per request:
+    vehicle-km include the retention roll-up of pruned positions; positions and vehicles
+    count the raw positions held; events count those with a position. A fleet operator
+    gets its own fleet's.
     """
-    f = _filter(who, None, None, 0, 24, None, "ALL")
+    f = _filter(scope, None, None, 0, 24, None, "ALL")
     result: dict[str, Any] = await _cached(request, "summary", f, _summary)
     return result
 
 
 @router.get("/evaluation", summary="The latest roll-out evaluation: rate ratios with intervals")
-def panel_evaluation(request: Request, who: Reader) -> dict[str, Any]:
+def panel_evaluation(request: Request, scope: ReadScope) -> dict[str, Any]:
     """Rate ratios live vs silent, from the newest ``roadsense evaluate rollout`` run."""
     for run in get_state(request).store.analysis_runs(limit=200):
         if run.kind == "rollout":
@@ -488,20 +465,17 @@ def panel_evaluation(request: Request, who: Reader) -> dict[str, Any]:
 
 @router.get("/fleet-scores", summary="Driver (or vehicle) scores and coaching summaries")
 async def panel_fleet_scores(
-    request: Request, who: Reader, fleet: FleetParam = None
+    request: Request, scope: ReadScope, fleet: FleetParam = None
 ) -> dict[str, Any]:
     """A fleet operator gets its own fleet, with its drivers' ids; others see pseudonyms.
 
     Scored from the cube's vehicle-hours (no scan of positions), cached per fleet and
     viewer until the cube is rebuilt.
     """
-    if who.role == "fleet_operator":
-        if not who.fleet_id:
-            raise ApiError(403, "this fleet operator credential names no fleet")
-        fleet = who.fleet_id
+    fleet = scope.fleet(fleet)
     if not fleet:
         raise ApiError(400, "name a fleet (?fleet=...)")
-    own = who.role == "fleet_operator"
+    own = scope.own_fleet
 
     def compute(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
         return _fleet_scores(cube, state, own, str(fleet))
@@ -531,7 +505,7 @@ def _warm_fleet_scores(state: AppState, cache: TtlCache[Any], cube: Cube) -> Non
 
 
 class _CubeHours:
-    """The two reads of driver scoring (``fleet_scores``), answered from the cube."""
+    """The two reads of driver scoring (``ShiftsAndHours``), answered from the cube."""
 
     def __init__(self, shifts: list[DriverShift], hours: list[VehicleHour]) -> None:
         self._shifts = shifts
@@ -563,8 +537,7 @@ def _fleet_scores(cube: Cube, state: AppState, own: bool, fleet: str) -> dict[st
     types = sorted({k for h in hours for k in h.events}) or ["FCW"]
     key = state.settings.pseudonym_key
     subjects = []
-    source = _CubeHours(cube.shifts, hours)
-    for s in fleet_scores(source, ["ALL", *types], split):
+    for s in fleet_scores(_CubeHours(cube.shifts, hours), ["ALL", *types], split):
         name = (
             s.subject
             if own and s.kind == "driver"
@@ -604,7 +577,7 @@ def _road_layers(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
 
 
 @router.get("/roads", summary="Speeds by hour of week, sign mismatches, potholes, worn lanes")
-async def panel_roads(request: Request, who: Analyst) -> dict[str, Any]:
+async def panel_roads(request: Request, scope: CityScope) -> dict[str, Any]:
     """The city's road layers in one answer (empty collections without a road network)."""
     result: dict[str, Any] = await _cached(request, "roads", Filter(tz=TZ), _road_layers)
     return result

@@ -2,12 +2,14 @@
 
 The dashboard filters by date range, local time of day, fleet and event type. Scanning a
 month of positions (189 M rows for 875 taxis at one fix per 5 s) per request cannot answer in
-200 ms, so the server aggregates once into vehicle-km per UTC hour, H3 cell (resolution 10)
-and fleet, and events per hour, cell, fleet and type, and answers every filter from those
-arrays (numpy). The same scan keeps each vehicle's kilometres per UTC hour and the events
-per vehicle, hour and type (what :meth:`~roadsense.store.base.Store.vehicle_hours` returns),
-so that driver scores need no scan of positions per request. The distinct-vehicle count of
-a cell is the largest hourly one, a lower bound (as in the store's retention roll-up).
+200 ms, so the server reads the store's hourly aggregates once
+(:meth:`~roadsense.store.base.Store.hourly_aggregates`: vehicle-km per UTC hour, H3 cell
+(resolution 10) and fleet, the retention roll-up included, and events per hour, cell, fleet
+and type) and answers every filter from them as arrays (numpy). The same read gives each
+vehicle's kilometres per UTC hour and the events per vehicle, hour and type (what
+:meth:`~roadsense.store.base.Store.vehicle_hours` returns), so that driver scores need no
+scan of positions per request. The distinct-vehicle count of a cell is the largest hourly
+one, a lower bound (as in the store's retention roll-up). This module holds no SQL.
 
 :class:`CubeHolder` keeps the current cube. Only the very first build blocks (the requests
 that arrive meanwhile wait for it); when the cube is older than ``ttl_s``, the next request
@@ -22,10 +24,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -35,27 +35,8 @@ from roadsense.store import Store
 from roadsense.store.analytics_rows import DriverShift, VehicleHour
 
 RESOLUTION = 10
-MAX_GAP_S = 5.0
-"""Gaps between fixes are capped at this many seconds (as ``Store.vehicle_hours`` does)."""
 
 log = logging.getLogger(__name__)
-
-
-class _Runner(Protocol):
-    def fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
-
-
-class _Dialect(Protocol):
-    def parent(self, column: str, resolution: int) -> str: ...
-
-
-@runtime_checkable
-class _SqlStore(Protocol):
-    """The SQL stores' shared read runner and dialect (see ``roadsense.store.sql``)."""
-
-    dialect: _Dialect
-
-    def _read(self) -> AbstractContextManager[_Runner]: ...
 
 
 @dataclass(frozen=True)
@@ -191,91 +172,52 @@ def _codes(values: Sequence[str], code: dict[str, int]) -> npt.NDArray[np.int32]
 
 
 def build(store: Store) -> Cube:
-    """Aggregate the store: one scan of positions, two of events, and the small tables.
-
-    Positions are first summed per vehicle, hour and cell; from those rows one grouped
-    query (grouping sets) gives both the exposure per hour, cell and fleet (where the rows
-    per cell are the distinct vehicles) and the kilometres and positions per vehicle-hour.
-    """
-    if not isinstance(store, _SqlStore):
-        raise TypeError("the dashboard cube needs one of the SQL stores")
-    cell = store.dialect.parent("h3_cell", RESOLUTION)
-    hour = "CAST(floor(extract(epoch FROM ts) / 3600) AS BIGINT)"
-    fleet = "coalesce((SELECT fleet_id FROM vehicles v WHERE v.vehicle_id = s.vehicle_id), '')"
-    with store._read() as r:
-        x = r.fetch(
-            "SELECT GROUPING(q.vehicle_id) AS per_cell, q.vehicle_id, q.h, q.c,"
-            " coalesce(v.fleet_id, '') AS f, sum(q.km), count(*), sum(q.n) FROM ("
-            "  SELECT vehicle_id, h, c, sum(km) AS km, count(*) AS n FROM ("
-            f"   SELECT vehicle_id, {hour} AS h, {cell} AS c, km FROM ("
-            "    SELECT vehicle_id, h3_cell, ts, coalesce(speed_mps, 0) * least(coalesce("
-            "     extract(epoch FROM lead(ts) OVER (PARTITION BY vehicle_id ORDER BY ts) - ts),"
-            f"     0), {MAX_GAP_S}) / 1000.0 AS km FROM positions) p) t"
-            "  GROUP BY vehicle_id, h, c) q"
-            " LEFT JOIN vehicles v ON v.vehicle_id = q.vehicle_id"
-            " GROUP BY GROUPING SETS ((q.h, q.c, coalesce(v.fleet_id, '')), (q.vehicle_id, q.h))"
-        )
-        e = r.fetch(
-            f"SELECT {hour} AS h, {cell} AS c, {fleet} AS f, type, count(*) FROM events s"
-            " WHERE h3_cell IS NOT NULL GROUP BY h, c, f, type"
-        )
-        ve = r.fetch(
-            f"SELECT vehicle_id, {hour} AS h, type, count(*) FROM events"
-            " GROUP BY vehicle_id, h, type"
-        )
-        registry = r.fetch("SELECT vehicle_id, coalesce(fleet_id, '') FROM vehicles")
-        shift_rows = r.fetch(
-            "SELECT driver_id, vehicle_id, starts_at, ends_at FROM driver_shifts"
-            " ORDER BY driver_id, starts_at"
-        )
-    # per_cell is 1 where vehicle_id is not grouped: the (hour, cell, fleet) rows
-    xc = [row for row in x if row[0] and row[3] is not None]
-    vh = [row for row in x if not row[0]]
-    fleet_of = {str(v): str(f) for v, f in registry}
-    vehicles = sorted({str(row[1]) for row in vh} | {str(row[0]) for row in ve})
+    """The cube of the store's hourly aggregates (one read, see ``Store.hourly_aggregates``)."""
+    agg = store.hourly_aggregates(RESOLUTION)
+    xc, vh, e, ve = agg.cells, agg.vehicles, agg.cell_events, agg.vehicle_events
+    fleet_of = {v.vehicle_id: v.fleet_id or "" for v in store.list_vehicles()}
+    vehicles = sorted({r.vehicle_id for r in vh} | {r.vehicle_id for r in ve})
     vcode = {v: i for i, v in enumerate(vehicles)}
     fleets = sorted(
-        {str(row[4]) for row in xc}
-        | {str(row[2]) for row in e}
-        | {fleet_of.get(v, "") for v in vehicles}
+        {r.fleet_id for r in xc} | {r.fleet_id for r in e} | {fleet_of.get(v, "") for v in vehicles}
     )
-    types = sorted({str(row[3]) for row in e})
-    ve_types = sorted({str(row[2]) for row in ve})
+    types = sorted({r.event_type for r in e})
+    ve_types = sorted({r.event_type for r in ve})
     fcode = {f: i for i, f in enumerate(fleets)}
     tcode = {t: i for i, t in enumerate(types)}
     vtcode = {t: i for i, t in enumerate(ve_types)}
     v_fleet = _codes([fleet_of.get(v, "") for v in vehicles], fcode)
-    vh_vehicle = _codes([str(row[1]) for row in vh], vcode)
-    vh_positions = np.array([int(row[7]) for row in vh], dtype=np.int64)
+    vh_vehicle = _codes([r.vehicle_id for r in vh], vcode)
+    vh_positions = np.array([r.positions for r in vh], dtype=np.int64)
     vh_fleet = v_fleet[vh_vehicle]
     with_positions = np.unique(vh_vehicle[vh_positions > 0])
     return Cube(
         built_at=time.monotonic(),
         fleets=fleets,
         types=types,
-        x_hour=np.array([row[2] for row in xc], dtype=np.int64),
-        x_cell=np.array([int(row[3]) for row in xc], dtype=np.uint64),
-        x_fleet=_codes([str(row[4]) for row in xc], fcode),
-        x_km=np.array([float(row[5]) for row in xc], dtype=np.float64),
-        x_vehicles=np.array([int(row[6]) for row in xc], dtype=np.int32),
-        e_hour=np.array([row[0] for row in e], dtype=np.int64),
-        e_cell=np.array([int(row[1]) for row in e], dtype=np.uint64),
-        e_fleet=_codes([str(row[2]) for row in e], fcode),
-        e_type=_codes([str(row[3]) for row in e], tcode),
-        e_count=np.array([int(row[4]) for row in e], dtype=np.int64),
+        x_hour=np.array([r.hour for r in xc], dtype=np.int64),
+        x_cell=np.array([r.cell for r in xc], dtype=np.uint64),
+        x_fleet=_codes([r.fleet_id for r in xc], fcode),
+        x_km=np.array([r.vehicle_km for r in xc], dtype=np.float64),
+        x_vehicles=np.array([r.vehicles for r in xc], dtype=np.int32),
+        e_hour=np.array([r.hour for r in e], dtype=np.int64),
+        e_cell=np.array([r.cell for r in e], dtype=np.uint64),
+        e_fleet=_codes([r.fleet_id for r in e], fcode),
+        e_type=_codes([r.event_type for r in e], tcode),
+        e_count=np.array([r.events for r in e], dtype=np.int64),
         f_positions=np.bincount(vh_fleet, vh_positions, len(fleets)).astype(np.int64),
         f_vehicles=np.bincount(v_fleet[with_positions], minlength=len(fleets)).astype(np.int64),
         vehicles=vehicles,
         v_fleet=v_fleet,
         vh_vehicle=vh_vehicle,
-        vh_hour=np.array([row[2] for row in vh], dtype=np.int64),
-        vh_km=np.array([float(row[5]) for row in vh], dtype=np.float64),
+        vh_hour=np.array([r.hour for r in vh], dtype=np.int64),
+        vh_km=np.array([r.vehicle_km for r in vh], dtype=np.float64),
         ve_types=ve_types,
-        ve_vehicle=_codes([str(row[0]) for row in ve], vcode),
-        ve_hour=np.array([row[1] for row in ve], dtype=np.int64),
-        ve_type=_codes([str(row[2]) for row in ve], vtcode),
-        ve_count=np.array([int(row[3]) for row in ve], dtype=np.int64),
-        shifts=[DriverShift(str(d), str(v), s, t) for d, v, s, t in shift_rows],
+        ve_vehicle=_codes([r.vehicle_id for r in ve], vcode),
+        ve_hour=np.array([r.hour for r in ve], dtype=np.int64),
+        ve_type=_codes([r.event_type for r in ve], vtcode),
+        ve_count=np.array([r.events for r in ve], dtype=np.int64),
+        shifts=store.driver_shifts(),
     )
 
 
@@ -427,11 +369,3 @@ class CubeHolder:
     def clear(self) -> None:
         """Forget the cube (the next request builds it, blocking)."""
         self._cube = None
-
-
-def read_rows(store: Store, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
-    """Rows of a read-only query with ``?`` placeholders on one of the SQL stores."""
-    if not isinstance(store, _SqlStore):
-        raise TypeError("the dashboard panels need one of the SQL stores")
-    with store._read() as r:
-        return r.fetch(sql, params)

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from roadsense.server.auth import Reader, pseudonym, require_fleet_access
+from roadsense.server.auth import pseudonym
+from roadsense.server.scope import ReadScope
 from roadsense.server.state import get_state
 from roadsense.store import Driver, Principal
 
@@ -75,22 +76,22 @@ def _driver_out(driver: Driver, who: Principal, key: str) -> DriverOut:
 
 
 @router.get("/fleets", response_model=list[FleetOut], summary="Fleets you may see")
-async def fleets(request: Request, who: Reader) -> list[FleetOut]:
+async def fleets(request: Request, scope: ReadScope) -> list[FleetOut]:
     """Every fleet; a fleet operator sees only its own."""
     rows = await run_in_threadpool(get_state(request).store.list_fleets)
     return [
         FleetOut(fleet_id=f.fleet_id, name=f.name, created_at=f.created_at)
         for f in rows
-        if who.role != "fleet_operator" or f.fleet_id == who.fleet_id
+        if scope.may_see(f.fleet_id)
     ]
 
 
 @router.get(
     "/fleets/{fleet_id}/vehicles", response_model=list[VehicleOut], summary="A fleet's vehicles"
 )
-async def fleet_vehicles(fleet_id: FleetId, request: Request, who: Reader) -> list[VehicleOut]:
+async def fleet_vehicles(fleet_id: FleetId, request: Request, scope: ReadScope) -> list[VehicleOut]:
     """The vehicles registered with a fleet."""
-    require_fleet_access(who, fleet_id)
+    scope.require(fleet_id)
     rows = await run_in_threadpool(get_state(request).store.list_vehicles, fleet_id)
     return [VehicleOut(vehicle_id=v.vehicle_id, fleet_id=v.fleet_id) for v in rows]
 
@@ -98,23 +99,20 @@ async def fleet_vehicles(fleet_id: FleetId, request: Request, who: Reader) -> li
 @router.get(
     "/fleets/{fleet_id}/drivers", response_model=list[DriverOut], summary="A fleet's drivers"
 )
-async def fleet_drivers(fleet_id: FleetId, request: Request, who: Reader) -> list[DriverOut]:
+async def fleet_drivers(fleet_id: FleetId, request: Request, scope: ReadScope) -> list[DriverOut]:
     """The drivers of a fleet (pseudonymized for analysts)."""
-    require_fleet_access(who, fleet_id)
+    scope.require(fleet_id)
     state = get_state(request)
     rows = await run_in_threadpool(state.store.list_drivers, fleet_id)
-    return [_driver_out(d, who, state.settings.pseudonym_key) for d in rows]
+    return [_driver_out(d, scope.who, state.settings.pseudonym_key) for d in rows]
 
 
 @router.get("/drivers", response_model=list[DriverOut], summary="Drivers you may see")
-async def drivers(request: Request, who: Reader) -> list[DriverOut]:
+async def drivers(request: Request, scope: ReadScope) -> list[DriverOut]:
     """Every driver (pseudonymized for analysts); a fleet operator sees its own."""
     state = get_state(request)
-    fleet = who.fleet_id if who.role == "fleet_operator" else None
-    if who.role == "fleet_operator" and fleet is None:
-        return []
-    rows = await run_in_threadpool(state.store.list_drivers, fleet)
-    return [_driver_out(d, who, state.settings.pseudonym_key) for d in rows]
+    rows = await run_in_threadpool(state.store.list_drivers, scope.fleet())
+    return [_driver_out(d, scope.who, state.settings.pseudonym_key) for d in rows]
 
 
 @router.get(
@@ -123,13 +121,14 @@ async def drivers(request: Request, who: Reader) -> list[DriverOut]:
 async def fleet_events(
     fleet_id: FleetId,
     request: Request,
-    who: Reader,
+    scope: ReadScope,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[FleetEvent]:
     """The newest events of the fleet's vehicles (vehicles pseudonymized for analysts)."""
-    require_fleet_access(who, fleet_id)
+    scope.require(fleet_id)
+    who = scope.who
     state = get_state(request)
-    rows = await run_in_threadpool(state.store.scoped(fleet_id).events, None, limit)
+    rows = await run_in_threadpool(scope.store(state.store, fleet_id).events, None, limit)
     key = state.settings.pseudonym_key
     return [
         FleetEvent(

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from roadsense.analytics import assets, speeds
-from roadsense.server.auth import Analyst
 from roadsense.server.errors import ApiError
+from roadsense.server.scope import CityScope
 from roadsense.server.state import get_state
 from roadsense.store import RoadStore
 from roadsense.store.roads_rows import Segment
@@ -38,14 +38,14 @@ def _segments(store: RoadStore) -> list[Segment]:
 
 
 @router.get("/segments", summary="Road segments (GeoJSON lines)")
-def road_segments(request: Request, who: Analyst) -> dict[str, Any]:
+def road_segments(request: Request, scope: CityScope) -> dict[str, Any]:
     """Every segment with its OSM way, class, lanes, one-way and speed limit."""
     return speeds.segments_geojson(_segments(_store(request)))
 
 
 @router.get("/exposure", summary="Vehicle-km and vehicle-hours per segment and hour")
 def road_exposure(
-    request: Request, who: Analyst, min_vehicles: TrafficK = speeds.DEFAULT_MIN_VEHICLES
+    request: Request, scope: CityScope, min_vehicles: TrafficK = speeds.DEFAULT_MIN_VEHICLES
 ) -> dict[str, Any]:
     """One feature per segment and UTC hour."""
     store = _store(request)
@@ -56,7 +56,7 @@ def road_exposure(
 @router.get("/speeds", summary="Traffic speeds per segment and hour of the week")
 def road_speeds(
     request: Request,
-    who: Analyst,
+    scope: CityScope,
     min_vehicles: TrafficK = speeds.DEFAULT_MIN_VEHICLES,
     tz: Annotated[str, Query(description="Time zone of the hours of the week")] = "UTC",
 ) -> dict[str, Any]:
@@ -71,14 +71,14 @@ def road_speeds(
 
 
 @router.get("/signs", summary="Speed-limit sign inventory (GeoJSON points)")
-def road_signs(request: Request, who: Analyst, min_vehicles: AssetK = 2) -> dict[str, Any]:
+def road_signs(request: Request, scope: CityScope, min_vehicles: AssetK = 2) -> dict[str, Any]:
     """Signs clustered from the cameras' sightings, with a confidence from vehicles."""
     return assets.signs_geojson(assets.sign_inventory(_store(request), min_vehicles))
 
 
 @router.get("/sign-mismatches", summary="Where the signs read differ from the map")
 def road_sign_mismatches(
-    request: Request, who: Analyst, min_vehicles: AssetK = 2
+    request: Request, scope: CityScope, min_vehicles: AssetK = 2
 ) -> dict[str, Any]:
     """Each sign whose value differs from its segment's limit in the map."""
     store = _store(request)
@@ -88,7 +88,7 @@ def road_sign_mismatches(
 
 @router.get("/lanes", summary="Lane-marking quality per segment")
 def road_lanes(
-    request: Request, who: Analyst, min_vehicles: TrafficK = speeds.DEFAULT_MIN_VEHICLES
+    request: Request, scope: CityScope, min_vehicles: TrafficK = speeds.DEFAULT_MIN_VEHICLES
 ) -> dict[str, Any]:
     """Mean quality and share of worn samples per segment."""
     store = _store(request)
@@ -96,6 +96,6 @@ def road_lanes(
 
 
 @router.get("/potholes", summary="Potholes seen by several vehicles")
-def road_potholes(request: Request, who: Analyst, min_vehicles: AssetK = 2) -> dict[str, Any]:
+def road_potholes(request: Request, scope: CityScope, min_vehicles: AssetK = 2) -> dict[str, Any]:
     """POTHOLE events clustered, with the distinct vehicles that reported each."""
     return assets.potholes_geojson(assets.potholes(_store(request), min_vehicles))

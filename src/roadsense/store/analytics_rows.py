@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Period = Literal["day", "week", "month", "quarter"]
 PERIODS: tuple[Period, ...] = ("day", "week", "month", "quarter")
@@ -86,3 +86,106 @@ class AnalysisRun:
     parameters: dict[str, Any]
     data: dict[str, Any]
     results: dict[str, Any]
+
+
+class CellHourExposure(NamedTuple):
+    """Exposure of one fleet in one H3 cell and UTC hour (raw positions and roll-up)."""
+
+    hour: int
+    """UTC hours since the epoch."""
+    cell: int
+    fleet_id: str
+    """'' for vehicles of no fleet."""
+    vehicle_km: float
+    vehicles: int
+    """Distinct vehicles; for rolled-up hours the largest count of a fine cell (a lower bound)."""
+
+
+class VehicleHourExposure(NamedTuple):
+    """One vehicle's kilometres and positions held in one UTC hour (raw positions only)."""
+
+    vehicle_id: str
+    hour: int
+    """UTC hours since the epoch."""
+    vehicle_km: float
+    positions: int
+
+
+class CellHourEvents(NamedTuple):
+    """Events of one type, fleet, H3 cell and UTC hour (events with a position)."""
+
+    hour: int
+    cell: int
+    fleet_id: str
+    event_type: str
+    events: int
+
+
+class VehicleHourEvents(NamedTuple):
+    """One vehicle's events of one type in one UTC hour (with a position or not)."""
+
+    vehicle_id: str
+    hour: int
+    event_type: str
+    events: int
+
+
+@dataclass(frozen=True)
+class HourlyAggregates:
+    """Exposure and events by UTC hour: what the dashboard's filters are answered from.
+
+    Rows are tuples (``NamedTuple``) because a month of a city's fleet gives millions.
+    """
+
+    cells: list[CellHourExposure]
+    vehicles: list[VehicleHourExposure]
+    cell_events: list[CellHourEvents]
+    vehicle_events: list[VehicleHourEvents]
+
+
+@dataclass(frozen=True)
+class EventWindow:
+    """Which events a read returns: a time range, types and local hours of the day."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    types: tuple[str, ...] = ()
+    """Event types; empty for every type."""
+    hour_from: int = 0
+    hour_to: int = 24
+    """Local hours of the day, [from, to); from > to wraps past midnight."""
+    utc_offset_h: int = 0
+    """The local zone's whole-hour offset from UTC (the hours of the day are read in it)."""
+
+
+class EventPoint(NamedTuple):
+    """An event with a position, as the map draws it (plain values, cheap to serialise)."""
+
+    event_id: str
+    vehicle_id: str
+    epoch_s: float
+    """Seconds since the epoch (UTC)."""
+    type: str
+    level: int
+    lat: float
+    lon: float
+    speed_mps: float | None
+    ttc_s: float | None
+    headway_s: float | None
+
+
+@dataclass(frozen=True)
+class QualityCounts:
+    """Data-quality counts of a time range: GPS gaps, failsafe, silent and tampered units."""
+
+    gps_gaps: int
+    gps_gap_s: float
+    gps_gap_vehicles: int
+    failsafe_status_vehicles: int
+    """Vehicles whose device status reported failsafe."""
+    failsafe_status_reports: int
+    adas_silent_vehicles: int
+    tamper_vehicles: int
+    failsafe_events: int
+    """FAILSAFE events, and the vehicles that sent them."""
+    failsafe_event_vehicles: int

@@ -16,7 +16,11 @@ from roadsense.store.analytics_rows import (
     DEFAULT_TZ,
     CellPeriod,
     CellPeriodEvents,
+    EventPoint,
+    EventWindow,
+    HourlyAggregates,
     Period,
+    QualityCounts,
     VehicleHour,
     VehiclePeriod,
 )
@@ -75,8 +79,8 @@ class ReadStore(Protocol):
         """Headline counts (vehicle-km includes what retention rolled up)."""
         ...
 
-    def exposure_by_cell(self, resolution: int, max_gap_s: float = 5.0) -> list[CellExposure]:
-        """Vehicle-km per H3 cell: each fix's speed times the time to the next fix."""
+    def exposure_by_cell(self, resolution: int) -> list[CellExposure]:
+        """Vehicle-km per H3 cell (the exposure rule), roll-up of pruned positions included."""
         ...
 
     def events_by_cell(
@@ -87,6 +91,20 @@ class ReadStore(Protocol):
 
     def events(self, event_types: Sequence[str] | None = None, limit: int = 5000) -> list[EventRow]:
         """The most recent events with a position, newest first."""
+        ...
+
+    def event_points(self, window: EventWindow, limit: int) -> list[EventPoint]:
+        """The newest ``limit`` events with a position in ``window``, newest first."""
+        ...
+
+    def hourly_aggregates(self, resolution: int) -> HourlyAggregates:
+        """Exposure (roll-up included) and events per UTC hour, per cell and per vehicle."""
+        ...
+
+    def quality_counts(
+        self, since: datetime, until: datetime, gap_min_s: float, gap_max_s: float
+    ) -> QualityCounts:
+        """GPS gaps, failsafe, silent and tampered units in [since, until)."""
         ...
 
     def cell_period_exposure(

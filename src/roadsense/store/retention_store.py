@@ -21,6 +21,6 @@ class PruneResult:
 class RetentionStore(Protocol):
     """Deleting old raw data without losing what it counted for."""
 
-    def prune(self, cutoff: datetime, max_gap_s: float = 5.0) -> PruneResult:
+    def prune(self, cutoff: datetime) -> PruneResult:
         """Delete raw positions before ``cutoff``, keeping their hourly aggregates per cell."""
         ...

@@ -72,7 +72,6 @@ class RoadStore(Protocol):
         self,
         start: datetime | None = None,
         end: datetime | None = None,
-        max_gap_s: float = 5.0,
     ) -> list[SegmentFix]:
         """Matched fixes on a segment with the time each stands for."""
         ...

@@ -22,12 +22,14 @@ from roadsense.store.analytics_rows import (
     CrashRecord,
     DriverShift,
     Period,
+    QualityCounts,
     VehicleHour,
     VehiclePeriod,
 )
+from roadsense.store.exposure import position_steps_sql
 from roadsense.store.h3cells import fine_cell
-from roadsense.store.sql import SqlBackend, chunks
-from roadsense.store.sql_reads import ReadsMixin, step_km_sql
+from roadsense.store.sql import SqlBackend, chunks, one
+from roadsense.store.sql_reads import ReadsMixin
 
 
 def _period(period: str) -> str:
@@ -66,7 +68,7 @@ def _vehicle_panel(
     ev_window, evparams = _window("ts", since, until, "AND" if scope else "WHERE")
     with backend._read() as r:
         km_rows = r.fetch(
-            f"SELECT vehicle_id, {bucket} AS b, sum(km) FROM ({step_km_sql(5.0, scope)}) s "
+            f"SELECT vehicle_id, {bucket} AS b, sum(km) FROM ({position_steps_sql(scope)}) s "
             f"{window} GROUP BY vehicle_id, b",
             [*bucket_params, *sparams, *wparams],
         )
@@ -102,19 +104,39 @@ class AnalyticsMixin:
         until: datetime | None = None,
         tz: str = DEFAULT_TZ,
     ) -> list[CellPeriod]:
-        """Vehicle-km and distinct vehicles per H3 cell and local period (raw positions)."""
+        """Vehicle-km and distinct vehicles per H3 cell and local period.
+
+        Raw positions and the roll-up of pruned ones together; where a period holds rolled-up
+        hours, its distinct vehicles are at least the largest hourly count (a lower bound).
+        """
         unit = _period(period)
         cell = self.dialect.parent("h3_cell", resolution)
         scope, sparams = ReadsMixin._scope(self)
         window, wparams = _window("ts", since, until)
+        rscope, rparams = ReadsMixin._rollup_scope(self)
+        rwindow, rwparams = _window("hour", since, until, "AND" if rscope else "WHERE")
         with self._read() as r:
             rows = r.fetch(
                 f"SELECT {cell} AS c, date_trunc('{unit}', ts AT TIME ZONE ?) AS p, sum(km), "
-                f"count(DISTINCT vehicle_id) FROM ({step_km_sql(5.0, scope)}) s {window} "
-                "GROUP BY c, p ORDER BY p, c",
+                f"count(DISTINCT vehicle_id) FROM ({position_steps_sql(scope)}) s {window} "
+                "GROUP BY c, p",
                 [tz, *sparams, *wparams],
             )
-        return [CellPeriod(int(c), _as_date(p), float(km), int(v)) for c, p, km, v in rows]
+            rolled = r.fetch(
+                f"SELECT {cell} AS c, date_trunc('{unit}', hour AT TIME ZONE ?) AS p, "
+                f"sum(vehicle_km), max(vehicles) FROM position_rollup {rscope} {rwindow} "
+                "GROUP BY c, p",
+                [tz, *rparams, *rwparams],
+            )
+        cells: dict[tuple[int, date], tuple[float, int]] = {}
+        for c, p, km, v in [*rows, *rolled]:
+            key = (int(c), _as_date(p))
+            had_km, had_v = cells.get(key, (0.0, 0))
+            cells[key] = (had_km + float(km), max(had_v, int(v)))
+        return [
+            CellPeriod(c, p, km, v)
+            for (c, p), (km, v) in sorted(cells.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+        ]
 
     def cell_period_events(
         self: SqlBackend,
@@ -241,6 +263,48 @@ class AnalyticsMixin:
         """Crashes stored."""
         with self._read() as r:
             return int(r.fetch("SELECT count(*) FROM crashes")[0][0])
+
+    def quality_counts(
+        self: SqlBackend, since: datetime, until: datetime, gap_min_s: float, gap_max_s: float
+    ) -> QualityCounts:
+        """GPS gaps (pauses in (gap_min_s, gap_max_s] between a vehicle's fixes), failsafe,
+        silent and tampered units in [since, until)."""
+        scope, sparams = ReadsMixin._scope(self, "AND")
+        with self._read() as r:
+            gaps = one(
+                r,
+                "SELECT count(*), coalesce(sum(gap), 0), count(DISTINCT vehicle_id) FROM ("
+                " SELECT vehicle_id, extract(epoch FROM ts - lag(ts) OVER"
+                "  (PARTITION BY vehicle_id ORDER BY ts)) AS gap"
+                f" FROM positions WHERE ts >= ? AND ts < ? {scope}) g WHERE gap > ? AND gap <= ?",
+                [since, until, *sparams, gap_min_s, gap_max_s],
+            )
+            status = one(
+                r,
+                "SELECT count(DISTINCT CASE WHEN failsafe THEN vehicle_id END),"
+                " count(CASE WHEN failsafe THEN 1 END),"
+                " count(DISTINCT CASE WHEN adas_silent THEN vehicle_id END),"
+                " count(DISTINCT CASE WHEN tamper THEN vehicle_id END)"
+                f" FROM device_status WHERE ts >= ? AND ts < ? {scope}",
+                [since, until, *sparams],
+            )
+            failsafe = one(
+                r,
+                "SELECT count(*), count(DISTINCT vehicle_id) FROM events"
+                f" WHERE type = 'FAILSAFE' AND ts >= ? AND ts < ? {scope}",
+                [since, until, *sparams],
+            )
+        return QualityCounts(
+            gps_gaps=int(gaps[0]),
+            gps_gap_s=float(gaps[1]),
+            gps_gap_vehicles=int(gaps[2]),
+            failsafe_status_vehicles=int(status[0]),
+            failsafe_status_reports=int(status[1]),
+            adas_silent_vehicles=int(status[2]),
+            tamper_vehicles=int(status[3]),
+            failsafe_events=int(failsafe[0]),
+            failsafe_event_vehicles=int(failsafe[1]),
+        )
 
     # -- drivers -----------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The aggregates analytics and the dashboard read, for both SQL backends.
 
-Exposure is each fix's speed times the time to the vehicle's next fix (gaps capped), from
-the raw positions still held plus the hourly roll-up that retention keeps of pruned ones.
+Exposure follows the one rule of :mod:`roadsense.store.exposure`, over the raw positions
+still held plus the hourly roll-up that retention keeps of pruned ones.
 A store view scoped to one fleet (:meth:`Store.scoped`) sees only that fleet's vehicles.
 """
 
@@ -9,19 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from roadsense.store.analytics_rows import (
+    CellHourEvents,
+    CellHourExposure,
+    EventPoint,
+    EventWindow,
+    HourlyAggregates,
+    VehicleHourEvents,
+    VehicleHourExposure,
+)
+from roadsense.store.exposure import position_steps_sql
 from roadsense.store.read_store import CellEvents, CellExposure, EventRow, Totals
-from roadsense.store.sql import SqlBackend, one, placeholders
+from roadsense.store.sql import Row, SqlBackend, one, placeholders
 
 _FLEET_VEHICLES = "vehicle_id IN (SELECT vehicle_id FROM vehicles WHERE fleet_id = ?)"
+_EVENT_POINT_COLUMNS = (
+    "CAST(event_id AS VARCHAR), vehicle_id, extract(epoch FROM ts), type, level, lat, lon,"
+    " speed_mps, ttc_s, headway_s"
+)
 
 
-def step_km_sql(max_gap_s: float, where: str = "") -> str:
-    """Per-fix distance: speed times the time to the vehicle's next fix, gaps capped."""
-    return (
-        "SELECT vehicle_id, h3_cell, ts, coalesce(speed_mps, 0) * least(coalesce(extract(epoch "
-        "FROM lead(ts) OVER (PARTITION BY vehicle_id ORDER BY ts) - ts), 0), "
-        f"{float(max_gap_s)}) / 1000.0 AS km FROM positions {where}"
-    )
+def epoch_hour_sql(column: str) -> str:
+    """SQL for the UTC hour (hours since the epoch) of a timestamp column."""
+    return f"CAST(floor(extract(epoch FROM {column}) / 3600) AS BIGINT)"
 
 
 class ReadsMixin:
@@ -50,7 +60,7 @@ class ReadsMixin:
                 f"SELECT type, count(*) FROM events {where} GROUP BY type ORDER BY type", params
             )
             (vkm,) = one(
-                r, f"SELECT coalesce(sum(km), 0) FROM ({step_km_sql(5.0, where)}) s", params
+                r, f"SELECT coalesce(sum(km), 0) FROM ({position_steps_sql(where)}) s", params
             )
             (rolled,) = one(
                 r, f"SELECT coalesce(sum(vehicle_km), 0) FROM position_rollup {rwhere}", rparams
@@ -74,9 +84,7 @@ class ReadsMixin:
             batches=int(batches),
         )
 
-    def exposure_by_cell(
-        self: SqlBackend, resolution: int, max_gap_s: float = 5.0
-    ) -> list[CellExposure]:
+    def exposure_by_cell(self: SqlBackend, resolution: int) -> list[CellExposure]:
         """Vehicle-km and vehicles per H3 cell, raw positions and roll-up together.
 
         For rolled-up hours the distinct vehicles of a cell are not known any more; the
@@ -89,7 +97,7 @@ class ReadsMixin:
         with self._read() as r:
             raw = r.fetch(
                 f"SELECT {raw_cell} AS c, sum(km), count(DISTINCT vehicle_id) "
-                f"FROM ({step_km_sql(max_gap_s, where)}) s GROUP BY c",
+                f"FROM ({position_steps_sql(where)}) s GROUP BY c",
                 params,
             )
             rolled = r.fetch(
@@ -128,16 +136,134 @@ class ReadsMixin:
         self: SqlBackend, event_types: Sequence[str] | None = None, limit: int = 5000
     ) -> list[EventRow]:
         """The most recent events with a position, newest first."""
-        where, params = ReadsMixin._scope(self, "AND")
-        types, tparams = _type_filter(event_types)
+        where, params = _event_window(self, EventWindow(types=tuple(event_types or ())))
         with self._read() as r:
             rows = r.fetch(
                 "SELECT event_id, vehicle_id, ts, type, level, lat, lon, speed_mps, ttc_s, "
-                f"headway_s FROM events WHERE lat IS NOT NULL {where} {types} "
-                "ORDER BY ts DESC, event_id LIMIT ?",
-                [*params, *tparams, limit],
+                f"headway_s FROM events WHERE {where} ORDER BY ts DESC, event_id LIMIT ?",
+                [*params, limit],
             )
         return [EventRow(*row) for row in rows]
+
+    def event_points(self: SqlBackend, window: EventWindow, limit: int) -> list[EventPoint]:
+        """The newest ``limit`` events with a position in ``window``, newest first."""
+        where, params = _event_window(self, window)
+        with self._read() as r:
+            rows = r.fetch(
+                f"SELECT {_EVENT_POINT_COLUMNS} FROM events WHERE {where} "
+                "ORDER BY ts DESC, event_id LIMIT ?",
+                [*params, limit],
+            )
+        return [EventPoint(*row) for row in rows]
+
+    def hourly_aggregates(self: SqlBackend, resolution: int) -> HourlyAggregates:
+        """Exposure and events per UTC hour: per H3 cell and fleet, and per vehicle.
+
+        One scan of positions: they are summed per vehicle, hour and cell, and from those
+        rows one grouped query (grouping sets) gives both the exposure per hour, cell and
+        fleet (where the rows per cell are the distinct vehicles) and the kilometres and
+        positions per vehicle-hour. The exposure per cell includes the roll-up of pruned
+        positions; the per-vehicle rows cannot (the roll-up keeps no vehicle).
+        """
+        where, params = ReadsMixin._scope(self)
+        ewhere, eparams = ReadsMixin._scope(self, "AND")
+        rwhere, rparams = ReadsMixin._rollup_scope(self)
+        cell = self.dialect.parent("h3_cell", resolution)
+        hour = epoch_hour_sql("ts")
+        fleet = "coalesce((SELECT fleet_id FROM vehicles v WHERE v.vehicle_id = s.vehicle_id), '')"
+        with self._read() as r:
+            x = r.fetch(
+                "SELECT GROUPING(q.vehicle_id) AS per_cell, q.vehicle_id, q.h, q.c,"
+                " coalesce(v.fleet_id, '') AS f, sum(q.km), count(*), sum(q.n) FROM ("
+                "  SELECT vehicle_id, h, c, sum(km) AS km, count(*) AS n FROM ("
+                f"   SELECT vehicle_id, {hour} AS h, {cell} AS c, km"
+                f"   FROM ({position_steps_sql(where)}) p) t"
+                "  GROUP BY vehicle_id, h, c) q"
+                " LEFT JOIN vehicles v ON v.vehicle_id = q.vehicle_id"
+                " GROUP BY GROUPING SETS"
+                "  ((q.h, q.c, coalesce(v.fleet_id, '')), (q.vehicle_id, q.h))",
+                params,
+            )
+            rolled = r.fetch(
+                f"SELECT {epoch_hour_sql('hour')} AS h, {cell} AS c, fleet_id, sum(vehicle_km),"
+                f" max(vehicles) FROM position_rollup {rwhere} GROUP BY h, c, fleet_id",
+                rparams,
+            )
+            e = r.fetch(
+                f"SELECT {hour} AS h, {cell} AS c, {fleet} AS f, type, count(*) FROM events s"
+                f" WHERE h3_cell IS NOT NULL {ewhere} GROUP BY h, c, f, type",
+                eparams,
+            )
+            ve = r.fetch(
+                f"SELECT vehicle_id, {hour} AS h, type, count(*) FROM events {where}"
+                " GROUP BY vehicle_id, h, type",
+                params,
+            )
+        # per_cell is 1 where vehicle_id is not grouped: the (hour, cell, fleet) rows
+        cells = [
+            CellHourExposure(int(h), int(c), str(f), float(km), int(n))
+            for per_cell, _, h, c, f, km, n, _ in x
+            if per_cell and c is not None
+        ]
+        if rolled:
+            cells = _with_rollup(cells, rolled)
+        return HourlyAggregates(
+            cells=cells,
+            vehicles=[
+                VehicleHourExposure(str(v), int(h), float(km), int(n))
+                for per_cell, v, h, _, _, km, _, n in x
+                if not per_cell
+            ],
+            cell_events=[
+                CellHourEvents(int(h), int(c), str(f), str(t), int(n)) for h, c, f, t, n in e
+            ],
+            vehicle_events=[VehicleHourEvents(str(v), int(h), str(t), int(n)) for v, h, t, n in ve],
+        )
+
+
+def _with_rollup(cells: list[CellHourExposure], rolled: list[Row]) -> list[CellHourExposure]:
+    """Raw exposure per hour, cell and fleet plus the roll-up's (km added, vehicles max)."""
+    merged = {(x.hour, x.cell, x.fleet_id): x for x in cells}
+    for h, c, f, km, n in rolled:
+        key = (int(h), int(c), str(f))
+        old = merged.get(key)
+        merged[key] = CellHourExposure(
+            *key,
+            float(km) + (old.vehicle_km if old else 0.0),
+            max(int(n), old.vehicles if old else 0),
+        )
+    return list(merged.values())
+
+
+def _event_window(backend: SqlBackend, window: EventWindow) -> tuple[str, list[object]]:
+    """WHERE clause and parameters of the events with a position in ``window`` (in scope).
+
+    The time range comes first, so that the engines can skip the older part of the table.
+    """
+    where: list[str] = []
+    params: list[object] = []
+    if window.since is not None:
+        where.append("ts >= ?")
+        params.append(window.since)
+    if window.until is not None:
+        where.append("ts < ?")
+        params.append(window.until)
+    if window.types:
+        where.append(f"type IN ({placeholders(len(window.types))})")
+        params.extend(window.types)
+    scope, sparams = ReadsMixin._scope(backend, "")
+    if scope:
+        where.append(scope)
+        params.extend(sparams)
+    if (window.hour_from, window.hour_to) != (0, 24):
+        # mod(), not %: the PostgreSQL driver reads % as a placeholder
+        local = f"mod({epoch_hour_sql('ts')} + {int(window.utc_offset_h)} + 48, 24)"
+        joiner = "AND" if window.hour_from <= window.hour_to else "OR"
+        where.append(
+            f"({local} >= {int(window.hour_from)} {joiner} {local} < {int(window.hour_to)})"
+        )
+    where.append("lat IS NOT NULL")
+    return " AND ".join(where), params
 
 
 def _type_filter(event_types: Sequence[str] | None) -> tuple[str, list[object]]:

@@ -2,7 +2,7 @@
 
 Taxi traces reveal where passengers live and work, so raw positions are kept only as long
 as they are needed (90 days by default, see docs/privacy.md). Before a fix is deleted its
-exposure (speed times the time to the vehicle's next fix, as the reads compute it) and its
+exposure (the rule of :mod:`roadsense.store.exposure`, as the reads compute it) and its
 speed are added to ``position_rollup``: one row per hour, fine H3 cell and fleet, with no
 vehicle in it. Totals of vehicle-km, and the exposure analytics read, are the same before
 and after a prune. Events are kept.
@@ -13,19 +13,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from roadsense.store.errors import StoreError
+from roadsense.store.exposure import MAX_STEP_S, step_km_sql, step_seconds_sql
 from roadsense.store.retention_store import PruneResult
 from roadsense.store.sql import SqlBackend, one
 
 
-def _pruned_steps_sql(max_gap_s: float) -> str:
-    """Each fix before the cutoff with its step km; a next fix beyond the window counts as
-    a capped gap, exactly as if the whole history were read."""
-    gap = float(max_gap_s)
+def _pruned_steps_sql() -> str:
+    """Each fix before the cutoff with its step km (the exposure rule); a next fix beyond
+    the window counts as a capped gap, exactly as if the whole history were read."""
+    beyond = (
+        "CASE WHEN EXISTS (SELECT 1 FROM positions q WHERE q.vehicle_id = p.vehicle_id "
+        f"AND q.ts >= ?) THEN {MAX_STEP_S} ELSE 0 END"
+    )
+    step = step_seconds_sql("extract(epoch FROM p.next_ts - p.ts)", beyond)
     return (
         "SELECT p.vehicle_id, p.ts, p.h3_cell, p.speed_mps, coalesce(v.fleet_id, '') AS fleet, "
-        "coalesce(p.speed_mps, 0) * least(coalesce(extract(epoch FROM p.next_ts - p.ts), "
-        f"CASE WHEN EXISTS (SELECT 1 FROM positions q WHERE q.vehicle_id = p.vehicle_id "
-        f"AND q.ts >= ?) THEN {gap} ELSE 0 END), {gap}) / 1000.0 AS km "
+        f"{step_km_sql(step)} AS km "
         "FROM (SELECT vehicle_id, ts, h3_cell, speed_mps, "
         "lead(ts) OVER (PARTITION BY vehicle_id ORDER BY ts) AS next_ts "
         "FROM positions WHERE ts < ?) p "
@@ -36,7 +39,7 @@ def _pruned_steps_sql(max_gap_s: float) -> str:
 class RetentionMixin:
     """``prune`` of :class:`~roadsense.store.retention_store.RetentionStore`, for both SQLs."""
 
-    def prune(self: SqlBackend, cutoff: datetime, max_gap_s: float = 5.0) -> PruneResult:
+    def prune(self: SqlBackend, cutoff: datetime) -> PruneResult:
         """Delete raw positions before ``cutoff``, first adding them to the hourly roll-up.
 
         One transaction: a prune that fails leaves everything as it was.
@@ -46,7 +49,7 @@ class RetentionMixin:
         if self._fleet_scope is not None:
             raise StoreError("a fleet's view of the store is read-only")
         cutoff = cutoff.astimezone(UTC)
-        window_end = cutoff + timedelta(seconds=max_gap_s)
+        window_end = cutoff + timedelta(seconds=MAX_STEP_S)
         with self._tx() as tx:
             if self.dialect.exclusive_prune_sql:
                 tx.fetch(self.dialect.exclusive_prune_sql)
@@ -64,7 +67,7 @@ class RetentionMixin:
                     "vehicle_km, speed_sum_mps, speed_fixes, vehicles) "
                     "SELECT date_trunc('hour', ts) AS h, h3_cell, fleet, count(*), sum(km), "
                     "coalesce(sum(speed_mps), 0), count(speed_mps), count(DISTINCT vehicle_id) "
-                    f"FROM ({_pruned_steps_sql(max_gap_s)}) s GROUP BY h, h3_cell, fleet "
+                    f"FROM ({_pruned_steps_sql()}) s GROUP BY h, h3_cell, fleet "
                     "ON CONFLICT (hour, h3_cell, fleet_id) DO UPDATE SET "
                     "fixes = r.fixes + excluded.fixes, "
                     "vehicle_km = r.vehicle_km + excluded.vehicle_km, "

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from roadsense.store.exposure import step_seconds_sql
 from roadsense.store.roads_rows import (
     FixMatch,
     FixRow,
@@ -336,9 +337,8 @@ class RoadsMixin:
         self: SqlBackend,
         start: datetime | None = None,
         end: datetime | None = None,
-        max_gap_s: float = 5.0,
     ) -> list[SegmentFix]:
-        """Matched fixes on a segment, with the time each stands for (capped at max_gap_s)."""
+        """Matched fixes on a segment, with the time each stands for (the exposure rule)."""
         conds, params = ["matched"], []
         if start is not None:
             conds.append("ts >= ?")
@@ -347,9 +347,8 @@ class RoadsMixin:
             conds.append("ts < ?")
             params.append(end)
         sql = (
-            "SELECT vehicle_id, ts, segment_id, speed_mps, least(coalesce(extract(epoch FROM "
-            "lead(ts) OVER (PARTITION BY vehicle_id ORDER BY ts) - ts), 0), "
-            f"{float(max_gap_s)}) FROM matched_positions WHERE {' AND '.join(conds)} "
+            f"SELECT vehicle_id, ts, segment_id, speed_mps, {step_seconds_sql()} "
+            f"FROM matched_positions WHERE {' AND '.join(conds)} "
             "AND segment_id IS NOT NULL"
         )
         with self._read() as r:
