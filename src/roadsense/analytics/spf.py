@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import statsmodels.api as sm
 
+from roadsense.errors import RoadsenseError
 
-class SpfError(ValueError):
+
+class SpfError(RoadsenseError, ValueError):
     """The counts cannot support an SPF."""
 
 

@@ -42,6 +42,7 @@ from typing import TypeVar
 
 from pydantic import TypeAdapter
 
+from roadsense.errors import RoadsenseError
 from roadsense.schema.records import (
     MAX_BATCH_ITEMS,
     SCHEMA_VERSION,
@@ -124,7 +125,7 @@ _COUNTER_KEYS = (
 _T = TypeVar("_T")
 
 
-class OutboxFullError(Exception):
+class OutboxFullError(RoadsenseError):
     """The outbox has no room for the records even after dropping every droppable position.
 
     Nothing of the refused call was stored. ``records`` and ``events`` say how many records
@@ -137,7 +138,7 @@ class OutboxFullError(Exception):
         self.events = events
 
 
-class _NoRoomError(Exception):
+class _NoRoomError(RoadsenseError):
     """Internal: a transaction found the outbox full (SQLite's error or the size limit)."""
 
 

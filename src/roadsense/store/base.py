@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from roadsense.errors import RoadsenseError
 from roadsense.schema import Batch
 from roadsense.store.analytics_rows import (
     DEFAULT_TZ,
@@ -39,7 +40,7 @@ FINE_H3_RESOLUTION = 12
 """Resolution of the H3 cell the store keeps with every position and event (about 9 m)."""
 
 
-class StoreError(RuntimeError):
+class StoreError(RoadsenseError, RuntimeError):
     """The store cannot do what was asked (bad location, locked file, newer schema ...)."""
 
 
