@@ -16,7 +16,7 @@ import pytest
 
 from roadsense.cli.server_process import ServerProcess, free_port
 from roadsense.schema import Batch
-from roadsense.server.auth import hash_token
+from roadsense.accounts import hash_token
 from roadsense.store import open_store
 from tests.backends import query
 from tests.factories import AnyRecord, batch, event, track

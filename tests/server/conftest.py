@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from roadsense.server.app import create_app
-from roadsense.server.auth import hash_token
+from roadsense.accounts import hash_token
 from roadsense.server.settings import Settings
 from roadsense.store import Store, open_store
 
