@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from roadsense.cli.main import app
 from roadsense.accounts import hash_token
+from roadsense.cli.main import app
 from roadsense.store import open_store
 
 runner = CliRunner()

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
+from roadsense.accounts import hash_token
 from roadsense.cli.main import app as cli
 from roadsense.server.app import create_app
-from roadsense.accounts import hash_token
 from roadsense.server.logs import JsonFormatter
 from roadsense.server.settings import Settings
 from roadsense.store import open_store

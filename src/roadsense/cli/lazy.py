@@ -15,14 +15,17 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from roadsense.cli.errors import ERROR_EXIT, fail
 from roadsense.errors import RoadsenseError
+
+if TYPE_CHECKING:
+    # typer (>= 0.29) carries its own copy of click; these are its types
+    from typer import _click as click
 
 
 @dataclass(frozen=True)
@@ -91,10 +94,10 @@ class LazyGroup(TyperGroup):
         super().__init__(**attrs)
         self._specs = {c.name: c for c in self.lazy_commands}
         self._listing = False
-        self._loaded: set[str] = set()
+        self._imported: set[str] = set()
         for spec in self.lazy_commands:
             # a stand-in with the help text, until the real command is loaded
-            self.commands.setdefault(spec.name, click.Command(spec.name, help=spec.help))
+            self.commands.setdefault(spec.name, TyperCommand(spec.name, help=spec.help))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """The subcommands in the order of the table."""
@@ -103,7 +106,7 @@ class LazyGroup(TyperGroup):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """The subcommand, imported now unless only its help line is wanted."""
         spec = self._specs.get(cmd_name)
-        if spec is None or self._listing or cmd_name in self._loaded:
+        if spec is None or self._listing or cmd_name in self._imported:
             return self.commands.get(cmd_name)
         try:
             command = spec.load()
@@ -113,7 +116,7 @@ class LazyGroup(TyperGroup):
                 raise
             raise missing_extra(spec, module) from exc
         self.commands[cmd_name] = command
-        self._loaded.add(cmd_name)
+        self._imported.add(cmd_name)
         return command
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -123,7 +126,6 @@ class LazyGroup(TyperGroup):
             super().format_help(ctx, formatter)
         finally:
             self._listing = False
-        self._loaded: set[str] = set()
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the subcommand; an error of ours is one line on stderr and exit status 2."""
