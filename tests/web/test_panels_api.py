@@ -7,7 +7,6 @@ answering while a background thread rebuilds it.
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -207,10 +206,8 @@ def test_a_stale_cube_keeps_answering_while_it_is_rebuilt(store_path: Path) -> N
         holder = CubeHolder(ttl_s=0.0, builder=slow_build)
         first = holder.get(store)  # the first build blocks
         assert builds == [first.built_at]
-        t0 = time.monotonic()
-        for _ in range(20):  # stale (ttl 0): each answers the old cube at once
-            assert holder.get(store) is first
-        assert time.monotonic() - t0 < 5.0
+        for _ in range(20):  # stale (ttl 0): each answers the old cube at once; had one
+            assert holder.get(store) is first  # waited, the held rebuild would have failed
         assert started.wait(10)
         assert holder.rebuilding
         assert len(builds) == 1  # one rebuild at a time, still running

@@ -8,12 +8,12 @@ screening needs: ``Var = mu + k mu^2``.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
+
+from roadsense.analytics.count_models import fit_nb2
 
 from roadsense.errors import RoadsenseError
 
@@ -66,11 +66,12 @@ def fit_spf(
         for level in levels[1:]:
             columns.append((cats == level).astype(float))
     x = np.column_stack(columns)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = sm.NegativeBinomial(y[keep], x, loglike_method="nb2").fit(disp=0, maxiter=200)
-    params = np.asarray(result.params, dtype=float)
-    alpha = float(params[-1])
+    try:
+        result = fit_nb2(y[keep], x)
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        raise SpfError(f"the SPF could not be fitted: {exc}") from exc
+    params = result.params
+    alpha = result.alpha
     return Spf(
         intercept=float(params[0]),
         exposure_coef=float(params[1]),

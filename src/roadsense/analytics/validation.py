@@ -10,13 +10,13 @@ near-miss rate (the rate ratio per doubling of the near-miss rate).
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import stats
+
+from roadsense.analytics.count_models import fit_nb2
 
 
 @dataclass(frozen=True)
@@ -67,15 +67,13 @@ def validate(sites: Sequence[SiteEvidence], top_k: int = 20) -> Validation:
                 np.log2(rate + 1.0),
             ]
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                fit = sm.NegativeBinomial(crashes, x, loglike_method="nb2").fit(disp=0, maxiter=200)
-                b, se = float(fit.params[2]), float(fit.bse[2])
-                if math.isfinite(se):
-                    ratio, low, high = math.exp(b), math.exp(b - 1.96 * se), math.exp(b + 1.96 * se)
-            except (np.linalg.LinAlgError, ValueError):
-                pass
+        try:
+            fit = fit_nb2(crashes, x)
+            b, se = float(fit.params[2]), float(fit.bse[2])
+            if math.isfinite(se):
+                ratio, low, high = math.exp(b), math.exp(b - 1.96 * se), math.exp(b + 1.96 * se)
+        except (np.linalg.LinAlgError, ValueError):
+            pass
     return Validation(
         sites=len(used),
         spearman_rho=float(rho),
