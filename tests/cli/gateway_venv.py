@@ -31,7 +31,8 @@ def clean_env() -> dict[str, str]:
 
 
 def build_gateway_venv(where: Path) -> Path:
-    """Create ``where/venv`` and ``pip install`` roadsense with no extras; the venv's path."""
+    """Create ``where/venv`` and ``pip install`` roadsense with no extras (the versions of
+    ``constraints.txt``); the venv's path."""
     source = where / "source"
     source.mkdir(parents=True)
     for name in ("pyproject.toml", "README.md"):
@@ -42,8 +43,10 @@ def build_gateway_venv(where: Path) -> Path:
     venv = where / "venv"
     base = getattr(sys, "_base_executable", sys.executable)
     subprocess.run([base, "-m", "venv", str(venv)], check=True, env=clean_env())
+    constraints = ROOT / "constraints.txt"  # the versions `make` installs, where pinned
+    pinned = ["-c", str(constraints)] if constraints.is_file() else []
     subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(source)],
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *pinned, str(source)],
         check=True,
         env=clean_env(),
         timeout=900,
