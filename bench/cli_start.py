@@ -51,7 +51,8 @@ def main() -> None:
     for args in COMMANDS:
         median, slowest, cpu = timed_ms(args)
         command = " ".join(args)
-        rows.append(f"| `roadsense {command}` | {median:,.0f} ms | {slowest:,.0f} ms | {cpu:,.0f} ms |")
+        figures = f"{median:,.0f} ms | {slowest:,.0f} ms | {cpu:,.0f} ms"
+        rows.append(f"| `roadsense {command}` | {figures} |")
     section = "\n".join(
         [
             "## CLI start (`roadsense ... --help`)",
