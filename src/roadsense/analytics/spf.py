@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from roadsense.analytics.count_models import fit_nb2
-
 from roadsense.errors import RoadsenseError
 
 
