@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := src/roadsense/web/static/vendor/maplibre-gl.mjs
 
-.PHONY: demo demo-quick test lint typecheck unit browser-deps vendor venv bench clean pg-deps
+.PHONY: demo demo-quick test lint typecheck unit browser-deps vendor venv bench bench-gateway clean pg-deps
 
 demo: venv vendor
 	$(BIN)/roadsense demo
@@ -60,6 +60,11 @@ test: lint typecheck unit
 
 bench: venv vendor
 	$(BIN)/python bench/demo_time.py
+	$(BIN)/python bench/cli_start.py
+
+# the gateway installed alone (pip install roadsense, no extras) in a fresh venv: its size
+bench-gateway: venv
+	$(BIN)/python bench/gateway_install_size.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts web/node_modules src/roadsense/web/static/vendor

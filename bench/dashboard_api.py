@@ -38,10 +38,10 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from roadsense.accounts import hash_token
 from roadsense.cli.server_process import ServerProcess, free_port
 from roadsense.roads.extracts import bundled_extract
 from roadsense.roads.osm_roads import read_roads
-from roadsense.server.auth import hash_token
 from roadsense.server.panels_api import EVENTS_LIMIT
 from roadsense.store import FINE_H3_RESOLUTION, open_store
 

@@ -32,9 +32,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ingest_loadgen as lg
+from roadsense.accounts import hash_token
 from roadsense.cli.server_process import free_port
 from roadsense.schema import Batch
-from roadsense.server.auth import hash_token
 from roadsense.store import Store, open_store
 from roadsense.store.pg_local import LocalPostgres
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from roadsense.accounts import hash_token
 from roadsense.cli.main import app
-from roadsense.server.auth import hash_token
 from roadsense.store import open_store
 
 runner = CliRunner()
@@ -37,16 +37,16 @@ def test_devices_add_list_revoke(tmp_path: Path) -> None:
     assert "gw-7" in listed.output
     assert token not in listed.output
     again = runner.invoke(app, ["devices", "add", "gw-7", "--vehicle", "taxi-7", "--store", db])
-    assert again.exit_code == 1
+    assert again.exit_code == 2
     assert "already provisioned" in again.output
     assert runner.invoke(app, ["devices", "revoke", "gw-7", "--store", db]).exit_code == 0
     gone = runner.invoke(app, ["devices", "revoke", "gw-7", "--store", db])
-    assert gone.exit_code == 1
+    assert gone.exit_code == 2
     assert "no active device" in gone.output
 
 
 def test_missing_roads_file_is_a_clear_error(tmp_path: Path) -> None:
     for command in (["sim"], ["demo", "--no-serve"], ["serve"]):
         result = runner.invoke(app, [*command, "--roads", str(tmp_path / "missing.osm.pbf")])
-        assert result.exit_code == 1
+        assert result.exit_code == 2
         assert "OSM file not found" in result.output

@@ -58,7 +58,7 @@ def test_screen_writes_input_plus_ranking_sorted(tmp_path: Path) -> None:
 )
 def test_screen_refuses_broken_files_clearly(tmp_path: Path, content: str, message: str) -> None:
     result = runner.invoke(app, ["screen", str(write(tmp_path / "s.csv", content))])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert message in result.output.replace("\n", " ")
 
 
@@ -72,7 +72,7 @@ def test_bad_rows_are_named_by_line(tmp_path: Path) -> None:
 
 def test_screen_missing_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["screen", str(tmp_path / "none.csv")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "file not found" in result.output
 
 

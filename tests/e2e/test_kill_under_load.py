@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from roadsense.accounts import hash_token
 from roadsense.cli.server_process import ServerProcess, free_port
 from roadsense.schema import AnyRecord, Batch
-from roadsense.server.auth import hash_token
 from roadsense.store import open_store
 from tests.backends import query
 from tests.factories import batch, event, track

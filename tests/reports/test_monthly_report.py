@@ -57,7 +57,7 @@ def test_html_has_every_section_and_images(month_store: Path) -> None:
 
 def test_bad_month_is_a_clear_error(month_store: Path) -> None:
     result = CliRunner().invoke(app, ["report", "--month", "2024-13", "--store", str(month_store)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no month 13" in result.output
 
 
@@ -79,7 +79,7 @@ def test_pdf_without_chromium_says_so(month_store: Path, tmp_path: Path) -> None
             str(month_store),
         ],
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "needs Chromium" in result.output
     assert not out.exists()
 

@@ -81,7 +81,7 @@ def test_bad_rows_are_reported_with_line_numbers(tmp_path: Path, roads_cache: Pa
         ["vehicle_id", "ts", "lat", "lon"],
     )
     done = runner.invoke(app, ["match", str(trace), "--roads", str(bundled_extract("helsinki"))])
-    assert done.exit_code == 1
+    assert done.exit_code == 2
     text = " ".join(done.output.split())
     assert "4 bad row(s)" in text
     for line in ("line 3", "line 4", "line 5", "line 6"):
@@ -94,13 +94,13 @@ def test_missing_columns_file_and_roads(tmp_path: Path, roads_cache: Path) -> No
     trace = tmp_path / "cols.csv"
     _write(trace, [["t1", 1, 2]], ["vehicle_id", "ts", "lat"])
     done = runner.invoke(app, ["match", str(trace), "--roads", str(bundled_extract("test"))])
-    assert done.exit_code == 1
+    assert done.exit_code == 2
     assert "missing column(s) lon" in done.output
     done = runner.invoke(app, ["match", str(tmp_path / "none.csv"), "--roads", "x.pbf"])
-    assert done.exit_code == 1
+    assert done.exit_code == 2
     assert "not found" in done.output
     good = tmp_path / "good.csv"
     _write(good, [["t1", 1, 60.17, 24.94]], ["vehicle_id", "ts", "lat", "lon"])
     done = runner.invoke(app, ["match", str(good), "--roads", str(tmp_path / "none.osm.pbf")])
-    assert done.exit_code == 1
+    assert done.exit_code == 2
     assert "OSM file not found" in done.output

@@ -21,7 +21,7 @@ def test_import_match_export(tmp_path: Path, roads_cache: Path, fleet_run: SimRe
     store = str(tmp_path / "s.duckdb")
     pbf = str(bundled_extract("helsinki"))
     done = runner.invoke(app, ["roads", "match", "--roads", pbf, "--store", store])
-    assert done.exit_code == 1
+    assert done.exit_code == 2
     assert "roadsense roads import" in done.output
     done = runner.invoke(app, ["roads", "import", pbf, "--store", store])
     assert done.exit_code == 0, done.output
@@ -56,8 +56,8 @@ def test_import_match_export(tmp_path: Path, roads_cache: Path, fleet_run: SimRe
     assert done.exit_code == 0, done.output
     assert pq.read_table(parquet).num_rows > 0
     done = runner.invoke(app, ["roads", "export", "nonsense", "--store", store, "--out", "x"])
-    assert done.exit_code == 1
+    assert done.exit_code == 2
     assert "unknown product" in done.output
     done = runner.invoke(app, ["roads", "import", str(tmp_path / "no.pbf"), "--store", store])
-    assert done.exit_code == 1
+    assert done.exit_code == 2
     assert "not found" in done.output

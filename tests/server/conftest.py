@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from roadsense.accounts import hash_token
 from roadsense.server.app import create_app
-from roadsense.server.auth import hash_token
 from roadsense.server.settings import Settings
 from roadsense.store import Store, open_store
 

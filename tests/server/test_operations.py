@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
+from roadsense.accounts import hash_token
 from roadsense.cli.main import app as cli
 from roadsense.server.app import create_app
-from roadsense.server.auth import hash_token
 from roadsense.server.logs import JsonFormatter
 from roadsense.server.settings import Settings
 from roadsense.store import open_store
@@ -98,7 +98,7 @@ def test_production_refuses_default_or_weak_secrets(monkeypatch: pytest.MonkeyPa
     assert ok.environment == "production"
     monkeypatch.setenv("ROADSENSE_ENVIRONMENT", "production")
     result = CliRunner().invoke(cli, ["serve", "--port", "9"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "refusing to start" in result.output
     assert "ROADSENSE_PSEUDONYM_KEY" in result.output
 
@@ -168,7 +168,7 @@ def test_store_cli_prunes_and_admin_cli_issues_keys(tmp_path: Path) -> None:
     assert made.exit_code == 0, made.output
     assert json.loads(made.output)["key"].startswith("rsk_")
     bad = runner.invoke(cli, ["admin", "add-key", "x", "--role", "root", "--store", db])
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2
     assert "unknown role" in bad.output
     listed = runner.invoke(cli, ["admin", "list-keys", "--store", db])
     assert "ops" in listed.output

@@ -23,9 +23,10 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
+from roadsense.accounts import hash_token
 from roadsense.schema import AnyRecord
 from roadsense.server.app import create_app
-from roadsense.server.auth import hash_token, pseudonym
+from roadsense.server.auth import pseudonym
 from roadsense.store import open_store
 from tests.factories import batch, event, track
 from tests.server.conftest import settings_for

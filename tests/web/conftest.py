@@ -221,8 +221,8 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The real roadsense server over a real DuckDB store, in a background thread."""
+    from roadsense.accounts import hash_token
     from roadsense.server.app import create_app
-    from roadsense.server.auth import hash_token
     from roadsense.server.settings import Settings
     from roadsense.store import open_store
 

@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Literal
 
+from roadsense.errors import RoadsenseError
+
 Severity = Literal["fatal", "serious", "minor", "injury", "property_damage", "unknown"]
 
 KOREA_KOROAD_MAPPING: dict[str, str] = {
@@ -70,7 +72,7 @@ class CrashImport:
         return len(self.crashes) + len(self.rejected)
 
 
-class CrashFileError(ValueError):
+class CrashFileError(RoadsenseError, ValueError):
     """The file or its mapping cannot be used at all."""
 
 

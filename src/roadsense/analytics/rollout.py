@@ -25,6 +25,8 @@ import numpy as np
 import statsmodels.api as sm
 from scipy import stats
 
+from roadsense.errors import RoadsenseError
+
 Model = Literal["poisson", "negbin"]
 
 
@@ -60,7 +62,7 @@ class RateRatio:
         return 100.0 * (self.rate_ratio - 1.0)
 
 
-class RolloutError(ValueError):
+class RolloutError(RoadsenseError, ValueError):
     """The data cannot identify the effect (no silent or no live exposure ...)."""
 
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from roadsense.analytics.count_models import fit_nb2
+from roadsense.errors import RoadsenseError
 
 
-class SpfError(ValueError):
+class SpfError(RoadsenseError, ValueError):
     """The counts cannot support an SPF."""
 
 

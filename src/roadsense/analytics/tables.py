@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from roadsense.errors import RoadsenseError
 
-class TableError(ValueError):
+
+class TableError(RoadsenseError, ValueError):
     """A CSV file cannot be used; the message lists every problem found."""
 
 

@@ -9,7 +9,6 @@ from typing import TextIO
 import typer
 
 from roadsense.cli.errors import err_console, fail
-from roadsense.edge.adas import ReplayError, replay
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -25,6 +24,8 @@ def replay_command(
     ),
 ) -> None:
     """Run the warning engine over a track; one JSON line per warning onset."""
+    from roadsense.edge.adas import ReplayError, replay
+
     try:
         source = track.open(encoding="utf-8-sig")
     except OSError as exc:

@@ -13,23 +13,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from roadsense.accounts import create_user, issue_api_key, parse_role
 from roadsense.cli.errors import fail
 from roadsense.cli.store import StoreOption, store_location
-from roadsense.server.auth import hash_token, new_api_key
-from roadsense.server.passwords import PasswordError, hash_password
-from roadsense.store import ROLES, Role, StoreError, open_store
+from roadsense.store import ROLES, open_store
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
 
 RoleOption = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}.")
 FleetOption = typer.Option(None, "--fleet", help="The fleet (for fleet operators).")
-
-
-def _role(value: str) -> Role:
-    if value not in ROLES:
-        fail(f"unknown role {value!r}; one of {', '.join(ROLES)}")
-    return value
 
 
 @app.command("add-fleet")
@@ -39,11 +32,8 @@ def add_fleet(
     store: str | None = StoreOption,
 ) -> None:
     """Register a fleet (a taxi company)."""
-    try:
-        with open_store(store_location(store)) as db:
-            db.add_fleet(fleet_id, name)
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(store_location(store)) as db:
+        db.add_fleet(fleet_id, name)
     console.print(f"fleet {fleet_id} registered")
 
 
@@ -54,11 +44,8 @@ def add_vehicle(
     store: str | None = StoreOption,
 ) -> None:
     """Register a vehicle with a fleet (or move it to another)."""
-    try:
-        with open_store(store_location(store)) as db:
-            db.add_vehicle(vehicle_id, fleet)
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(store_location(store)) as db:
+        db.add_vehicle(vehicle_id, fleet)
     console.print(f"vehicle {vehicle_id} in fleet {fleet}")
 
 
@@ -70,29 +57,23 @@ def add_driver(
     store: str | None = StoreOption,
 ) -> None:
     """Register a driver with a fleet."""
-    try:
-        with open_store(store_location(store)) as db:
-            db.add_driver(driver_id, fleet, name)
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(store_location(store)) as db:
+        db.add_driver(driver_id, fleet, name)
     console.print(f"driver {driver_id} registered with {fleet}")
 
 
 @app.command("list-fleets")
 def list_fleets(store: str | None = StoreOption) -> None:
     """Fleets with their vehicles and drivers counted."""
-    try:
-        with open_store(store_location(store)) as db:
-            table = Table("fleet", "name", "vehicles", "drivers")
-            for f in db.list_fleets():
-                table.add_row(
-                    f.fleet_id,
-                    f.name,
-                    str(len(db.list_vehicles(f.fleet_id))),
-                    str(len(db.list_drivers(f.fleet_id))),
-                )
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(store_location(store)) as db:
+        table = Table("fleet", "name", "vehicles", "drivers")
+        for f in db.list_fleets():
+            table.add_row(
+                f.fleet_id,
+                f.name,
+                str(len(db.list_vehicles(f.fleet_id))),
+                str(len(db.list_drivers(f.fleet_id))),
+            )
     console.print(table)
 
 
@@ -105,12 +86,8 @@ def add_key(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Issue an API key and print it (shown once; only its hash is kept)."""
-    key = new_api_key()
-    try:
-        with open_store(store_location(store)) as db:
-            db.add_api_key(key_id, hash_token(key), _role(role), fleet)
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(store_location(store)) as db:
+        key = issue_api_key(db, key_id, parse_role(role), fleet).secret
     if as_json:
         typer.echo(json.dumps({"key_id": key_id, "role": role, "fleet_id": fleet, "key": key}))
     else:
@@ -121,11 +98,8 @@ def add_key(
 @app.command("list-keys")
 def list_keys(store: str | None = StoreOption) -> None:
     """API keys, without their secrets."""
-    try:
-        with open_store(store_location(store)) as db:
-            keys = db.list_api_keys()
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(store_location(store)) as db:
+        keys = db.list_api_keys()
     table = Table("key", "role", "fleet", "issued", "revoked")
     for k in keys:
         table.add_row(
@@ -141,11 +115,8 @@ def list_keys(store: str | None = StoreOption) -> None:
 @app.command("revoke-key")
 def revoke_key(key_id: str = typer.Argument(...), store: str | None = StoreOption) -> None:
     """Revoke an API key and end its sessions."""
-    try:
-        with open_store(store_location(store)) as db:
-            done = db.revoke_api_key(key_id)
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(store_location(store)) as db:
+        done = db.revoke_api_key(key_id)
     if not done:
         fail(f"no active API key {key_id!r}")
     console.print(f"revoked {key_id}")
@@ -162,10 +133,6 @@ def add_user(
     password = os.environ.get("ROADSENSE_NEW_PASSWORD") or typer.prompt(
         "Password", hide_input=True, confirmation_prompt=True
     )
-    try:
-        hashed = hash_password(password)
-        with open_store(store_location(store)) as db:
-            db.add_user(username, hashed, _role(role), fleet)
-    except (StoreError, PasswordError) as exc:
-        fail(str(exc))
+    with open_store(store_location(store)) as db:
+        create_user(db, username, password, parse_role(role), fleet)
     console.print(f"user {username} ({role}) created")

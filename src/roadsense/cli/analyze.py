@@ -9,10 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 from roadsense.analytics.analyze import AnalyzeParams, analyze
-from roadsense.cli.errors import fail
 from roadsense.cli.progress import stage_bars
 from roadsense.cli.store import StoreOption, store_location
-from roadsense.store import StoreError, open_store
+from roadsense.store import open_store
 
 console = Console()
 
@@ -27,11 +26,8 @@ def analyze_command(
 ) -> None:
     """Screening, clusters, trends, crash validation and scores; the run is recorded."""
     params = AnalyzeParams(resolution, min_vehicle_km, min_vehicles, tz=tz)
-    try:
-        with open_store(store_location(store)) as db, stage_bars(console) as progress:
-            result = analyze(db, out, params, progress)
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(store_location(store)) as db, stage_bars(console) as progress:
+        result = analyze(db, out, params, progress)
     screening = result.screenings["ALL"]
     table = Table(
         "rank",

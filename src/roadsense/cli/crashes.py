@@ -9,13 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from roadsense.analytics.crashes import CrashFileError, load_mapping, read_crashes
+from roadsense.analytics.crashes import load_mapping, read_crashes
 from roadsense.analytics.network_screening import screen_cells, screen_segments
 from roadsense.analytics.placement import SegmentIndex
 from roadsense.analytics.validation import SiteEvidence, validate
 from roadsense.cli.errors import fail
 from roadsense.cli.store import StoreOption, store_location
-from roadsense.store import Store, StoreError, open_store
+from roadsense.store import Store, open_store
 from roadsense.store.analytics_rows import CrashRecord
 
 app = typer.Typer(no_args_is_help=True)
@@ -43,17 +43,14 @@ def import_crashes(
         if box is not None and len(box) != 4:
             raise ValueError("--bounds needs four numbers")
         result = read_crashes(path, load_mapping(mapping), box, encoding)
-    except (CrashFileError, ValueError) as exc:
+    except ValueError as exc:
         fail(str(exc))
     records = [
         CrashRecord(c.crash_id, c.time, c.lat, c.lon, c.severity, c.crash_type, path.name)
         for c in result.crashes
     ]
-    try:
-        with open_store(store_location(store)) as db:
-            added = db.add_crashes(records)
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(store_location(store)) as db:
+        added = db.add_crashes(records)
     console.print(
         f"{result.rows} rows: {len(result.crashes)} read, {added} new "
         f"({len(result.crashes) - added} already stored), {len(result.rejected)} rejected"
@@ -94,7 +91,7 @@ def validate_command(
             else:
                 evidence = _segment_evidence(db, snap_m)
         v = validate(evidence)
-    except (StoreError, ValueError) as exc:
+    except ValueError as exc:
         fail(str(exc))
     console.print(f"{v.sites} {sites} with exposure")
     console.print(f"Spearman rank correlation: {v.spearman_rho:.2f} (p = {v.spearman_p:.3g})")

@@ -19,8 +19,8 @@ from roadsense.analytics.hotspots import cells_along
 from roadsense.cli.errors import fail
 from roadsense.cli.fleet import load_outboxes, provision, provision_viewer, run_gateways
 from roadsense.cli.progress import StageProgress, stage_bars
-from roadsense.cli.server_process import ServerProcess, ServerStartError, free_port
-from roadsense.sim import SimConfig, SimError, load_ground_truth, run_simulation
+from roadsense.cli.server_process import ServerProcess, free_port
+from roadsense.sim import SimConfig, load_ground_truth, run_simulation
 
 console = Console()
 
@@ -227,8 +227,6 @@ def demo(
                 "  (that link signs you in with a demo analyst API key; Ctrl-C to stop)"
             )
             server.wait()
-    except (SimError, ServerStartError) as exc:
-        fail(str(exc))
     except KeyboardInterrupt:
         console.print("stopping")
     finally:

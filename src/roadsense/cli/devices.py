@@ -8,11 +8,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from roadsense.accounts import provision_device
 from roadsense.cli.errors import fail
 from roadsense.cli.store import StoreOption
 from roadsense.cli.store import store_location as _store_location
-from roadsense.server.auth import hash_token, new_token
-from roadsense.store import StoreError, open_store
+from roadsense.store import open_store
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -29,14 +29,8 @@ def add(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Provision a gateway and print its token (shown once; only its hash is kept)."""
-    token = new_token()
-    try:
-        with open_store(_store_location(store)) as db:
-            if fleet is not None:
-                db.add_vehicle(vehicle, fleet)
-            db.add_device(device_id, vehicle, hash_token(token))
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(_store_location(store)) as db:
+        token = provision_device(db, device_id, vehicle, fleet_id=fleet).token
     if as_json:
         typer.echo(json.dumps({"device_id": device_id, "vehicle_id": vehicle, "token": token}))
     else:
@@ -47,11 +41,8 @@ def add(
 @app.command("list")
 def list_devices(store: str | None = StoreOption) -> None:
     """List provisioned gateways."""
-    try:
-        with open_store(_store_location(store)) as db:
-            devices = db.list_devices()
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(_store_location(store)) as db:
+        devices = db.list_devices()
     table = Table("device", "vehicle", "fleet", "provisioned", "revoked")
     for d in devices:
         table.add_row(
@@ -67,11 +58,8 @@ def list_devices(store: str | None = StoreOption) -> None:
 @app.command("revoke")
 def revoke(device_id: str = typer.Argument(...), store: str | None = StoreOption) -> None:
     """Revoke a gateway's token; its uploads are refused from then on."""
-    try:
-        with open_store(_store_location(store)) as db:
-            done = db.revoke_device(device_id)
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(_store_location(store)) as db:
+        done = db.revoke_device(device_id)
     if not done:
         fail(f"no active device {device_id!r}")
     console.print(f"revoked {device_id}")

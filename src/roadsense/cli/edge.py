@@ -1,4 +1,9 @@
-"""``roadsense edge``: the in-vehicle gateway (``run``) and the log decoder (``decode``)."""
+"""``roadsense edge``: the in-vehicle gateway (``run``) and the log decoder (``decode``).
+
+The gateway's modules are imported inside the commands, so ``roadsense edge run --help``
+answers at once; what they import is the edge's own libraries only (no numpy, pandas,
+databases or web server: ``tests/cli/test_cli_imports.py`` checks).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,16 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from roadsense.cli.errors import fail
-from roadsense.edge.decoding.can_input import CanInputError, open_bus, read_can_log
-from roadsense.edge.decoding.config import EdgeConfig, EdgeConfigError, load_config
-from roadsense.edge.decoding.decoder import EdgeDecoder, replay
-from roadsense.edge.decoding.line_sources import file_lines, serial_lines
-from roadsense.edge.decoding.nmea import gpsd_lines
-from roadsense.edge.runner import LineSource, run_live, run_logs
-from roadsense.edge.transport.gateway import Gateway
+
+if TYPE_CHECKING:
+    from roadsense.edge.decoding.config import EdgeConfig
+    from roadsense.edge.runner import LineSource
+    from roadsense.edge.transport.gateway import Gateway
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -33,10 +37,9 @@ FamilyOption = typer.Option(
 
 
 def _config(config: Path | None, vehicle: str | None, family: str | None) -> EdgeConfig:
-    try:
-        return load_config(config, vehicle_id=vehicle, sound_family=family)
-    except EdgeConfigError as exc:
-        fail(str(exc))
+    from roadsense.edge.decoding.config import load_config
+
+    return load_config(config, vehicle_id=vehicle, sound_family=family)
 
 
 def _existing(path: Path | None, what: str) -> Path | None:
@@ -58,6 +61,10 @@ def decode_command(
     ),
 ) -> None:
     """Decode recorded logs and print the records as JSON lines."""
+    from roadsense.edge.decoding.can_input import read_can_log
+    from roadsense.edge.decoding.decoder import EdgeDecoder, replay
+    from roadsense.edge.decoding.line_sources import file_lines
+
     cfg = _config(config, vehicle, family)
     _existing(can_log, "CAN log")
     _existing(nmea, "NMEA log")
@@ -65,21 +72,18 @@ def decode_command(
     decoder = EdgeDecoder(cfg)
     n_records = 0
     cpu0 = time.process_time()
-    try:
-        frames = read_can_log(can_log, decoder.counters)
-        records = replay(
-            decoder,
-            frames,
-            file_lines(nmea) if nmea else (),
-            file_lines(imu) if imu else (),
-        )
-        write = sys.stdout.write
-        for record in records:
-            write(record.model_dump_json())
-            write("\n")
-            n_records += 1
-    except CanInputError as exc:
-        fail(str(exc))
+    frames = read_can_log(can_log, decoder.counters)
+    records = replay(
+        decoder,
+        frames,
+        file_lines(nmea) if nmea else (),
+        file_lines(imu) if imu else (),
+    )
+    write = sys.stdout.write
+    for record in records:
+        write(record.model_dump_json())
+        write("\n")
+        n_records += 1
     sys.stdout.flush()
     if stats:
         cpu = time.process_time() - cpu0
@@ -123,6 +127,12 @@ def run_command(
     family: str | None = FamilyOption,
 ) -> None:
     """Run the gateway: decode the ADAS unit, GPS and IMU and upload to the city."""
+    from roadsense.edge.decoding.can_input import open_bus, read_can_log
+    from roadsense.edge.decoding.decoder import EdgeDecoder
+    from roadsense.edge.decoding.line_sources import file_lines
+    from roadsense.edge.runner import run_live, run_logs
+    from roadsense.edge.transport.gateway import Gateway
+
     cfg = _config(config, vehicle, family)
     if (can_channel is None) == (can_log is None):
         fail("give exactly one of --can (live interface) or --can-log (recorded file)")
@@ -135,23 +145,17 @@ def run_command(
     decoder = EdgeDecoder(cfg)
     with Gateway(outbox, device_id, server, token) as gateway:
         if can_log is not None:
-            try:
-                stats = run_logs(
-                    decoder,
-                    gateway,
-                    stop,
-                    read_can_log(can_log, decoder.counters),
-                    file_lines(nmea_log) if nmea_log else (),
-                    file_lines(imu_log) if imu_log else (),
-                )
-            except CanInputError as exc:
-                fail(str(exc))
+            stats = run_logs(
+                decoder,
+                gateway,
+                stop,
+                read_can_log(can_log, decoder.counters),
+                file_lines(nmea_log) if nmea_log else (),
+                file_lines(imu_log) if imu_log else (),
+            )
         else:
             assert can_channel is not None
-            try:
-                bus = open_bus(can_channel, can_interface)
-            except CanInputError as exc:
-                fail(str(exc))
+            bus = open_bus(can_channel, can_interface)
             if duration is not None:
                 timer = threading.Timer(duration, stop.set)
                 timer.daemon = True
@@ -184,6 +188,9 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def _gps_source(gps: str | None, baud: int, nmea_log: Path | None) -> LineSource | None:
+    from roadsense.edge.decoding.line_sources import file_lines, serial_lines
+    from roadsense.edge.decoding.nmea import gpsd_lines
+
     if nmea_log is not None:
         return lambda stop: file_lines(nmea_log)
     if gps is None:
@@ -197,6 +204,8 @@ def _gps_source(gps: str | None, baud: int, nmea_log: Path | None) -> LineSource
 
 
 def _imu_source(imu: str | None, imu_log: Path | None) -> LineSource | None:
+    from roadsense.edge.decoding.line_sources import file_lines, serial_lines
+
     if imu_log is not None:
         return lambda stop: file_lines(imu_log)
     if imu is None:
@@ -217,5 +226,7 @@ def _drain(gateway: Gateway, seconds: float) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # ``python -m roadsense.cli.edge``: the gateway alone, without the server's libraries
-    app()
+    # ``python -m roadsense.cli.edge ...``: the same as ``roadsense edge ...``
+    from roadsense.cli.main import app as roadsense
+
+    roadsense(["edge", *sys.argv[1:]], prog_name="roadsense")

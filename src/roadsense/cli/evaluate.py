@@ -16,14 +16,13 @@ from roadsense.analytics.rollout import Model
 from roadsense.analytics.rollout_panel import evaluate_rollout, read_rollout
 from roadsense.analytics.tables import (
     Column,
-    TableError,
     non_negative_float,
     read_table,
     text_value,
 )
 from roadsense.cli.errors import fail
 from roadsense.cli.store import StoreOption, store_location
-from roadsense.store import StoreError, open_store
+from roadsense.store import open_store
 from roadsense.store.analytics_rows import PERIODS
 
 app = typer.Typer(no_args_is_help=True)
@@ -64,7 +63,7 @@ def before_after(
                 for r in rows
             ]
         )
-    except (TableError, ValueError) as exc:
+    except ValueError as exc:
         fail(str(exc))
     table = Table("measure", "value", title=f"Empirical Bayes before/after, {result.sites} sites")
     table.add_row("observed after", f"{result.observed_after:g}")
@@ -98,26 +97,23 @@ def rollout(
     if model not in ("poisson", "negbin"):
         fail("--model must be poisson or negbin")
     glm: Model = "negbin" if model == "negbin" else "poisson"
-    try:
-        rollout_plan = read_rollout(plan)
-        with open_store(store_location(store)) as db:
-            started = datetime.now(UTC)
-            types = ["ALL", *sorted(db.totals().events_by_type)]
-            results, problems = evaluate_rollout(db, rollout_plan, types, period, glm)
-            db.record_analysis_run(
-                "rollout",
-                started,
-                {
-                    "plan": str(plan),
-                    "period": period,
-                    "model": glm,
-                    "vehicles_in_plan": len(rollout_plan),
-                },
-                {"vehicle_km": db.totals().vehicle_km},
-                {"rate_ratios": [asdict(r) for r in results], "not_estimated": problems},
-            )
-    except (TableError, StoreError) as exc:
-        fail(str(exc))
+    rollout_plan = read_rollout(plan)
+    with open_store(store_location(store)) as db:
+        started = datetime.now(UTC)
+        types = ["ALL", *sorted(db.totals().events_by_type)]
+        results, problems = evaluate_rollout(db, rollout_plan, types, period, glm)
+        db.record_analysis_run(
+            "rollout",
+            started,
+            {
+                "plan": str(plan),
+                "period": period,
+                "model": glm,
+                "vehicles_in_plan": len(rollout_plan),
+            },
+            {"vehicle_km": db.totals().vehicle_km},
+            {"rate_ratios": [asdict(r) for r in results], "not_estimated": problems},
+        )
     table = Table(
         "warning",
         "rate ratio",

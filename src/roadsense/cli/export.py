@@ -18,7 +18,7 @@ from roadsense.analytics.open_data import (
 )
 from roadsense.cli.errors import fail
 from roadsense.cli.store import StoreOption, store_location
-from roadsense.store import StoreError, open_store
+from roadsense.store import open_store
 from roadsense.store.analytics_rows import PERIODS, Period
 
 app = typer.Typer(no_args_is_help=True)
@@ -43,15 +43,12 @@ def open_data(
     if period not in PERIODS:
         fail(f"--period must be one of {', '.join(PERIODS)}")
     unit: Period = period
-    try:
-        with open_store(store_location(store)) as db:
-            exposure = db.cell_period_exposure(resolution, unit, tz=tz)
-            events = db.cell_period_events(resolution, unit, tz=tz)
-            types = sorted(db.totals().events_by_type)
-            lines = {s.segment_id: s.coords for s in db.road_segments()}
-            segment_rows = segment_place_periods(db, unit, tz) if lines else []
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(store_location(store)) as db:
+        exposure = db.cell_period_exposure(resolution, unit, tz=tz)
+        events = db.cell_period_events(resolution, unit, tz=tz)
+        types = sorted(db.totals().events_by_type)
+        lines = {s.segment_id: s.coords for s in db.road_segments()}
+        segment_rows = segment_place_periods(db, unit, tz) if lines else []
     counts: dict[tuple[int, object], dict[str, int]] = defaultdict(dict)
     for e in events:
         counts[(e.cell, e.period)][e.event_type] = e.events

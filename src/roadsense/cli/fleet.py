@@ -10,8 +10,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from dataclasses import dataclass
 from pathlib import Path
 
+from roadsense.accounts import issue_api_key, provision_device
 from roadsense.edge.transport.gateway import Gateway
-from roadsense.server.auth import hash_token, new_api_key, new_token
 from roadsense.sim.decode import decode_vehicle
 from roadsense.store import open_store
 
@@ -35,19 +35,15 @@ def provision(store_path: Path | str, vehicle_ids: list[str]) -> dict[str, Crede
     creds: dict[str, Credentials] = {}
     with open_store(store_path) as store:
         for vehicle_id in vehicle_ids:
-            token = new_token()
-            device = device_id_for(vehicle_id)
-            store.add_device(device, vehicle_id, hash_token(token))
-            creds[vehicle_id] = Credentials(device, vehicle_id, token)
+            made = provision_device(store, device_id_for(vehicle_id), vehicle_id)
+            creds[vehicle_id] = Credentials(made.device.device_id, vehicle_id, made.token)
     return creds
 
 
 def provision_viewer(store_path: Path | str, key_id: str = "demo-analyst") -> str:
     """An analyst API key to read the dashboard with (the store must not be held open)."""
-    key = new_api_key()
     with open_store(store_path) as store:
-        store.add_api_key(key_id, hash_token(key), "analyst")
-    return key
+        return issue_api_key(store, key_id, "analyst").secret
 
 
 def load_outboxes(

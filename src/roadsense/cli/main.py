@@ -1,4 +1,9 @@
-"""``roadsense``: the command line of the city platform and the gateway."""
+"""``roadsense``: the command line of the city platform and the gateway.
+
+Every subcommand is listed in ``COMMANDS`` and imported only when it runs (see
+``roadsense.cli.lazy``), so ``roadsense --help`` and the gateway's ``roadsense edge run``
+start at once and the gateway installs without the city platform's libraries.
+"""
 
 from __future__ import annotations
 
@@ -7,48 +12,100 @@ import logging
 import typer
 
 from roadsense import __version__
-from roadsense.cli import adas, demo, devices, evaluate, screen, serve, sim
-from roadsense.cli import admin as admin_cli
-from roadsense.cli import analyze as analyze_cli
-from roadsense.cli import crashes as crashes_cli
-from roadsense.cli import edge as edge_cli
-from roadsense.cli import export as export_cli
-from roadsense.cli import match as match_cli
-from roadsense.cli import roads as roads_cli
-from roadsense.cli import scores as scores_cli
-from roadsense.cli import store as store_cli
-from roadsense.cli.report import report_command
+from roadsense.cli.lazy import Extra, LazyCommand, LazyGroup
+
+CITY = Extra("city", "the city platform")
+SIM = Extra("sim", "the simulator")
+REPORTS = Extra("reports", "the reports")
+ALL = Extra("all", "the simulator and the city platform")
+
+COMMANDS = (
+    LazyCommand(
+        "demo",
+        "roadsense.cli.demo:demo",
+        "Simulate a taxi fleet end to end and show the hotspot map.",
+        ALL,
+    ),
+    LazyCommand(
+        "serve", "roadsense.cli.serve:serve_command", "Run the ingest API and the dashboard.", CITY
+    ),
+    LazyCommand(
+        "sim",
+        "roadsense.cli.sim:sim_command",
+        "Simulate a taxi fleet on a real OSM network (SUMO).",
+        SIM,
+    ),
+    LazyCommand(
+        "devices", "roadsense.cli.devices:app", "Provision, list and revoke gateway devices.", CITY
+    ),
+    LazyCommand("store", "roadsense.cli.store:app", "Migrate, inspect and prune the store.", CITY),
+    LazyCommand(
+        "admin", "roadsense.cli.admin:app", "Fleets, vehicles, drivers, API keys and users.", CITY
+    ),
+    LazyCommand("edge", "roadsense.cli.edge:app", "The in-vehicle gateway: decode CAN, GPS, IMU."),
+    LazyCommand(
+        "screen",
+        "roadsense.cli.screen:screen_command",
+        "Rank sites by empirical Bayes excess (network screening).",
+        CITY,
+    ),
+    LazyCommand(
+        "evaluate",
+        "roadsense.cli.evaluate:app",
+        "Did a site treatment, or live warnings, help?",
+        CITY,
+    ),
+    LazyCommand(
+        "analyze",
+        "roadsense.cli.analyze:analyze_command",
+        "Run every safety analysis on the store and record the run.",
+        CITY,
+    ),
+    LazyCommand(
+        "crashes", "roadsense.cli.crashes:app", "Import police crashes; check near misses.", CITY
+    ),
+    LazyCommand(
+        "scores", "roadsense.cli.scores:app", "Driver scores and coaching summaries.", CITY
+    ),
+    LazyCommand(
+        "export", "roadsense.cli.export:app", "Open data with small-count suppression.", CITY
+    ),
+    LazyCommand(
+        "adas", "roadsense.cli.adas:app", "Run the software warning engine on recorded tracks."
+    ),
+    LazyCommand(
+        "match",
+        "roadsense.cli.match:match_command",
+        "Put a CSV of positions on the OSM road network (Valhalla).",
+        CITY,
+    ),
+    LazyCommand(
+        "roads", "roadsense.cli.roads:app", "OSM road network, map matching, road products.", CITY
+    ),
+    LazyCommand(
+        "report",
+        "roadsense.cli.report:report_command",
+        "The monthly report for the city (HTML or PDF).",
+        REPORTS,
+    ),
+)
+"""Every subcommand: name, where it lives, its help line and the extra it needs."""
+
+
+class RoadsenseGroup(LazyGroup):
+    """The ``roadsense`` command: the subcommands of ``COMMANDS``."""
+
+    lazy_commands = COMMANDS
+
 
 app = typer.Typer(
     name="roadsense",
+    cls=RoadsenseGroup,
     help="Turn a city's ADAS-equipped taxis into a road-safety sensor network.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
-app.command("demo", help="Simulate a taxi fleet end to end and show the hotspot map.")(demo.demo)
-app.command("serve", help="Run the ingest API and the dashboard.")(serve.serve_command)
-app.command("sim", help="Simulate a taxi fleet on a real OSM network (SUMO).")(sim.sim_command)
-app.add_typer(devices.app, name="devices", help="Provision, list and revoke gateway devices.")
-app.add_typer(store_cli.app, name="store", help="Migrate, inspect and prune the store.")
-app.add_typer(admin_cli.app, name="admin", help="Fleets, vehicles, drivers, API keys and users.")
-app.add_typer(edge_cli.app, name="edge", help="The in-vehicle gateway: decode CAN, GPS, IMU.")
-app.command("screen", help="Rank sites by empirical Bayes excess (network screening).")(
-    screen.screen_command
-)
-app.add_typer(evaluate.app, name="evaluate", help="Did a site treatment, or live warnings, help?")
-app.command("analyze", help="Run every safety analysis on the store and record the run.")(
-    analyze_cli.analyze_command
-)
-app.add_typer(crashes_cli.app, name="crashes", help="Import police crashes; check near misses.")
-app.add_typer(scores_cli.app, name="scores", help="Driver scores and coaching summaries.")
-app.add_typer(export_cli.app, name="export", help="Open data with small-count suppression.")
-app.add_typer(adas.app, name="adas", help="Run the software warning engine on recorded tracks.")
-app.command("match", help="Put a CSV of positions on the OSM road network (Valhalla).")(
-    match_cli.match_command
-)
-app.add_typer(roads_cli.app, name="roads", help="OSM road network, map matching, road products.")
-app.command("report", help="The monthly report for the city (HTML or PDF).")(report_command)
 
 
 def _version(value: bool) -> None:

@@ -7,13 +7,11 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from roadsense.cli.errors import fail
 from roadsense.cli.progress import stage_bars
-from roadsense.roads.extracts import RoadsFileError
 from roadsense.roads.match_trace import match_rows
 from roadsense.roads.matcher import MatchOptions
 from roadsense.roads.service import load_roads
-from roadsense.roads.trace_io import TraceFileError, read_trace_csv, write_matched_csv
+from roadsense.roads.trace_io import read_trace_csv, write_matched_csv
 
 
 def match_command(
@@ -32,15 +30,12 @@ def match_command(
     """Match every row; unmatched rows are kept with matched=false."""
     console = Console(stderr=True)
     target = out or trace.with_name(trace.stem + ".matched.csv")
-    try:
-        header, rows = read_trace_csv(trace)
-        with stage_bars(console) as progress:
-            city = load_roads(roads, country, progress)
-            matcher = city.matcher(MatchOptions.tuned(gps_accuracy))
-            matches = match_rows(matcher, rows, lambda d, t: progress("match", d, t))
-        write_matched_csv(target, header, rows, matches)
-    except (TraceFileError, RoadsFileError) as exc:
-        fail(str(exc))
+    header, rows = read_trace_csv(trace)
+    with stage_bars(console) as progress:
+        city = load_roads(roads, country, progress)
+        matcher = city.matcher(MatchOptions.tuned(gps_accuracy))
+        matches = match_rows(matcher, rows, lambda d, t: progress("match", d, t))
+    write_matched_csv(target, header, rows, matches)
     matched = sum(m.matched for m in matches)
     share = matched / len(matches) if matches else 0.0
     console.print(f"{len(matches)} rows, {matched} matched ({share:.1%}) -> {target}")

@@ -10,7 +10,6 @@ from rich.console import Console
 from roadsense.cli.errors import fail
 from roadsense.cli.store import StoreOption, store_location
 from roadsense.reports import (
-    PdfUnavailableError,
     build_report,
     parse_month,
     render_html,
@@ -18,7 +17,7 @@ from roadsense.reports import (
 )
 from roadsense.roads.extracts import bundled_extract
 from roadsense.roads.osm_roads import read_roads
-from roadsense.store import StoreError, open_store
+from roadsense.store import open_store
 
 console = Console()
 
@@ -46,21 +45,15 @@ def report_command(
     if roads is not None and not roads.is_file():
         fail(f"OSM file not found: {roads}")
     target = out or Path(f"report-{period.label}.{fmt}")
-    try:
-        with open_store(store_location(store), read_only=True) as db:
-            lines = None
-            if not db.road_segments():
-                lines = [list(r.coords) for r in read_roads(roads or bundled_extract())]
-            report = build_report(db, period, lines)
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(store_location(store), read_only=True) as db:
+        lines = None
+        if not db.road_segments():
+            lines = [list(r.coords) for r in read_roads(roads or bundled_extract())]
+        report = build_report(db, period, lines)
     html = render_html(report)
     if fmt == "html":
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
     else:
-        try:
-            render_pdf(html, target, chromium)
-        except PdfUnavailableError as exc:
-            fail(str(exc))
+        render_pdf(html, target, chromium)
     console.print(f"wrote {target}")

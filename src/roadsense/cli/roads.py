@@ -12,7 +12,6 @@ from roadsense.analytics import assets, speeds
 from roadsense.cli.errors import fail
 from roadsense.cli.progress import stage_bars
 from roadsense.cli.store import StoreOption, store_location
-from roadsense.roads.extracts import RoadsFileError
 from roadsense.roads.geo_export import FORMATS, write_collection
 from roadsense.roads.matcher import MatchOptions
 from roadsense.roads.service import load_roads
@@ -34,13 +33,10 @@ def import_command(
     ),
 ) -> None:
     """Store the road segments and junctions and build the Valhalla tiles (cached)."""
-    try:
-        with stage_bars(console) as progress:
-            city = load_roads(pbf, country, progress)
-        with open_store(store_location(store)) as db:
-            info = import_network(db, city.network)
-    except (RoadsFileError, StoreError) as exc:
-        fail(str(exc))
+    with stage_bars(console) as progress:
+        city = load_roads(pbf, country, progress)
+    with open_store(store_location(store)) as db:
+        info = import_network(db, city.network)
     console.print(
         f"{info.segments} segments, {info.junctions} junctions from {info.source} "
         f"(speed-limit defaults: {info.country or 'generic'}); tiles: {city.tiles_config.parent}"
@@ -54,17 +50,12 @@ def match_command(
     gps_accuracy: float = typer.Option(10.0, "--gps-accuracy", min=1.0, max=100.0),
 ) -> None:
     """Match the positions, events, signs and lane samples of new batches only."""
-    try:
-        with stage_bars(console) as progress:
-            city = load_roads(roads, None, progress)
-            with open_store(store_location(store)) as db:
-                if db.road_network_info() is None:
-                    fail("no road network in the store: run `roadsense roads import` first")
-                run = match_new(
-                    db, city.matcher(MatchOptions.tuned(gps_accuracy)), progress=progress
-                )
-    except (RoadsFileError, StoreError) as exc:
-        fail(str(exc))
+    with stage_bars(console) as progress:
+        city = load_roads(roads, None, progress)
+        with open_store(store_location(store)) as db:
+            if db.road_network_info() is None:
+                fail("no road network in the store: run `roadsense roads import` first")
+            run = match_new(db, city.matcher(MatchOptions.tuned(gps_accuracy)), progress=progress)
     console.print(
         f"{run.batches} new batches, {run.vehicles} vehicles: {run.matched}/{run.fixes} "
         f"positions and {run.events_matched}/{run.events} events matched"
@@ -118,7 +109,7 @@ def export_command(
     try:
         with open_store(store_location(store)) as db:
             collection = product(db, name, min_vehicles, tz)
-    except (StoreError, KeyError, ValueError) as exc:
+    except (KeyError, ValueError) as exc:
         fail(str(exc))
     write_collection(collection, out, fmt)
     console.print(f"{len(collection['features'])} features -> {out}")

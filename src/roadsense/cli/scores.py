@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from roadsense.analytics.driver_scores import coaching_summary, fleet_scores
-from roadsense.analytics.tables import Column, TableError, read_table, text_value
+from roadsense.analytics.tables import Column, read_table, text_value
 from roadsense.cli.errors import fail
 from roadsense.cli.store import StoreOption, store_location
-from roadsense.store import StoreError, open_store
+from roadsense.store import open_store
 from roadsense.store.analytics_rows import DriverShift
 
 app = typer.Typer(no_args_is_help=True)
@@ -48,7 +48,7 @@ def import_shifts(
         ]
         with open_store(store_location(store)) as db:
             added = db.add_driver_shifts(shifts)
-    except (TableError, StoreError, ValueError) as exc:
+    except ValueError as exc:
         fail(str(exc))
     console.print(f"{len(shifts)} shifts read, {added} new")
 
@@ -62,16 +62,13 @@ def show(
     store: str | None = StoreOption,
 ) -> None:
     """Warnings per 100 km by driver (or vehicle), shrunk for low distance, with trend."""
-    try:
-        with open_store(store_location(store)) as db:
-            hours = db.vehicle_hours()
-            if not hours:
-                fail("no driving in the store yet")
-            split = max(h.hour for h in hours) - timedelta(days=days)
-            types = sorted(db.totals().events_by_type)
-            subjects = fleet_scores(db, types, max(split, min(h.hour for h in hours)))
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(store_location(store)) as db:
+        hours = db.vehicle_hours()
+        if not hours:
+            fail("no driving in the store yet")
+        split = max(h.hour for h in hours) - timedelta(days=days)
+        types = sorted(db.totals().events_by_type)
+        subjects = fleet_scores(db, types, max(split, min(h.hour for h in hours)))
     table = Table(
         "subject",
         "km",

@@ -11,7 +11,6 @@ from rich.table import Table
 from roadsense.analytics.screening import Site, screen
 from roadsense.analytics.tables import (
     Column,
-    TableError,
     non_negative_float,
     read_table,
     text_value,
@@ -35,10 +34,7 @@ def screen_command(
     top: int = typer.Option(20, "--top", min=1, help="Rows to print."),
 ) -> None:
     """Rank sites by empirical Bayes excess (HSM Part B); 1 = largest excess."""
-    try:
-        rows = read_table(sites, SITE_COLUMNS)
-    except TableError as exc:
-        fail(str(exc))
+    rows = read_table(sites, SITE_COLUMNS)
     ids = [r["site_id"] for r in rows]
     if len(set(ids)) != len(ids):
         dupes = sorted({i for i in ids if ids.count(i) > 1})

@@ -9,9 +9,6 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from roadsense.cli.errors import fail
-from roadsense.server.run import serve
-from roadsense.server.settings import Settings
-from roadsense.store.postgres_store import redact
 
 console = Console(stderr=True)
 
@@ -36,6 +33,10 @@ def serve_command(
     exit_with_parent: bool = typer.Option(False, "--exit-with-parent", hidden=True),
 ) -> None:
     """Run the ingest API and the dashboard until Ctrl-C (settings: ROADSENSE_* variables)."""
+    from roadsense.server.run import serve
+    from roadsense.server.settings import Settings
+    from roadsense.store.postgres_store import redact
+
     overrides = {
         k: v
         for k, v in {

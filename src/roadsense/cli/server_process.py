@@ -13,8 +13,10 @@ from types import TracebackType
 
 import httpx
 
+from roadsense.errors import RoadsenseError
 
-class ServerStartError(RuntimeError):
+
+class ServerStartError(RoadsenseError, RuntimeError):
     """The server did not come up."""
 
 

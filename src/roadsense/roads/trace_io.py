@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from roadsense.errors import RoadsenseError
 from roadsense.roads.matcher import PointMatch
 from roadsense.roads.trips import TracePoint
 
@@ -22,7 +23,7 @@ OPTIONAL = ("speed", "heading")
 MATCH_COLUMNS = ("osm_way_id", "segment_id", "match_distance_m", "matched")
 
 
-class TraceFileError(ValueError):
+class TraceFileError(RoadsenseError, ValueError):
     """A trace file is missing, has no header, or has bad rows (listed by line)."""
 
 

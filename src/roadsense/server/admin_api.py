@@ -14,10 +14,16 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from roadsense.accounts import (
+    MIN_PASSWORD_LENGTH,
+    PasswordError,
+    create_user,
+    issue_api_key,
+    provision_device,
+)
 from roadsense.schema.records import Identifier
-from roadsense.server.auth import Admin, hash_token, new_api_key, new_token
+from roadsense.server.auth import Admin
 from roadsense.server.errors import NO_NUL, ApiError
-from roadsense.server.passwords import MIN_PASSWORD_LENGTH, PasswordError, hash_password
 from roadsense.server.state import get_state
 from roadsense.store import Role, StoreError
 
@@ -139,10 +145,9 @@ async def add_driver(body: NewDriver, request: Request, _: Admin) -> Done:
 async def add_device(body: NewDevice, request: Request, _: Admin) -> DeviceOut:
     """Provision a gateway; the answer carries its token, shown this once."""
     state = get_state(request)
-    token = new_token()
-    device = await _do(state.store.add_device, body.device_id, body.vehicle_id, hash_token(token))
+    made = await _do(provision_device, state.store, body.device_id, body.vehicle_id)
     state.device_cache.clear()
-    return DeviceOut(**vars(device), token=token)
+    return DeviceOut(**vars(made.device), token=made.token)
 
 
 @router.get("/devices", response_model=list[DeviceOut], summary="Provisioned gateways")
@@ -167,11 +172,8 @@ async def revoke_device(device_id: PathId, request: Request, _: Admin) -> Done:
 async def add_key(body: NewKey, request: Request, _: Admin) -> KeyOut:
     """Issue an API key for a role; the answer carries the key, shown this once."""
     state = get_state(request)
-    key = new_api_key()
-    made = await _do(
-        state.store.add_api_key, body.key_id, hash_token(key), body.role, body.fleet_id
-    )
-    return KeyOut(**vars(made), key=key)
+    made = await _do(issue_api_key, state.store, body.key_id, body.role, body.fleet_id)
+    return KeyOut(**vars(made.key), key=made.secret)
 
 
 @router.get("/keys", response_model=list[KeyOut], summary="API keys (without secrets)")
@@ -197,8 +199,7 @@ async def add_user(body: NewUser, request: Request, _: Admin) -> Done:
     """Create a person who signs in to the dashboard with a password."""
     state = get_state(request)
     try:
-        hashed = await run_in_threadpool(hash_password, body.password)
+        await _do(create_user, state.store, body.username, body.password, body.role, body.fleet_id)
     except PasswordError as exc:
         raise ApiError(422, str(exc), code="validation_error") from None
-    await _do(state.store.add_user, body.username, hashed, body.role, body.fleet_id)
     return Done(ok=True, message=f"user {body.username} created")

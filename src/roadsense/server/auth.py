@@ -8,8 +8,8 @@
 - The cookie is accepted for reads (GET) only; anything that changes state needs the
   ``Authorization`` header, so a page on another site cannot act for a signed-in user.
 
-Tokens and keys are random (256 bits), so a plain SHA-256 is a safe stored form; checked
-credentials are cached for ``credential_cache_s`` seconds, which bounds how long a
+Tokens and keys are made and hashed in :mod:`roadsense.accounts`; checked credentials
+are cached for ``credential_cache_s`` seconds, which bounds how long a
 revoked one keeps working on other processes.
 """
 
@@ -19,7 +19,6 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated
@@ -27,6 +26,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from roadsense.accounts import hash_token
 from roadsense.server.cache import TtlCache
 from roadsense.server.errors import ApiError
 from roadsense.server.state import AppState, get_state
@@ -34,24 +34,8 @@ from roadsense.store import Device, Principal, Role, StoreError
 
 log = logging.getLogger(__name__)
 
-API_KEY_PREFIX = "rsk_"
 SESSION_COOKIE = "roadsense_session"
 PEOPLE_ROLES: tuple[Role, ...] = ("admin", "analyst", "fleet_operator")
-
-
-def new_token() -> str:
-    """A fresh random device token."""
-    return secrets.token_urlsafe(32)
-
-
-def new_api_key() -> str:
-    """A fresh random API key (prefixed, so that leaked keys are easy to recognise)."""
-    return API_KEY_PREFIX + secrets.token_urlsafe(32)
-
-
-def hash_token(token: str) -> str:
-    """The stored form of a token (tokens are random, so a plain SHA-256 suffices)."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def pseudonym(key: str, vehicle_id: str, prefix: str = "veh-") -> str:

@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from roadsense.errors import RoadsenseError
+
 log = logging.getLogger(__name__)
 
 NO_NUL = r"^[^\x00]*$"
@@ -33,7 +35,7 @@ _CODES = {
 }
 
 
-class ApiError(Exception):
+class ApiError(RoadsenseError):
     """An error the API answers with its one error shape."""
 
     def __init__(

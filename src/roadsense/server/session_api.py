@@ -17,9 +17,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from roadsense.server.auth import SESSION_COOKIE, authenticate_person, hash_token
+from roadsense.accounts import PasswordError, hash_token, verify_password
+from roadsense.server.auth import SESSION_COOKIE, authenticate_person
 from roadsense.server.errors import NO_NUL, ApiError
-from roadsense.server.passwords import PasswordError, verify_password
 from roadsense.server.state import AppState, get_state
 from roadsense.store import Principal
 

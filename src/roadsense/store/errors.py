@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from roadsense.errors import RoadsenseError
 
-class StoreError(RuntimeError):
+
+class StoreError(RoadsenseError, RuntimeError):
     """The store cannot do what was asked (bad location, locked file, newer schema ...)."""

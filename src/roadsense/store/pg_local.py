@@ -21,10 +21,12 @@ from types import TracebackType
 
 import psycopg
 
+from roadsense.errors import RoadsenseError
+
 POSTGRES_LIB = Path("/usr/lib/postgresql")
 
 
-class LocalPostgresError(RuntimeError):
+class LocalPostgresError(RoadsenseError, RuntimeError):
     """The local PostgreSQL could not be set up."""
 
 

@@ -56,7 +56,7 @@ def test_bad_line_stops_with_its_number_or_is_skipped(track: Path) -> None:
     track.write_text("\n".join(lines), encoding="utf-8")
 
     result = runner.invoke(app, ["adas", "replay", str(track)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "line 5" in result.output
     assert "objects[0].id" in result.output
     assert "Traceback" not in result.output
@@ -77,5 +77,5 @@ def test_time_going_backwards_is_a_bad_line() -> None:
 
 def test_missing_track_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["adas", "replay", str(tmp_path / "none.jsonl")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "cannot read" in result.output

@@ -47,21 +47,21 @@ def test_decode_with_a_config_file(tmp_path: Path) -> None:
 
 def test_clear_errors(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["edge", "decode", "--can", str(tmp_path / "none.log")])
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2
     assert "CAN log not found" in missing.output
     wrong = tmp_path / "frames.blf"
     wrong.write_bytes(b"\x00")
     unknown = runner.invoke(app, ["edge", "decode", "--can", str(wrong)])
-    assert unknown.exit_code == 1
+    assert unknown.exit_code == 2
     assert "unknown CAN log format" in unknown.output
     bad = runner.invoke(
         app, ["edge", "decode", "--can", str(DATA / "me560.log"), "--sound-family", "me9"]
     )
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2
     assert "invalid edge configuration" in bad.output
     neither = runner.invoke(app, ["edge", "run", "--server", "http://x", "--token", "t",
                                   "--device-id", "gw-1"])  # fmt: skip
-    assert neither.exit_code == 1
+    assert neither.exit_code == 2
     assert "exactly one of --can" in neither.output
 
 

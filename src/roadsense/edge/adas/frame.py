@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from roadsense.errors import RoadsenseError
 
-class FrameError(ValueError):
+
+class FrameError(RoadsenseError, ValueError):
     """A frame that cannot be read; the message names the field at fault."""
 
 

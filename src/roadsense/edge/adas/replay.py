@@ -16,9 +16,10 @@ from typing import TextIO
 from roadsense.edge.adas.config import AdasConfig
 from roadsense.edge.adas.engine import WarningEngine
 from roadsense.edge.adas.frame import FrameError, parse_frame
+from roadsense.errors import RoadsenseError
 
 
-class ReplayError(ValueError):
+class ReplayError(RoadsenseError, ValueError):
     """A bad line in a track; ``line`` is its 1-based number."""
 
     def __init__(self, line: int, message: str) -> None:

@@ -18,6 +18,7 @@ from typing import TextIO, cast
 import can
 
 from roadsense.edge.decoding.counters import Counters
+from roadsense.errors import RoadsenseError
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ _ASC_RESUME = "internal events logged\n"
 """Ends ASCReader's header scan at once when a reader is restarted mid-file."""
 
 
-class CanInputError(ValueError):
+class CanInputError(RoadsenseError, ValueError):
     """A CAN source cannot be opened."""
 
 

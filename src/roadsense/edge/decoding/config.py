@@ -14,11 +14,13 @@ from typing import Literal
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from roadsense.errors import RoadsenseError
+
 SoundFamily = Literal["me8", "me560"]
 """``me8``: Mobileye 5/6 and 8 Connect; ``me560``: Mobileye 560/660."""
 
 
-class EdgeConfigError(ValueError):
+class EdgeConfigError(RoadsenseError, ValueError):
     """The configuration file or environment is not valid."""
 
 

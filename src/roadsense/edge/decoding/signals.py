@@ -14,6 +14,8 @@ from importlib import resources
 import cantools
 from cantools.database.can import Database, Message
 
+from roadsense.errors import RoadsenseError
+
 Signals = dict[str, float | int]
 """Signal name to physical value (raw integers for enumerations)."""
 
@@ -21,7 +23,7 @@ DBC_PACKAGE = "roadsense.edge.decoding.dbc"
 DBC_NAME = "mobileye.dbc"
 
 
-class SignalError(ValueError):
+class SignalError(RoadsenseError, ValueError):
     """A frame's bytes could not be decoded with the DBC."""
 
 

@@ -30,6 +30,7 @@ from roadsense.edge.transport.sqlite_queue import (
     Row,
     SqliteQueue,
 )
+from roadsense.errors import RoadsenseError
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ FULL_LOG_INTERVAL_S = 60.0
 _T = TypeVar("_T")
 
 
-class OutboxFullError(Exception):
+class OutboxFullError(RoadsenseError):
     """The outbox has no room for the records even after dropping every droppable position.
 
     Nothing of the refused call was stored. ``records`` and ``events`` say how many records
@@ -56,7 +57,7 @@ class OutboxFullError(Exception):
         self.events = events
 
 
-class NoRoomError(Exception):
+class NoRoomError(RoadsenseError):
     """A transaction found the outbox full (the size limit); it is rolled back."""
 
 

@@ -10,12 +10,14 @@ import hashlib
 import hmac
 import secrets
 
+from roadsense.errors import RoadsenseError
+
 _N, _R, _P = 2**14, 8, 1
 _DKLEN = 32
 MIN_PASSWORD_LENGTH = 12
 
 
-class PasswordError(ValueError):
+class PasswordError(RoadsenseError, ValueError):
     """A password that is not acceptable, or a stored hash that cannot be read."""
 
 
