@@ -30,6 +30,12 @@ from roadsense.analytics.network_screening import (
 from roadsense.analytics.tables import write_table
 from roadsense.analytics.trends import classify
 from roadsense.analytics.validation import SiteEvidence, validate
+from roadsense.city import (
+    DEFAULT_HOTSPOT_RESOLUTION,
+    DEFAULT_MIN_VEHICLE_KM,
+    DEFAULT_MIN_VEHICLES,
+    DEFAULT_TIME_ZONE,
+)
 from roadsense.store import Store
 
 Progress = Callable[[str, int, int], None]
@@ -39,12 +45,12 @@ Progress = Callable[[str, int, int], None]
 class AnalyzeParams:
     """Settings of one analysis run."""
 
-    resolution: int = 10
-    min_vehicle_km: float = 1.0
-    min_vehicles: int = 3
+    resolution: int = DEFAULT_HOTSPOT_RESOLUTION
+    min_vehicle_km: float = DEFAULT_MIN_VEHICLE_KM
+    min_vehicles: int = DEFAULT_MIN_VEHICLES
     fdr: float = 0.05
     top_n: int = 10
-    tz: str = "Asia/Seoul"
+    tz: str = DEFAULT_TIME_ZONE
 
 
 @dataclass
