@@ -391,13 +391,15 @@ def _meta(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
 
 @router.get("/meta", summary="Who is signed in, and what the filters can choose from")
 async def panel_meta(request: Request, who: Reader) -> dict[str, Any]:
-    """Role, fleet, event types, the days with data, and the fleets (analysts only)."""
+    """Role, fleet, event types, the days with data, the fleets (analysts only), and the
+    city's time zone (``tz``) and default locale."""
     tz = _tz(request)
     f = _filter(who, tz, None, None, 0, 24, None, "ALL")
     meta: dict[str, Any] = dict(await _cached(request, "meta", Filter(tz=tz), _meta))
     if who.role == "fleet_operator":
         meta["fleets"] = [x for x in meta["fleets"] if x["fleet_id"] == f.fleet]
-    return {**meta, "role": who.role, "name": who.name, "fleet_id": who.fleet_id}
+    locale = get_state(request).settings.locale
+    return {**meta, "locale": locale, "role": who.role, "name": who.name, "fleet_id": who.fleet_id}
 
 
 def _summary(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
