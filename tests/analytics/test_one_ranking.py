@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 from typing import Any
 
 import h3
@@ -50,8 +51,9 @@ def _site_cells() -> list[str]:
     return cells
 
 
-def _seed(store_url: str) -> None:
-    """Taxis circling the centres of the sites, one fix every 5 s, within one UTC hour."""
+def _seed(store_url: str, hours_apart: bool = False) -> None:
+    """Taxis circling the centres of the sites, one fix every 5 s, within one UTC hour (or,
+    ``hours_apart``, each taxi of a site in an hour of its own)."""
     rng = random.Random(11)
     with open_store(store_url) as db:
         db.add_api_key("analyst", hash_token(ANALYST_KEY), "analyst")
@@ -62,10 +64,15 @@ def _seed(store_url: str) -> None:
             items: list[AnyRecord] = []
             for v in range(vehicles):
                 vehicle = f"taxi-{s:02d}-{v}"
+                start = 3600 * v if hours_apart else 0
                 fixes = rng.randint(60, 140)  # 1.5 to 3.5 km each at 5 m/s
-                items += [position(vehicle, 5 * i, lat, lon, speed=5.0) for i in range(fixes)]
+                items += [
+                    position(vehicle, start + 5 * i, lat, lon, speed=5.0) for i in range(fixes)
+                ]
                 warnings = sum(rng.random() < risk * 0.025 / 5 for _ in range(fixes))
-                items += [event(vehicle, 5 * i + 1, lat=lat, lon=lon) for i in range(warnings)]
+                items += [
+                    event(vehicle, start + 5 * i + 1, lat=lat, lon=lon) for i in range(warnings)
+                ]
             db.ingest(batch(items))
 
 
@@ -96,8 +103,24 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
 def test_cli_api_dashboard_and_report_rank_the_same_top_20(
     store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    _same_top_20(store_url, monkeypatch, hours_apart=False)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the dashboard's cube counts a cell's vehicles as its largest hourly count (a lower "
+    "bound), the store's reads count distinct vehicles: taxis in different hours make a cell "
+    "ineligible on the dashboard only (mended when exposure and vehicles are read once)",
+)
+def test_the_same_top_20_when_taxis_pass_in_different_hours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _same_top_20(str(tmp_path / "store.duckdb"), monkeypatch, hours_apart=True)
+
+
+def _same_top_20(store_url: str, monkeypatch: pytest.MonkeyPatch, hours_apart: bool) -> None:
     monkeypatch.setenv("ROADSENSE_MIN_VEHICLES", str(MIN_VEHICLES))
-    _seed(store_url)
+    _seed(store_url, hours_apart)
 
     result = CliRunner().invoke(cli, ["screen", "--store", store_url, "--json", "--top", "20"])
     assert result.exit_code == 0, result.output
