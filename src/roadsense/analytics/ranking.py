@@ -110,7 +110,7 @@ def rank_sites(rows: Sequence[SiteRow], thresholds: RankingThresholds | None = N
         raise ValueError("site ids must be unique")
     eligible = sorted((r for r in rows if is_eligible(r, limits)), key=lambda r: r.site_id)
     others = sorted((r for r in rows if not is_eligible(r, limits)), key=lambda r: r.site_id)
-    unranked = [_unranked(r) for r in others]
+    unranked = [_placed(r, None) for r in others]
     if not eligible:
         note = "no site has enough exposure to rank"
         return Ranking("excess", unranked, limits, None, note, 0)
@@ -121,48 +121,19 @@ def rank_sites(rows: Sequence[SiteRow], thresholds: RankingThresholds | None = N
         spf = fit_spf([r.observed for r in eligible], [r.vehicle_km for r in eligible], categories)
     except SpfError as exc:
         order = sorted(eligible, key=lambda r: (-r.observed / r.vehicle_km, -r.observed, r.site_id))
-        ranked = [
-            RankedSite(
-                r.site_id,
-                r.observed,
-                r.vehicle_km,
-                r.vehicles,
-                r.category,
-                True,
-                i,
-                None,
-                None,
-                None,
-            )
-            for i, r in enumerate(order, start=1)
-        ]
+        ranked = [_placed(r, i) for i, r in enumerate(order, start=1)]
         note = f"no safety performance function could be fitted ({exc}); ranked by rate"
         return Ranking("rate", ranked + unranked, limits, None, note, len(eligible), str(exc))
     by_id = {r.site_id: r for r in eligible}
+    k = spf.overdispersion
     screened = screen(
         [
-            Site(
-                r.site_id,
-                float(r.observed),
-                spf.predict(r.vehicle_km, r.category),
-                spf.overdispersion,
-            )
+            Site(r.site_id, float(r.observed), spf.predict(r.vehicle_km, r.category), k)
             for r in eligible
         ]
     )
     ranked = [
-        RankedSite(
-            s.site.site_id,
-            by_id[s.site.site_id].observed,
-            by_id[s.site.site_id].vehicle_km,
-            by_id[s.site.site_id].vehicles,
-            by_id[s.site.site_id].category,
-            True,
-            s.rank,
-            s.site.predicted,
-            s.expected,
-            s.excess,
-        )
+        _placed(by_id[s.site.site_id], s.rank, s.site.predicted, s.expected, s.excess)
         for s in screened
     ]
     note = (
@@ -173,7 +144,23 @@ def rank_sites(rows: Sequence[SiteRow], thresholds: RankingThresholds | None = N
     return Ranking("excess", ranked + unranked, limits, spf, note, len(eligible))
 
 
-def _unranked(r: SiteRow) -> RankedSite:
+def _placed(
+    r: SiteRow,
+    rank: int | None,
+    predicted: float | None = None,
+    expected: float | None = None,
+    excess: float | None = None,
+) -> RankedSite:
+    """A row with its place: ``rank`` None for a site that is not eligible."""
     return RankedSite(
-        r.site_id, r.observed, r.vehicle_km, r.vehicles, r.category, False, None, None, None, None
+        site_id=r.site_id,
+        observed=r.observed,
+        vehicle_km=r.vehicle_km,
+        vehicles=r.vehicles,
+        category=r.category,
+        eligible=rank is not None,
+        rank=rank,
+        predicted=predicted,
+        expected=expected,
+        excess=excess,
     )
