@@ -20,6 +20,7 @@ import h3
 
 from roadsense.analytics.clusters import getis_ord
 from roadsense.analytics.driver_scores import fleet_scores
+from roadsense.analytics.hotspots import cell_rows
 from roadsense.analytics.network_screening import (
     CellScreening,
     SegmentScreening,
@@ -27,9 +28,17 @@ from roadsense.analytics.network_screening import (
     screen_junctions,
     screen_segments,
 )
+from roadsense.analytics.ranking import rank_sites
 from roadsense.analytics.tables import write_table
 from roadsense.analytics.trends import classify
 from roadsense.analytics.validation import SiteEvidence, validate
+from roadsense.city import (
+    DEFAULT_HOTSPOT_RESOLUTION,
+    DEFAULT_MIN_VEHICLE_KM,
+    DEFAULT_MIN_VEHICLES,
+    DEFAULT_TIME_ZONE,
+    RankingThresholds,
+)
 from roadsense.store import Store
 
 Progress = Callable[[str, int, int], None]
@@ -39,12 +48,12 @@ Progress = Callable[[str, int, int], None]
 class AnalyzeParams:
     """Settings of one analysis run."""
 
-    resolution: int = 10
-    min_vehicle_km: float = 1.0
-    min_vehicles: int = 3
+    resolution: int = DEFAULT_HOTSPOT_RESOLUTION
+    min_vehicle_km: float = DEFAULT_MIN_VEHICLE_KM
+    min_vehicles: int = DEFAULT_MIN_VEHICLES
     fdr: float = 0.05
     top_n: int = 10
-    tz: str = "Asia/Seoul"
+    tz: str = DEFAULT_TIME_ZONE
 
 
 @dataclass
@@ -189,20 +198,21 @@ def analyze(
 def _trends(
     store: Store, params: AnalyzeParams, out_dir: Path, result: AnalyzeResult
 ) -> dict[str, int]:
+    """Each month's cells ranked by the one hotspot ranking, then classified over months."""
     exposure = store.cell_period_exposure(params.resolution, "month", tz=params.tz)
     events = store.cell_period_events(params.resolution, "month", tz=params.tz)
-    counts: dict[tuple[int, Any], int] = defaultdict(int)
+    counts: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for e in events:
-        counts[(e.cell, e.period)] += e.events
-    ranks: dict[str, dict[str, int]] = defaultdict(dict)
-    by_period: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        counts[e.period][e.cell] += e.events
+    by_period: dict[Any, list[tuple[int, float, int]]] = defaultdict(list)
     for x in exposure:
-        if x.vehicle_km >= params.min_vehicle_km and x.vehicles >= params.min_vehicles:
-            rate = counts.get((x.cell, x.period), 0) / x.vehicle_km
-            by_period[x.period.isoformat()].append((rate, h3.int_to_str(x.cell)))
+        by_period[x.period].append((x.cell, x.vehicle_km, x.vehicles))
+    thresholds = RankingThresholds(params.min_vehicle_km, params.min_vehicles)
+    ranks: dict[str, dict[str, int]] = {}
     for period, cells in by_period.items():
-        for rank, (_, cell) in enumerate(sorted(cells, reverse=True), start=1):
-            ranks[period][cell] = rank
+        ranking = rank_sites(cell_rows(cells, counts[period]), thresholds)
+        if ranking.ranked:
+            ranks[period.isoformat()] = {s.site_id: s.rank or 0 for s in ranking.ranked}
     if len(ranks) < 2:
         result.notes.append("trends: need at least two months of data")
         return {}

@@ -14,10 +14,12 @@ import csv
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
+from roadsense.city import DEFAULT_TIME_ZONE, city_settings
 from roadsense.errors import RoadsenseError
 
 Severity = Literal["fatal", "serious", "minor", "injury", "property_damage", "unknown"]
@@ -42,8 +44,6 @@ SIMPLE_MAPPING: dict[str, str] = {
     "crash_type": "crash_type",
 }
 """A plain English layout: ``time, lat, lon, severity, crash_type``."""
-
-KST = timezone(timedelta(hours=9))
 
 
 @dataclass(frozen=True)
@@ -97,15 +97,19 @@ def load_mapping(spec: str | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in mapping.items()}
 
 
-def parse_time(text: str, default_tz: timezone = KST) -> datetime:
-    """ISO 8601, ``YYYYMMDDHH``, ``YYYYMMDDHHMM`` or ``YYYY-MM-DD HH:MM``; local times are KST."""
+def parse_time(text: str, default_tz: tzinfo | None = None) -> datetime:
+    """ISO 8601, ``YYYYMMDDHH``, ``YYYYMMDDHHMM`` or ``YYYY-MM-DD HH:MM``, as UTC.
+
+    Times without an offset are local to ``default_tz`` (the city's default time zone,
+    Seoul's KST for KoROAD's exports, when not given).
+    """
     value = text.strip()
     if value.isdigit() and len(value) in (10, 12):
         parsed = datetime.strptime(value, "%Y%m%d%H%M" if len(value) == 12 else "%Y%m%d%H")
     else:
         parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=default_tz)
+        parsed = parsed.replace(tzinfo=default_tz or ZoneInfo(DEFAULT_TIME_ZONE))
     return parsed.astimezone(UTC)
 
 
@@ -137,13 +141,17 @@ def read_crashes(
     mapping: dict[str, str] | None = None,
     bounds: tuple[float, float, float, float] | None = None,
     encoding: str | None = None,
+    tz: str | None = None,
 ) -> CrashImport:
     """Read crashes; rows outside ``bounds`` (min lon, min lat, max lon, max lat) are rejected.
+
+    Times without an offset are local to ``tz`` (default: the city's time zone setting).
 
     Korean exports often come in CP949; the encoding is detected between UTF-8 and CP949
     unless given.
     """
     mapping = mapping or dict(KOREA_KOROAD_MAPPING)
+    zone = ZoneInfo(tz or city_settings().time_zone)
     if not path.is_file():
         raise CrashFileError(f"file not found: {path}")
     raw = path.read_bytes()
@@ -176,7 +184,7 @@ def read_crashes(
             result.crashes.append(
                 Crash(
                     crash_id,
-                    parse_time(row[mapping["time"]]),
+                    parse_time(row[mapping["time"]], zone),
                     lat,
                     lon,
                     _severity(row, mapping),

@@ -1,92 +1,112 @@
-"""Near-miss hotspots: events per 1,000 vehicle-km in H3 cells, ranked.
+"""Near-miss hotspots: H3 cells ranked by the one hotspot ranking.
 
-A cell is ranked only when it has enough exposure (``min_vehicle_km``) and enough
-distinct vehicles (``min_vehicles``), so that a handful of kilometres cannot make a
-cell look dangerous by chance.
+Cells are the sites of :func:`roadsense.analytics.ranking.rank_sites`: their events and
+their exposure (vehicle-km and distinct vehicles) become :class:`SiteRow`\\ s
+(:func:`cell_rows`), wherever they were read (the store for ``/v1/hotspots`` and
+``roadsense screen --store``, the dashboard's cube, the month of the report). Figures are
+written out once (:func:`hotspot_figures`, :func:`hotspots_geojson`), so the CLI, the
+API, the dashboard and the report show the same numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 import h3
 
-from roadsense.store import Store
-
-DEFAULT_RESOLUTION = 10
-"""H3 resolution of hotspot cells (edge about 66 m, a city block)."""
-DEFAULT_MIN_VEHICLE_KM = 1.0
-DEFAULT_MIN_VEHICLES = 3
-
-
-@dataclass(frozen=True)
-class CellRate:
-    """Events and exposure in one H3 cell."""
-
-    cell: str
-    events: int
-    vehicle_km: float
-    vehicles: int
-    eligible: bool
-    rate_per_1000_vkm: float | None
-    rank: int | None = None
-
-    @property
-    def centre(self) -> tuple[float, float]:
-        """(lat, lon) of the cell's centre."""
-        lat, lon = h3.cell_to_latlng(self.cell)
-        return float(lat), float(lon)
+from roadsense.analytics.ranking import RankedSite, Ranking, SiteRow, rank_sites
+from roadsense.city import (
+    DEFAULT_HOTSPOT_RESOLUTION,
+    DEFAULT_MIN_VEHICLE_KM,
+    DEFAULT_MIN_VEHICLES,
+    RankingThresholds,
+)
+from roadsense.store import ReadStore
 
 
 @dataclass(frozen=True)
 class HotspotParams:
-    """How hotspots are computed."""
+    """Which cells are ranked, and what a cell needs to be ranked."""
 
-    resolution: int = DEFAULT_RESOLUTION
+    resolution: int = DEFAULT_HOTSPOT_RESOLUTION
     event_types: tuple[str, ...] = ()
     """Event types counted; empty means every type."""
     min_vehicle_km: float = DEFAULT_MIN_VEHICLE_KM
     min_vehicles: int = DEFAULT_MIN_VEHICLES
 
+    @property
+    def thresholds(self) -> RankingThresholds:
+        """The ranking's thresholds."""
+        return RankingThresholds(self.min_vehicle_km, self.min_vehicles)
 
-def cell_rates(store: Store, params: HotspotParams) -> list[CellRate]:
-    """Every cell with exposure or events, ranked by rate (eligible cells first)."""
-    exposure = {e.cell: e for e in store.exposure_by_cell(params.resolution)}
-    events = {
-        c.cell: c for c in store.events_by_cell(params.resolution, params.event_types or None)
+
+def cell_rows(
+    exposure: Iterable[tuple[int, float, int]], counts: Mapping[int, int]
+) -> list[SiteRow]:
+    """Sites of the ranking from (cell, vehicle-km, vehicles) and events per cell.
+
+    Cells are H3 indexes as integers; every cell with exposure or events is a site (a
+    cell with events and no exposure is listed, never ranked).
+    """
+    rows: dict[int, SiteRow] = {}
+    for cell, km, vehicles in exposure:
+        c = int(cell)
+        rows[c] = SiteRow(h3.int_to_str(c), int(counts.get(c, 0)), float(km), int(vehicles))
+    for cell, n in counts.items():
+        if int(cell) not in rows:
+            rows[int(cell)] = SiteRow(h3.int_to_str(int(cell)), int(n), 0.0, 0)
+    return list(rows.values())
+
+
+def store_cell_rows(
+    store: ReadStore, resolution: int, event_types: Sequence[str] = ()
+) -> list[SiteRow]:
+    """Sites of the ranking from everything the store holds (the retention roll-up too)."""
+    counts = {c.cell: c.events for c in store.events_by_cell(resolution, event_types or None)}
+    exposure = ((e.cell, e.vehicle_km, e.vehicles) for e in store.exposure_by_cell(resolution))
+    return cell_rows(exposure, counts)
+
+
+def rank_cells(store: ReadStore, params: HotspotParams) -> Ranking:
+    """Every cell of the store with exposure or events, ranked (ranked cells first)."""
+    rows = store_cell_rows(store, params.resolution, params.event_types)
+    return rank_sites(rows, params.thresholds)
+
+
+def top_hotspots(store: ReadStore, params: HotspotParams, limit: int = 10) -> list[RankedSite]:
+    """The ``limit`` best-ranked cells."""
+    return rank_cells(store, params).top(limit)
+
+
+def centre(cell: str) -> tuple[float, float]:
+    """(lat, lon) of an H3 cell's centre."""
+    lat, lon = h3.cell_to_latlng(cell)
+    return float(lat), float(lon)
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def hotspot_figures(site: RankedSite) -> dict[str, Any]:
+    """A cell's figures as every view shows them (rounded once, here)."""
+    lat, lon = centre(site.site_id)
+    return {
+        "rank": site.rank,
+        "cell": site.site_id,
+        "lat": lat,
+        "lon": lon,
+        "events": site.observed,
+        "vehicle_km": round(site.vehicle_km, 3),
+        "vehicles": site.vehicles,
+        "eligible": site.eligible,
+        "rate_per_1000_vkm": _rounded(site.rate_per_1000_vkm, 2),
+        "expected": _rounded(site.expected, 2),
+        "excess": _rounded(site.excess, 2),
     }
-    cells: list[CellRate] = []
-    for cell in exposure.keys() | events.keys():
-        exp = exposure.get(cell)
-        vkm = exp.vehicle_km if exp else 0.0
-        vehicles = exp.vehicles if exp else 0
-        count = events[cell].events if cell in events else 0
-        eligible = vkm >= params.min_vehicle_km and vehicles >= params.min_vehicles
-        cells.append(
-            CellRate(
-                cell=h3.int_to_str(cell),
-                events=count,
-                vehicle_km=vkm,
-                vehicles=vehicles,
-                eligible=eligible,
-                rate_per_1000_vkm=1000.0 * count / vkm if eligible else None,
-            )
-        )
-    ranked = sorted(
-        (c for c in cells if c.eligible),
-        key=lambda c: (-(c.rate_per_1000_vkm or 0.0), -c.events, c.cell),
-    )
-    out = [replace(c, rank=i + 1) for i, c in enumerate(ranked)]
-    out.extend(sorted((c for c in cells if not c.eligible), key=lambda c: c.cell))
-    return out
-
-
-def top_hotspots(store: Store, params: HotspotParams, limit: int = 10) -> list[CellRate]:
-    """The ``limit`` eligible cells with the highest event rate."""
-    return [c for c in cell_rates(store, params) if c.rank is not None][:limit]
 
 
 def cells_along(coords: Sequence[tuple[float, float]], resolution: int) -> set[str]:
@@ -106,27 +126,25 @@ def cells_along(coords: Sequence[tuple[float, float]], resolution: int) -> set[s
     return cells
 
 
-def hotspots_geojson(cells: Sequence[CellRate]) -> dict[str, Any]:
-    """Cells as GeoJSON polygons for the map."""
+def hotspots_geojson(ranking: Ranking) -> dict[str, Any]:
+    """Every cell of a ranking as a GeoJSON polygon with its figures, for the map.
+
+    ``ranking`` says how the ranks were made: ``"excess"`` (empirical Bayes) or ``"rate"``
+    (no SPF could be fitted; ``expected`` and ``excess`` are then null).
+    """
     features = []
-    for c in cells:
-        ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(c.cell)]
-        ring.append(ring[0])
+    for site in ranking.sites:
+        ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(site.site_id)]
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-                "properties": {
-                    "cell": c.cell,
-                    "events": c.events,
-                    "vehicle_km": round(c.vehicle_km, 3),
-                    "vehicles": c.vehicles,
-                    "rate_per_1000_vkm": None
-                    if c.rate_per_1000_vkm is None
-                    else round(c.rate_per_1000_vkm, 2),
-                    "rank": c.rank,
-                    "eligible": c.eligible,
-                },
+                "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+                "properties": hotspot_figures(site),
             }
         )
-    return {"type": "FeatureCollection", "features": features}
+    return {
+        "type": "FeatureCollection",
+        "ranking": ranking.method,
+        "note": ranking.note,
+        "features": features,
+    }

@@ -1,11 +1,12 @@
-"""Network screening of H3 cells on the store: SPF, empirical Bayes, excess, ranking.
+"""Network screening of the store's sites: cells, road segments and junctions.
 
-Per event type (or all types together): cells with enough exposure are the sites; an NB
-safety performance function of the count on log vehicle-km is fitted across them; each
-cell's empirical Bayes expected count is pulled from its own count toward the SPF's
-prediction by the weight ``1 / (1 + k * predicted)``, and cells are ranked by excess
-(expected minus predicted). Unlike a raw rate, this does not crown cells whose few
-kilometres happened to see one warning.
+Each is the one hotspot ranking (:func:`roadsense.analytics.ranking.rank_sites`) on the
+store's rows: sites with enough exposure, an NB safety performance function of the count
+on log vehicle-km (with site types for segments and junctions), each site's empirical
+Bayes expected count pulled from its own count toward the SPF's prediction, ranked by
+excess (expected minus predicted). Unlike a raw rate, this does not crown sites whose few
+kilometres happened to see one warning. These screenings report empirical Bayes results
+only: when no SPF can be fitted they list no sites and say why in ``note``.
 """
 
 from __future__ import annotations
@@ -13,13 +14,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import h3
 import numpy as np
 
-from roadsense.analytics.screening import Site, screen
-from roadsense.analytics.spf import Spf, SpfError, fit_spf
+from roadsense.analytics.hotspots import store_cell_rows
+from roadsense.analytics.ranking import RankedSite, Ranking, SiteRow, rank_sites
+from roadsense.analytics.spf import Spf
+from roadsense.city import DEFAULT_HOTSPOT_RESOLUTION, RankingThresholds, city_settings
 from roadsense.roads.geometry import LocalFrame
 from roadsense.store import ReadStore, RoadStore
+
+
+def _thresholds(min_vehicle_km: float | None, min_vehicles: int | None) -> RankingThresholds:
+    """The given thresholds, the city's settings for those not given."""
+    city = city_settings()
+    return RankingThresholds(
+        city.min_vehicle_km if min_vehicle_km is None else min_vehicle_km,
+        city.min_vehicles if min_vehicles is None else min_vehicles,
+    )
+
+
+def _screened(ranking: Ranking) -> list[RankedSite]:
+    """The empirical Bayes ranked sites (none when the ranking fell back to rates)."""
+    return ranking.ranked if ranking.spf is not None else []
 
 
 @dataclass(frozen=True)
@@ -51,52 +67,38 @@ class CellScreening:
 
 def screen_cells(
     store: ReadStore,
-    resolution: int = 10,
+    resolution: int = DEFAULT_HOTSPOT_RESOLUTION,
     event_types: Sequence[str] = (),
-    min_vehicle_km: float = 1.0,
-    min_vehicles: int = 3,
+    min_vehicle_km: float | None = None,
+    min_vehicles: int | None = None,
 ) -> CellScreening:
-    """Screen cells for ``event_types`` (empty: every type together)."""
+    """Screen cells for ``event_types`` (empty: every type together).
+
+    Thresholds not given come from the city's settings.
+    """
     label = "+".join(event_types) if event_types else "ALL"
-    exposure = {
-        e.cell: e
-        for e in store.exposure_by_cell(resolution)
-        if e.vehicle_km >= min_vehicle_km and e.vehicles >= min_vehicles
-    }
-    counts = {c.cell: c.events for c in store.events_by_cell(resolution, event_types or None)}
-    cells = sorted(exposure)
-    if not cells:
+    ranking = rank_sites(
+        store_cell_rows(store, resolution, event_types),
+        _thresholds(min_vehicle_km, min_vehicles),
+    )
+    if ranking.eligible_count == 0:
         return CellScreening(label, None, [], "no cell has enough exposure to screen")
-    observed = [counts.get(c, 0) for c in cells]
-    km = [exposure[c].vehicle_km for c in cells]
-    try:
-        spf = fit_spf(observed, km)
-    except SpfError as exc:
-        return CellScreening(label, None, [], str(exc))
-    sites = [
-        Site(h3.int_to_str(c), float(n), spf.predict(k), spf.overdispersion)
-        for c, n, k in zip(cells, observed, km, strict=True)
-    ]
-    by_id = {h3.int_to_str(c): c for c in cells}
-    out = []
-    for s in screen(sites):
-        cell = by_id[s.site.site_id]
-        exp = exposure[cell]
-        out.append(
-            ScreenedCell(
-                cell=s.site.site_id,
-                event_type=label,
-                observed=int(s.site.observed),
-                vehicle_km=exp.vehicle_km,
-                vehicles=exp.vehicles,
-                predicted=s.site.predicted,
-                expected=s.expected,
-                excess=s.excess,
-                rate_per_million_vkm=1e6 * s.site.observed / exp.vehicle_km,
-                rank=s.rank,
-            )
+    out = [
+        ScreenedCell(
+            cell=s.site_id,
+            event_type=label,
+            observed=s.observed,
+            vehicle_km=s.vehicle_km,
+            vehicles=s.vehicles,
+            predicted=s.predicted or 0.0,
+            expected=s.expected or 0.0,
+            excess=s.excess or 0.0,
+            rate_per_million_vkm=1e6 * s.observed / s.vehicle_km,
+            rank=s.rank or 0,
         )
-    return CellScreening(label, spf, out)
+        for s in _screened(ranking)
+    ]
+    return CellScreening(label, ranking.spf, out, ranking.no_spf_reason)
 
 
 @dataclass(frozen=True)
@@ -129,10 +131,13 @@ class SegmentScreening:
 def screen_segments(
     store: RoadStore,
     event_types: Sequence[str] = (),
-    min_vehicle_km: float = 1.0,
-    min_vehicles: int = 3,
+    min_vehicle_km: float | None = None,
+    min_vehicles: int | None = None,
 ) -> SegmentScreening:
-    """Screen map-matched segments; the SPF has road class effects (HSM-style site types)."""
+    """Screen map-matched segments; the SPF has road class effects (HSM-style site types).
+
+    Thresholds not given come from the city's settings.
+    """
     label = "+".join(event_types) if event_types else "ALL"
     segments = {s.segment_id: s for s in store.road_segments()}
     if not segments:
@@ -142,45 +147,35 @@ def screen_segments(
     for fix in store.segment_fixes():
         km[fix.segment_id] = km.get(fix.segment_id, 0.0) + (fix.speed_mps or 0.0) * fix.step_s
         who.setdefault(fix.segment_id, set()).add(fix.vehicle_id)
-    eligible = sorted(
-        s
-        for s, m in km.items()
-        if s in segments and m / 1000.0 >= min_vehicle_km and len(who[s]) >= min_vehicles
-    )
-    if not eligible:
-        return SegmentScreening(label, None, [], "no matched segment has enough exposure")
     counts: dict[str, int] = {}
     for e in store.placed_events(event_types or None):
         if e.matched and e.segment_id is not None:
             counts[e.segment_id] = counts.get(e.segment_id, 0) + 1
-    observed = [counts.get(s, 0) for s in eligible]
-    exposure = [km[s] / 1000.0 for s in eligible]
-    classes = [segments[s].highway for s in eligible]
-    try:
-        spf = fit_spf(observed, exposure, classes)
-    except SpfError as exc:
-        return SegmentScreening(label, None, [], str(exc))
-    sites = [
-        Site(s, float(n), spf.predict(x, c), spf.overdispersion)
-        for s, n, x, c in zip(eligible, observed, exposure, classes, strict=True)
+    rows = [
+        SiteRow(s, counts.get(s, 0), m / 1000.0, len(who[s]), segments[s].highway)
+        for s, m in km.items()
+        if s in segments
     ]
+    ranking = rank_sites(rows, _thresholds(min_vehicle_km, min_vehicles))
+    if ranking.eligible_count == 0:
+        return SegmentScreening(label, None, [], "no matched segment has enough exposure")
     out = [
         ScreenedSegment(
-            segment_id=r.site.site_id,
-            name=segments[r.site.site_id].name,
-            highway=segments[r.site.site_id].highway,
+            segment_id=r.site_id,
+            name=segments[r.site_id].name,
+            highway=segments[r.site_id].highway,
             event_type=label,
-            observed=int(r.site.observed),
-            vehicle_km=km[r.site.site_id] / 1000.0,
-            vehicles=len(who[r.site.site_id]),
-            predicted=r.site.predicted,
-            expected=r.expected,
-            excess=r.excess,
-            rank=r.rank,
+            observed=r.observed,
+            vehicle_km=r.vehicle_km,
+            vehicles=r.vehicles,
+            predicted=r.predicted or 0.0,
+            expected=r.expected or 0.0,
+            excess=r.excess or 0.0,
+            rank=r.rank or 0,
         )
-        for r in screen(sites)
+        for r in _screened(ranking)
     ]
-    return SegmentScreening(label, spf, out)
+    return SegmentScreening(label, ranking.spf, out, ranking.no_spf_reason)
 
 
 @dataclass(frozen=True)
@@ -214,11 +209,12 @@ def screen_junctions(
     store: RoadStore,
     event_types: Sequence[str] = (),
     radius_m: float = 30.0,
-    min_vehicle_km: float = 1.0,
+    min_vehicle_km: float | None = None,
 ) -> JunctionScreening:
     """Screen junctions: warnings placed within ``radius_m`` of the node, against the
     vehicle-km on its approaches (the segments that meet there); 3-leg and 4+-leg
-    junctions are separate site types of the SPF."""
+    junctions are separate site types of the SPF. A junction needs ``min_vehicle_km`` on
+    its approaches (the city's setting when not given); its vehicles are not counted."""
     label = "+".join(event_types) if event_types else "ALL"
     nodes = store.road_junctions()
     if not nodes:
@@ -227,7 +223,8 @@ def screen_junctions(
     for fix in store.segment_fixes():
         km[fix.segment_id] = km.get(fix.segment_id, 0.0) + (fix.speed_mps or 0.0) * fix.step_s
     approach = {j.node_id: sum(km.get(s, 0.0) for s in j.segments) / 1000.0 for j in nodes}
-    sites = [j for j in nodes if approach[j.node_id] >= min_vehicle_km]
+    limits = RankingThresholds(_thresholds(min_vehicle_km, None).min_vehicle_km, 0)
+    sites = [j for j in nodes if approach[j.node_id] >= limits.min_vehicle_km]
     if not sites:
         return JunctionScreening(label, None, [], "no junction has enough exposure")
     frame = LocalFrame(sites[0].lon, sites[0].lat)
@@ -242,36 +239,30 @@ def screen_junctions(
         i = int(np.argmin(d))
         if d[i] <= radius_m:
             counts[i] += 1
-    exposure = [approach[j.node_id] for j in sites]
-    kinds = ["3-leg" if j.degree == 3 else "4+-leg" for j in sites]
-    try:
-        spf = fit_spf(counts, exposure, kinds)
-    except SpfError as exc:
-        return JunctionScreening(label, None, [], str(exc))
+    rows = [
+        SiteRow(str(j.node_id), n, approach[j.node_id], 0, "3-leg" if j.degree == 3 else "4+-leg")
+        for j, n in zip(sites, counts, strict=True)
+    ]
+    ranking = rank_sites(rows, limits)
     by_id = {str(j.node_id): j for j in sites}
-    ranked = screen(
-        [
-            Site(str(j.node_id), float(n), spf.predict(x, k), spf.overdispersion)
-            for j, n, x, k in zip(sites, counts, exposure, kinds, strict=True)
-        ]
-    )
     return JunctionScreening(
         label,
-        spf,
+        ranking.spf,
         [
             ScreenedJunction(
-                node_id=by_id[r.site.site_id].node_id,
-                lon=by_id[r.site.site_id].lon,
-                lat=by_id[r.site.site_id].lat,
-                legs=by_id[r.site.site_id].degree,
+                node_id=by_id[r.site_id].node_id,
+                lon=by_id[r.site_id].lon,
+                lat=by_id[r.site_id].lat,
+                legs=by_id[r.site_id].degree,
                 event_type=label,
-                observed=int(r.site.observed),
-                approach_vehicle_km=approach[by_id[r.site.site_id].node_id],
-                predicted=r.site.predicted,
-                expected=r.expected,
-                excess=r.excess,
-                rank=r.rank,
+                observed=r.observed,
+                approach_vehicle_km=r.vehicle_km,
+                predicted=r.predicted or 0.0,
+                expected=r.expected or 0.0,
+                excess=r.excess or 0.0,
+                rank=r.rank or 0,
             )
-            for r in ranked
+            for r in _screened(ranking)
         ],
+        ranking.no_spf_reason,
     )

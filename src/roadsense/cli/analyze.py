@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from roadsense.analytics.analyze import AnalyzeParams, analyze
+from roadsense.city import city_settings
 from roadsense.cli.progress import stage_bars
 from roadsense.cli.store import StoreOption, store_location
 from roadsense.store import open_store
@@ -18,14 +19,28 @@ console = Console()
 
 def analyze_command(
     out: Path = typer.Option(Path("var/analysis"), "--out", help="Folder for the results."),
-    resolution: int = typer.Option(10, "--resolution", min=5, max=12, help="H3 resolution."),
-    min_vehicle_km: float = typer.Option(1.0, "--min-vehicle-km", min=0.0),
-    min_vehicles: int = typer.Option(3, "--min-vehicles", min=1),
-    tz: str = typer.Option("Asia/Seoul", "--tz", help="Time zone of months and weeks."),
+    resolution: int | None = typer.Option(
+        None, "--resolution", min=5, max=12, help="H3 resolution (default: the city's setting)."
+    ),
+    min_vehicle_km: float | None = typer.Option(
+        None, "--min-vehicle-km", min=0.0, help="Default: ROADSENSE_MIN_VEHICLE_KM."
+    ),
+    min_vehicles: int | None = typer.Option(
+        None, "--min-vehicles", min=1, help="Default: ROADSENSE_MIN_VEHICLES."
+    ),
+    tz: str | None = typer.Option(
+        None, "--tz", help="Time zone of months and weeks (default: ROADSENSE_TIME_ZONE)."
+    ),
     store: str | None = StoreOption,
 ) -> None:
     """Screening, clusters, trends, crash validation and scores; the run is recorded."""
-    params = AnalyzeParams(resolution, min_vehicle_km, min_vehicles, tz=tz)
+    city = city_settings()
+    params = AnalyzeParams(
+        resolution or city.hotspot_resolution,
+        city.min_vehicle_km if min_vehicle_km is None else min_vehicle_km,
+        min_vehicles or city.min_vehicles,
+        tz=tz or city.time_zone,
+    )
     with open_store(store_location(store)) as db, stage_bars(console) as progress:
         result = analyze(db, out, params, progress)
     screening = result.screenings["ALL"]

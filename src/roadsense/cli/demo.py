@@ -150,8 +150,8 @@ def print_report(report: DemoReport, wall_s: float) -> None:
     for kind, count in sorted(s["events_by_type"].items()):
         events.add_row(kind, f"{count:,}")
     console.print(events)
-    top = Table(title=f"Top 10 of {report.ranked_cells} ranked cells (events per 1,000 vehicle-km)")
-    for name in ("rank", "H3 cell", "lat", "lon", "events", "veh-km", "rate"):
+    top = Table(title=f"Top 10 of {report.ranked_cells} ranked cells (docs/hotspots.md)")
+    for name in ("rank", "H3 cell", "lat", "lon", "events", "veh-km", "rate", "excess"):
         top.add_column(name, no_wrap=True, justify="left" if name == "H3 cell" else "right")
     for row in report.hotspots:
         top.add_row(
@@ -162,6 +162,7 @@ def print_report(report: DemoReport, wall_s: float) -> None:
             f"{row['events']:,}",
             f"{row['vehicle_km']:.1f}",
             f"{row['rate_per_1000_vkm']:,.0f}",
+            "-" if row.get("excess") is None else f"{row['excess']:+.1f}",
         )
     console.print(top)
     hazards = Table(

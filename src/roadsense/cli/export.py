@@ -16,6 +16,7 @@ from roadsense.analytics.open_data import (
     suppress,
     write_exports,
 )
+from roadsense.city import city_settings
 from roadsense.cli.errors import fail
 from roadsense.cli.store import StoreOption, store_location
 from roadsense.store import open_store
@@ -36,10 +37,13 @@ def open_data(
         min=2,
         help="Publish nothing for a place and period seen by fewer distinct vehicles.",
     ),
-    tz: str = typer.Option("Asia/Seoul", "--tz", help="Time zone of the periods."),
+    tz: str | None = typer.Option(
+        None, "--tz", help="Time zone of the periods (default: ROADSENSE_TIME_ZONE)."
+    ),
     store: str | None = StoreOption,
 ) -> None:
     """Cell aggregates (CSV, GeoJSON, GeoParquet) without ids, trajectories or small counts."""
+    tz = tz or city_settings().time_zone
     if period not in PERIODS:
         fail(f"--period must be one of {', '.join(PERIODS)}")
     unit: Period = period

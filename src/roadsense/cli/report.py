@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from roadsense.city import city_settings
 from roadsense.cli.errors import fail
 from roadsense.cli.store import StoreOption, store_location
 from roadsense.reports import (
@@ -28,7 +29,9 @@ def report_command(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Where to write it (default: report-YYYY-MM.html|pdf)."
     ),
-    tz: str = typer.Option("Asia/Seoul", "--tz", help="The city's time zone."),
+    tz: str | None = typer.Option(
+        None, "--tz", help="The city's time zone (default: ROADSENSE_TIME_ZONE)."
+    ),
     roads: Path | None = typer.Option(
         None, "--roads", help="OSM .pbf drawn on the map when the store has no road network."
     ),
@@ -39,7 +42,7 @@ def report_command(
     if fmt not in ("html", "pdf"):
         fail("--format must be html or pdf")
     try:
-        period = parse_month(month, tz)
+        period = parse_month(month, tz or city_settings().time_zone)
     except ValueError as exc:
         fail(str(exc))
     if roads is not None and not roads.is_file():

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from roadsense.analytics import assets, speeds
+from roadsense.city import city_settings
 from roadsense.cli.errors import fail
 from roadsense.cli.progress import stage_bars
 from roadsense.cli.store import StoreOption, store_location
@@ -99,9 +100,12 @@ def export_command(
         min=1,
         help="Least distinct vehicles per cell (default 5; 2 for assets).",
     ),
-    tz: str = typer.Option("UTC", "--tz", help="Time zone of the hours of the week (speeds)."),
+    tz: str | None = typer.Option(
+        None, "--tz", help="Time zone of the hours of the week (default: ROADSENSE_TIME_ZONE)."
+    ),
 ) -> None:
     """Export a road or traffic product as GeoJSON or GeoParquet."""
+    tz = tz or city_settings().time_zone
     if name not in PRODUCTS:
         fail(f"unknown product {name!r}; choose one of {', '.join(PRODUCTS)}")
     if fmt not in FORMATS:

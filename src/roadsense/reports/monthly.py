@@ -15,18 +15,17 @@ from typing import Any
 import h3
 
 from roadsense.analytics import assets, speeds
-from roadsense.analytics.screening import Site, screen
-from roadsense.analytics.spf import SpfError, fit_spf
+from roadsense.analytics.hotspots import cell_rows
+from roadsense.analytics.ranking import rank_sites
+from roadsense.city import RankingThresholds, city_settings
 from roadsense.reports.period import Month
 from roadsense.reports.quality import DataQuality, data_quality
 from roadsense.store import Store
 from roadsense.store.analytics_rows import Period
 from roadsense.store.roads_rows import Segment
 
-HOTSPOT_RESOLUTION = 10
 TOP_HOTSPOTS = 10
-MIN_VEHICLE_KM = 1.0
-MIN_VEHICLES = 3
+"""Hotspots the report describes one by one (every ranked cell is on its map)."""
 SPEED_MIN_VEHICLES = 5
 
 
@@ -194,59 +193,46 @@ def _weekly(store: Store, month: Month) -> list[tuple[date, dict[str, float]]]:
     ]
 
 
-def _screened(store: Store, month: Month) -> tuple[list[HotspotRow], str]:
+def _screened(
+    store: Store, month: Month, resolution: int, thresholds: RankingThresholds
+) -> tuple[list[HotspotRow], str]:
+    """The month's cells, ranked by the one hotspot ranking (ranked cells only)."""
     exposure: dict[int, tuple[float, int]] = {}
-    for e in store.cell_period_exposure(
-        HOTSPOT_RESOLUTION, "month", month.start, month.end, month.tz
-    ):
+    for e in store.cell_period_exposure(resolution, "month", month.start, month.end, month.tz):
         had_km, had_vehicles = exposure.get(e.cell, (0.0, 0))
         exposure[e.cell] = (had_km + e.vehicle_km, max(had_vehicles, e.vehicles))
     by_type: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for c in store.cell_period_events(
-        HOTSPOT_RESOLUTION, "month", month.start, month.end, month.tz
-    ):
+    for c in store.cell_period_events(resolution, "month", month.start, month.end, month.tz):
         by_type[c.cell][c.event_type] += c.events
-    cells = sorted(
-        c for c, (km, v) in exposure.items() if km >= MIN_VEHICLE_KM and v >= MIN_VEHICLES
+    rows = cell_rows(
+        ((c, km, v) for c, (km, v) in exposure.items()),
+        {c: sum(n.values()) for c, n in by_type.items()},
     )
-    observed = [sum(by_type[c].values()) for c in cells]
-    km = [exposure[c][0] for c in cells]
-
-    def row(rank: int, cell: int, n: int, pred: float | None, exp: float | None) -> HotspotRow:
-        lat, lon = h3.cell_to_latlng(h3.int_to_str(cell))
-        return HotspotRow(
-            rank=rank,
-            cell=h3.int_to_str(cell),
-            lat=lat,
-            lon=lon,
-            observed=n,
-            vehicle_km=exposure[cell][0],
-            vehicles=exposure[cell][1],
-            by_type=dict(sorted(by_type[cell].items())),
-            predicted=pred,
-            expected=exp,
-            excess=None if pred is None or exp is None else exp - pred,
+    ranking = rank_sites(rows, thresholds)
+    out = []
+    for s in ranking.ranked:
+        lat, lon = h3.cell_to_latlng(s.site_id)
+        out.append(
+            HotspotRow(
+                rank=s.rank or 0,
+                cell=s.site_id,
+                lat=lat,
+                lon=lon,
+                observed=s.observed,
+                vehicle_km=s.vehicle_km,
+                vehicles=s.vehicles,
+                by_type=dict(sorted(by_type[h3.str_to_int(s.site_id)].items())),
+                predicted=s.predicted,
+                expected=s.expected,
+                excess=s.excess,
+            )
         )
+    return out, _sentence(ranking.note)
 
-    try:
-        spf = fit_spf(observed, km)
-    except SpfError as exc:
-        order = sorted(range(len(cells)), key=lambda i: (-observed[i] / km[i], cells[i]))
-        note = f"No safety performance function could be fitted ({exc}); cells are ranked by rate."
-        return [row(r, cells[i], observed[i], None, None) for r, i in enumerate(order, 1)], note
-    sites = [
-        Site(str(c), float(n), spf.predict(k), spf.overdispersion)
-        for c, n, k in zip(cells, observed, km, strict=True)
-    ]
-    out = [
-        row(s.rank, int(s.site.site_id), int(s.site.observed), s.site.predicted, s.expected)
-        for s in screen(sites)
-    ]
-    note = (
-        f"{len(cells)} cells with at least {MIN_VEHICLE_KM:g} vehicle-km and {MIN_VEHICLES} "
-        f"vehicles screened; negative binomial SPF, overdispersion {spf.overdispersion:.2f}."
-    )
-    return out, note
+
+def _sentence(note: str) -> str:
+    """A note of the ranking as a sentence of the report."""
+    return note[:1].upper() + note[1:] + "." if note else note
 
 
 def _nearest_road(lat: float, lon: float, segments: list[Segment]) -> str | None:
@@ -330,10 +316,22 @@ def build_report(
     store: Store,
     month: Month,
     roads: list[list[tuple[float, float]]] | None = None,
+    thresholds: RankingThresholds | None = None,
+    resolution: int | None = None,
 ) -> MonthlyReport:
-    """The month's report from ``store``; ``roads`` are drawn when the store has no network."""
+    """The month's report from ``store``; ``roads`` are drawn when the store has no network.
+
+    Hotspots are ranked with ``thresholds`` at H3 ``resolution`` (the city's settings when
+    not given).
+    """
+    city = city_settings()
     segments = store.road_segments()
-    cells, note = _screened(store, month)
+    cells, note = _screened(
+        store,
+        month,
+        resolution or city.hotspot_resolution,
+        thresholds or city.ranking_thresholds,
+    )
     top = [replace(h, road=_nearest_road(h.lat, h.lon, segments)) for h in cells[:TOP_HOTSPOTS]]
     changes, speeds_note = _speed_changes(store, month, segments)
     return MonthlyReport(

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from roadsense.city import DEFAULT_TIME_ZONE
+
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -52,8 +54,8 @@ class Month:
         return Month(year, month, self.tz)
 
 
-def parse_month(text: str, tz: str = "Asia/Seoul") -> Month:
-    """``YYYY-MM`` in ``tz``; ValueError for anything else."""
+def parse_month(text: str, tz: str = DEFAULT_TIME_ZONE) -> Month:
+    """``YYYY-MM`` in ``tz`` (the city's time zone by default); ValueError for anything else."""
     found = _MONTH.match(text.strip())
     if not found:
         raise ValueError(f"a month is written YYYY-MM, not {text!r}")

@@ -12,7 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from roadsense.analytics.hotspots import HotspotParams, cell_rates, hotspots_geojson
+from roadsense.analytics.hotspots import (
+    HotspotParams,
+    hotspot_figures,
+    hotspots_geojson,
+    rank_cells,
+)
 from roadsense.roads.osm_roads import roads_geojson
 from roadsense.schema import EventType
 from roadsense.server.auth import pseudonym
@@ -40,7 +45,7 @@ class Summary(BaseModel):
 
 
 class Hotspot(BaseModel):
-    """One ranked cell."""
+    """One ranked cell (docs/hotspots.md: the one hotspot ranking)."""
 
     rank: int
     cell: str
@@ -50,6 +55,10 @@ class Hotspot(BaseModel):
     vehicle_km: float
     vehicles: int
     rate_per_1000_vkm: float
+    expected: float | None
+    """Empirical Bayes expected count; null when ranked by rate (no SPF could be fitted)."""
+    excess: float | None
+    """Expected minus the SPF's prediction; null when ranked by rate."""
 
 
 def _types(event_type: str) -> tuple[str, ...]:
@@ -69,8 +78,8 @@ def _params(state: AppState, event_type: str, resolution: int | None) -> Hotspot
     return HotspotParams(
         resolution=resolution or state.settings.hotspot_resolution,
         event_types=_types(event_type),
-        min_vehicle_km=state.settings.min_vehicle_km,
-        min_vehicles=state.settings.min_vehicles,
+        min_vehicle_km=state.settings.ranking_thresholds.min_vehicle_km,
+        min_vehicles=state.settings.ranking_thresholds.min_vehicles,
     )
 
 
@@ -89,7 +98,7 @@ def summary(request: Request, scope: ReadScope) -> Summary:
     )
 
 
-@router.get("/hotspots", response_model=list[Hotspot], summary="Top cells by event rate")
+@router.get("/hotspots", response_model=list[Hotspot], summary="Top cells by the hotspot ranking")
 def hotspots(
     request: Request,
     scope: ReadScope,
@@ -97,26 +106,11 @@ def hotspots(
     resolution: Annotated[int | None, Query(ge=5, le=12)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 20,
 ) -> list[Hotspot]:
-    """Cells with enough exposure, ranked by events per 1,000 vehicle-km."""
+    """Cells with enough exposure, ranked by empirical Bayes excess (by events per 1,000
+    vehicle-km when no SPF can be fitted; ``expected`` and ``excess`` are then null)."""
     state = get_state(request)
-    cells = [
-        c
-        for c in cell_rates(scope.store(state.store), _params(state, event_type, resolution))
-        if c.rank is not None
-    ][:limit]
-    return [
-        Hotspot(
-            rank=c.rank or 0,
-            cell=c.cell,
-            lat=c.centre[0],
-            lon=c.centre[1],
-            events=c.events,
-            vehicle_km=round(c.vehicle_km, 3),
-            vehicles=c.vehicles,
-            rate_per_1000_vkm=round(c.rate_per_1000_vkm or 0.0, 2),
-        )
-        for c in cells
-    ]
+    ranking = rank_cells(scope.store(state.store), _params(state, event_type, resolution))
+    return [Hotspot(**hotspot_figures(c)) for c in ranking.top(limit)]
 
 
 @router.get("/map/hotspots", summary="Hotspot cells as GeoJSON polygons")
@@ -126,10 +120,10 @@ def map_hotspots(
     event_type: EventTypeParam = "ALL",
     resolution: Annotated[int | None, Query(ge=5, le=12)] = None,
 ) -> dict[str, Any]:
-    """Every cell with exposure or events, with its rate and rank."""
+    """Every cell with exposure or events, with its figures and rank."""
     state = get_state(request)
     params = _params(state, event_type, resolution)
-    return hotspots_geojson(cell_rates(scope.store(state.store), params))
+    return hotspots_geojson(rank_cells(scope.store(state.store), params))
 
 
 @router.get("/map/events", summary="Events as GeoJSON points")

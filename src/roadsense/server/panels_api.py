@@ -29,8 +29,8 @@ from starlette.concurrency import run_in_threadpool
 
 from roadsense.analytics import assets, speeds
 from roadsense.analytics.driver_scores import coaching_summary, fleet_scores
-from roadsense.analytics.screening import Site, screen
-from roadsense.analytics.spf import SpfError, fit_spf
+from roadsense.analytics.hotspots import cell_rows, hotspots_geojson
+from roadsense.analytics.ranking import rank_sites
 from roadsense.schema import EventType
 from roadsense.server.auth import pseudonym
 from roadsense.server.cache import TtlCache
@@ -52,7 +52,6 @@ from roadsense.store.analytics_rows import DriverShift, EventPoint, EventWindow,
 
 router = APIRouter(prefix="/v1/panels", tags=["dashboard panels"])
 
-TZ = "Asia/Seoul"
 CUBE_TTL_S = 300.0
 EVENTS_LIMIT = 10_000
 """Event points sent by default: the newest (the page clusters them; 10,000 fill a city map)."""
@@ -86,8 +85,14 @@ def _local(day: date | None, tz: str, extra_days: int = 0) -> datetime | None:
     return datetime.combine(day + timedelta(days=extra_days), time(), ZoneInfo(tz)).astimezone(UTC)
 
 
+def _tz(request: Request) -> str:
+    """The city's time zone (the server's settings)."""
+    return get_state(request).settings.time_zone
+
+
 def _filter(
     scope: FleetScope,
+    tz: str,
     since: date | None,
     until: date | None,
     hour_from: int,
@@ -103,17 +108,18 @@ def _filter(
         except ValueError:
             raise ApiError(400, f"unknown event type {event_type!r}") from None
     return Filter(
-        since=_local(since, TZ),
-        until=_local(until, TZ, 1),
+        since=_local(since, tz),
+        until=_local(until, tz, 1),
         hour_from=hour_from,
         hour_to=hour_to,
         fleet=scope.fleet(fleet),
         types=types,
-        tz=TZ,
+        tz=tz,
     )
 
 
 def query_filter(
+    request: Request,
     scope: ReadScope,
     since: Since = None,
     until: Until = None,
@@ -123,7 +129,7 @@ def query_filter(
     event_type: TypeParam = "ALL",
 ) -> Filter:
     """The filters of a panel request (dates, hours, fleet, event type) for this caller."""
-    return _filter(scope, since, until, hour_from, hour_to, fleet, event_type)
+    return _filter(scope, _tz(request), since, until, hour_from, hour_to, fleet, event_type)
 
 
 QueryFilter = Annotated[Filter, Depends(query_filter)]
@@ -143,62 +149,12 @@ async def _cached(request: Request, name: str, f: Filter, compute: Any) -> Any:
 
 
 def _hotspots(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
+    """The cube's cells under the filters, ranked by the one hotspot ranking."""
     cells, km, vehicles = exposure(cube, f)
-    counts = events_per_cell(cube, f)
-    s = state.settings
-    eligible = (km >= s.min_vehicle_km) & (vehicles >= s.min_vehicles)
-    observed = np.array([counts.get(int(c), 0) for c in cells], dtype=float)
-    excess: dict[int, tuple[float | None, float | None, int]] = {}
-    idx = np.flatnonzero(eligible)
-    ranking = "excess"
-    try:
-        spf = fit_spf(observed[idx].tolist(), km[idx].tolist())
-        sites = [
-            Site(
-                str(int(cells[i])),
-                float(observed[i]),
-                spf.predict(float(km[i])),
-                spf.overdispersion,
-            )
-            for i in idx
-        ]
-        for r in screen(sites):
-            excess[int(r.site.site_id)] = (r.expected, r.excess, r.rank)
-    except SpfError:
-        # No SPF (too few cells, or no variation to fit): rank by rate, and say so rather
-        # than report an expected count and an excess that were never estimated.
-        ranking = "rate"
-        order = sorted(idx.tolist(), key=lambda i: -observed[i] / km[i])
-        for rank, i in enumerate(order, 1):
-            excess[int(cells[i])] = (None, None, rank)
-    features = []
-    for i, c in enumerate(cells):
-        cell = h3.int_to_str(int(c))
-        found = excess.get(int(c))
-        lat, lon = h3.cell_to_latlng(cell)
-        ring = [[x, y] for y, x in h3.cell_to_boundary(cell)]
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
-                "properties": {
-                    "cell": cell,
-                    "lat": lat,
-                    "lon": lon,
-                    "events": int(observed[i]),
-                    "vehicle_km": round(float(km[i]), 3),
-                    "vehicles": int(vehicles[i]),
-                    "eligible": bool(eligible[i]),
-                    "rate_per_1000_vkm": round(1000 * float(observed[i]) / float(km[i]), 2)
-                    if km[i] > 0
-                    else None,
-                    "expected": None if found is None or found[0] is None else round(found[0], 2),
-                    "excess": None if found is None or found[1] is None else round(found[1], 2),
-                    "rank": None if found is None else found[2],
-                },
-            }
-        )
-    return {"type": "FeatureCollection", "ranking": ranking, "features": features}
+    rows = cell_rows(
+        zip(cells.tolist(), km.tolist(), vehicles.tolist(), strict=True), events_per_cell(cube, f)
+    )
+    return hotspots_geojson(rank_sites(rows, state.settings.ranking_thresholds))
 
 
 @router.get("/hotspots", summary="Cells with exposure, events, rate and EB excess (GeoJSON)")
@@ -206,7 +162,8 @@ async def panel_hotspots(
     request: Request,
     f: QueryFilter,
 ) -> dict[str, Any]:
-    """Every cell with exposure under the filters, ranked by empirical Bayes excess.
+    """Every cell with exposure or events under the filters, ranked by the hotspot ranking
+    (docs/hotspots.md): empirical Bayes excess over a fitted SPF.
 
     ``ranking`` says how the ranks were made: ``"excess"`` (empirical Bayes excess over a
     fitted SPF) or ``"rate"`` (events per vehicle-km, when no SPF could be fitted; then
@@ -250,7 +207,7 @@ async def panel_density(
     resolution: Annotated[int, Query(ge=6, le=10)] = 8,
 ) -> dict[str, Any]:
     """Where the fleet drives: vehicle-km per H3 cell."""
-    f = _filter(scope, since, until, hour_from, hour_to, fleet, "ALL")
+    f = _filter(scope, _tz(request), since, until, hour_from, hour_to, fleet, "ALL")
     result: dict[str, Any] = await _cached(request, f"density{resolution}", f, _density(resolution))
     return result
 
@@ -411,11 +368,13 @@ def _meta(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
 
 @router.get("/meta", summary="Who is signed in, and what the filters can choose from")
 async def panel_meta(request: Request, scope: ReadScope) -> dict[str, Any]:
-    """Role, fleet, event types, the days with data, and the fleets the caller may see."""
-    meta: dict[str, Any] = dict(await _cached(request, "meta", Filter(tz=TZ), _meta))
+    """Role, fleet, event types, the days with data, the fleets the caller may see, and the
+    city's time zone (``tz``) and default locale."""
+    meta: dict[str, Any] = dict(await _cached(request, "meta", Filter(tz=_tz(request)), _meta))
     meta["fleets"] = [x for x in meta["fleets"] if scope.may_see(x["fleet_id"])]
     who = scope.who
-    return {**meta, "role": who.role, "name": who.name, "fleet_id": who.fleet_id}
+    locale = get_state(request).settings.locale
+    return {**meta, "locale": locale, "role": who.role, "name": who.name, "fleet_id": who.fleet_id}
 
 
 def _summary(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
@@ -445,7 +404,7 @@ async def panel_summary(request: Request, scope: ReadScope) -> dict[str, Any]:
     count the raw positions held; events count those with a position. A fleet operator
     gets its own fleet's.
     """
-    f = _filter(scope, None, None, 0, 24, None, "ALL")
+    f = _filter(scope, _tz(request), None, None, 0, 24, None, "ALL")
     result: dict[str, Any] = await _cached(request, "summary", f, _summary)
     return result
 
@@ -480,12 +439,13 @@ async def panel_fleet_scores(
     def compute(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
         return _fleet_scores(cube, state, own, str(fleet))
 
-    result: dict[str, Any] = await _cached(request, *_scores_key(str(fleet), own), compute)
+    key = _scores_key(str(fleet), own, _tz(request))
+    result: dict[str, Any] = await _cached(request, *key, compute)
     return result
 
 
-def _scores_key(fleet: str, own: bool) -> tuple[str, Filter]:
-    return f"fleet-scores:{fleet}:{own}", Filter(fleet=fleet, tz=TZ)
+def _scores_key(fleet: str, own: bool, tz: str) -> tuple[str, Filter]:
+    return f"fleet-scores:{fleet}:{own}", Filter(fleet=fleet, tz=tz)
 
 
 def _warm_fleet_scores(state: AppState, cache: TtlCache[Any], cube: Cube) -> None:
@@ -493,7 +453,8 @@ def _warm_fleet_scores(state: AppState, cache: TtlCache[Any], cube: Cube) -> Non
     for fleet in cube.fleets:
         if not fleet:
             continue
-        keys = {own: _key(*_scores_key(fleet, own), cube) for own in (False, True)}
+        tz = state.settings.time_zone
+        keys = {own: _key(*_scores_key(fleet, own, tz), cube) for own in (False, True)}
         if not cube.shifts:  # vehicles, pseudonymized for everyone: one answer for both
             if not all(cache.get(k)[0] for k in keys.values()):
                 scores = _fleet_scores(cube, state, False, fleet)
@@ -579,5 +540,6 @@ def _road_layers(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
 @router.get("/roads", summary="Speeds by hour of week, sign mismatches, potholes, worn lanes")
 async def panel_roads(request: Request, scope: CityScope) -> dict[str, Any]:
     """The city's road layers in one answer (empty collections without a road network)."""
-    result: dict[str, Any] = await _cached(request, "roads", Filter(tz=TZ), _road_layers)
+    f = Filter(tz=_tz(request))
+    result: dict[str, Any] = await _cached(request, "roads", f, _road_layers)
     return result

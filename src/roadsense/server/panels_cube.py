@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from roadsense.city import DEFAULT_TIME_ZONE
 from roadsense.store import Store
 from roadsense.store.analytics_rows import DriverShift, VehicleHour
 
@@ -164,7 +165,7 @@ class Filter:
     """Local hours of the day, [from, to); from > to wraps past midnight."""
     fleet: str | None = None
     types: tuple[str, ...] = ()
-    tz: str = "Asia/Seoul"
+    tz: str = DEFAULT_TIME_ZONE
 
 
 def _codes(values: Sequence[str], code: dict[str, int]) -> npt.NDArray[np.int32]:

@@ -58,9 +58,12 @@ def road_speeds(
     request: Request,
     scope: CityScope,
     min_vehicles: TrafficK = speeds.DEFAULT_MIN_VEHICLES,
-    tz: Annotated[str, Query(description="Time zone of the hours of the week")] = "UTC",
+    tz: Annotated[
+        str | None, Query(description="Time zone of the hours of the week (default: the city's)")
+    ] = None,
 ) -> dict[str, Any]:
     """Mean, median, 85th percentile, free-flow speed, congestion index, share over limit."""
+    tz = tz or get_state(request).settings.time_zone
     store = _store(request)
     segs = _segments(store)
     try:

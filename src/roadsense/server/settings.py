@@ -1,5 +1,8 @@
 """All server configuration, typed and in one place (environment variables ``ROADSENSE_*``).
 
+The server's settings are the city's (:class:`roadsense.city.CitySettings`: time zone,
+locale, the hotspot ranking's thresholds) plus how the server runs.
+
 Outside ``development`` the server refuses to start with a default or weak secret, and
 with settings that only make sense on a developer's machine.
 """
@@ -10,15 +13,18 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from roadsense.city import CitySettings
 
 DEV_PSEUDONYM_KEY = "development-only-pseudonym-key"
 MIN_SECRET_LENGTH = 32
 """Characters a production secret needs at least (``openssl rand -base64 32`` gives 44)."""
 
 
-class Settings(BaseSettings):
-    """How the server runs. Every field can be set as ``ROADSENSE_<NAME>``."""
+class Settings(CitySettings):
+    """The city's settings and how the server runs. Every field can be set as
+    ``ROADSENSE_<NAME>``."""
 
     model_config = SettingsConfigDict(env_prefix="ROADSENSE_", extra="forbid")
 
@@ -40,11 +46,6 @@ class Settings(BaseSettings):
     get 429 (sheds load when the CPU, not the store, is the bottleneck)."""
     pseudonym_key: str = DEV_PSEUDONYM_KEY
     """Secret that turns vehicle and driver ids into the pseudonyms analysts see."""
-    hotspot_resolution: int = Field(default=10, ge=5, le=12)
-    min_vehicle_km: float = Field(default=1.0, ge=0.0)
-    """Exposure a cell needs before it is ranked as a hotspot."""
-    min_vehicles: int = Field(default=3, ge=1)
-    """Distinct vehicles a cell needs before it is ranked as a hotspot."""
     retention_days: float = Field(default=90.0, gt=0.0)
     """Raw positions older than this are pruned (their hourly aggregates are kept)."""
     prune_every_s: float = Field(default=0.0, ge=0.0)

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, NamedTuple
 
+from roadsense.city import DEFAULT_TIME_ZONE
+
 Period = Literal["day", "week", "month", "quarter"]
 PERIODS: tuple[Period, ...] = ("day", "week", "month", "quarter")
-DEFAULT_TZ = "Asia/Seoul"
+DEFAULT_TZ = DEFAULT_TIME_ZONE
+"""Periods are local to the city (its setting is ``roadsense.city.CitySettings.time_zone``)."""
 
 
 @dataclass(frozen=True)
