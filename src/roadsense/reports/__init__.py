@@ -3,6 +3,7 @@
 ``build_report`` gathers the month's figures from the store (through the analytics),
 ``render_html`` makes a self-contained HTML document of them (charts and maps as PNG
 images inside it) and ``render_pdf`` prints that document with headless Chromium.
+May import ``schema``, ``store``, ``roads``, ``analytics`` and ``city``; not the server.
 """
 
 from roadsense.reports.monthly import MonthlyReport, build_report

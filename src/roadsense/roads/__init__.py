@@ -1,1 +1,4 @@
-"""The road network: OSM import, road segments, map matching, exposure."""
+"""The road network: OSM import, road segments and junctions, map matching, exposure.
+
+May import ``schema``, ``store`` and ``city`` only (import-linter contract).
+"""

@@ -1,4 +1,8 @@
-"""The records every part of roadsense shares (see DESIGN.md, "Records")."""
+"""The records every part of roadsense shares (see DESIGN.md, "Records").
+
+Imports nothing of ours (import-linter contract): the gateway and the city platform
+both build on it.
+"""
 
 from roadsense.schema.records import (
     SCHEMA_VERSION,

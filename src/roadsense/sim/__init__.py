@@ -5,6 +5,9 @@ unit runs the gateway's warning engine on SUMO's scene and writes what a real on
 record (its CAN frames, the GPS's NMEA sentences, the IMU's samples); the gateway's own
 decoder reads those logs back. The ground truth says where the planted hazards are and
 where every warning the gateways report really happened. See ``docs/simulation.md``.
+
+May import ``schema`` and the edge's decoding and warning engine (to encode what a real
+unit sends), never its transport, the store, roads, analytics, the server or the CLI.
 """
 
 from roadsense.sim.config import SimConfig
