@@ -10,7 +10,9 @@ from tests.factories import batch, event, track
 from tests.server.conftest import ANALYST, OTHER_TOKEN, auth
 
 
-def seed(client: TestClient, vehicles: tuple[tuple[str, str, str], ...] | None = None) -> None:
+def seed(
+    client: TestClient, vehicles: tuple[tuple[dict[str, str], str, str], ...] | None = None
+) -> None:
     # taxi-1 drives 600 m north and warns twice at its start; taxi-2 drives the same road
     for token, vehicle, device in vehicles or (
         (auth(), "taxi-1", "gw-1"),

@@ -1,8 +1,8 @@
 """The dashboard's read routes: ``/v1/panels/*``, the one family of read routes.
 
 The web dashboard and API users read the city's figures, hotspots, events and roads here
-(the ``/v1/summary``, ``/v1/hotspots`` and ``/v1/map/*`` routes of earlier releases are
-folded into these, see docs/usage.md). Every route takes the caller's
+(the summary, hotspot and map routes of earlier releases are folded into these, see
+docs/usage.md). Every route takes the caller's
 :data:`~roadsense.server.scope.ReadScope` (or :data:`~roadsense.server.scope.CityScope`).
 
 Filters (every map layer and panel): ``since``/``until`` (dates, local), ``hour_from``/
