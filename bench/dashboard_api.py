@@ -343,7 +343,7 @@ def time_endpoints(url: str, requests: int, days: int, seed: int) -> list[Timing
     headers = {"Authorization": f"Bearer {ANALYST_KEY}"}
     plan: list[tuple[str, str, Callable[[], dict[str, str | int]]]] = [
         ("/v1/panels/summary", "headline figures from the cube (page load)", dict),
-        ("/v1/map/roads", "OSM roads, GeoJSON (page load)", dict),
+        ("/v1/panels/osm-roads", "OSM roads, GeoJSON (page load)", dict),
         ("/v1/panels/meta", "filter choices (page load)", dict),
         ("/v1/panels/evaluation", "roll-out evaluation (page load)", dict),
         ("/v1/panels/roads", "speeds, signs, potholes, lanes (page load)", dict),

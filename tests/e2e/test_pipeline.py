@@ -33,7 +33,9 @@ def tiny_sim(tmp_path_factory: pytest.TempPathFactory) -> SimResult:
 def batches_stored(url: str, key: str) -> int:
     try:
         response = httpx.get(
-            f"{url}/v1/summary", timeout=2.0, headers={"Authorization": f"Bearer {key}"}
+            f"{url}/v1/panels/summary?fresh=true",
+            timeout=2.0,
+            headers={"Authorization": f"Bearer {key}"},
         )
     except httpx.HTTPError:
         return 0

@@ -54,7 +54,7 @@ def test_a_full_queue_sheds_with_429_and_loses_nothing(tight_client: TestClient)
     assert statuses.count(429) > 0, "the queue never filled"
     assert all(int(after or 0) >= 1 for code, after in answers.values() if code == 429)
     acked = [i for i, (code, _) in answers.items() if code == 200]
-    summary = tight_client.get("/v1/summary", headers=ANALYST).json()
+    summary = tight_client.get("/v1/panels/summary?fresh=true", headers=ANALYST).json()
     assert summary["batches"] == len(acked)
     assert summary["positions"] == 1500 * len(acked)
 
@@ -65,7 +65,7 @@ def test_a_full_queue_sheds_with_429_and_loses_nothing(tight_client: TestClient)
                 "/v1/batches", content=payloads[i].model_dump_json(), headers=auth(TOKEN)
             )
             assert r.status_code == 200
-    summary = tight_client.get("/v1/summary", headers=ANALYST).json()
+    summary = tight_client.get("/v1/panels/summary?fresh=true", headers=ANALYST).json()
     assert (summary["batches"], summary["positions"]) == (48, 48 * 1500)
     metrics = tight_client.get("/metrics", headers=ANALYST).text
     busy = [line for line in metrics.splitlines() if 'reason="busy"' in line and "_total" in line]

@@ -1,4 +1,4 @@
-"""The endpoints the dashboard reads."""
+"""The read routes the dashboard and API users share (``/v1/panels/*``)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from tests.factories import batch, event, track
 from tests.server.conftest import ANALYST, OTHER_TOKEN, auth
 
 
-def seed(client: TestClient) -> None:
+def seed(
+    client: TestClient, vehicles: tuple[tuple[dict[str, str], str, str], ...] | None = None
+) -> None:
     # taxi-1 drives 600 m north and warns twice at its start; taxi-2 drives the same road
-    for token, vehicle, device in (
+    for token, vehicle, device in vehicles or (
         (auth(), "taxi-1", "gw-1"),
         (auth(OTHER_TOKEN), "taxi-2", "gw-2"),
     ):
@@ -31,42 +33,81 @@ def seed(client: TestClient) -> None:
 
 def test_summary_counts_what_was_uploaded(client: TestClient) -> None:
     seed(client)
-    s = client.get("/v1/summary", headers=ANALYST).json()
-    assert (s["vehicles"], s["positions"], s["events"]) == (2, 122, 4)
+    s = client.get("/v1/panels/summary", headers=ANALYST).json()
+    assert (s["vehicles"], s["positions"], s["events"], s["batches"]) == (2, 122, 4, 2)
     assert s["events_by_type"] == {"FCW": 2, "HMW": 2}
     assert s["vehicle_km"] == 1.2
     assert s["event_types"] == ["FCW", "HMW"]
 
 
+def test_the_summary_is_the_cubes_until_asked_fresh(client: TestClient) -> None:
+    seed(client, ((auth(), "taxi-1", "gw-1"),))
+    first = client.get("/v1/panels/summary", headers=ANALYST).json()
+    assert (first["vehicles"], first["batches"]) == (1, 1)
+    seed(client, ((auth(OTHER_TOKEN), "taxi-2", "gw-2"),))
+    cached = client.get("/v1/panels/summary", headers=ANALYST).json()
+    assert cached == first  # as of the cube's build
+    fresh = client.get("/v1/panels/summary", params={"fresh": "true"}, headers=ANALYST).json()
+    assert (fresh["vehicles"], fresh["events"], fresh["batches"]) == (2, 4, 2)
+    # the new cube serves every panel afterwards
+    later = client.get("/v1/panels/hotspots", params={"format": "list"}, headers=ANALYST).json()
+    assert sum(row["events"] for row in later) == 4
+
+
 def test_hotspots_rank_the_cell_where_the_events_are(client: TestClient) -> None:
     seed(client)
-    top = client.get("/v1/hotspots", params={"resolution": 10}, headers=ANALYST).json()
+    top = client.get("/v1/panels/hotspots", params={"format": "list"}, headers=ANALYST).json()
     assert top[0]["rank"] == 1
     assert top[0]["events"] == 4
     start = h3.latlng_to_cell(60.17, 24.944, 10)
     assert top[0]["cell"] == start
     assert all(row["events"] == 0 for row in top[1:])
-    only_fcw = client.get("/v1/hotspots", params={"event_type": "FCW"}, headers=ANALYST).json()
+    assert {"expected", "excess", "rate_per_1000_vkm", "vehicles"} <= set(top[0])
+    one = client.get(
+        "/v1/panels/hotspots", params={"format": "list", "limit": 1}, headers=ANALYST
+    ).json()
+    assert one == top[:1]
+    only_fcw = client.get(
+        "/v1/panels/hotspots", params={"format": "list", "event_type": "FCW"}, headers=ANALYST
+    ).json()
     assert only_fcw[0]["events"] == 2
+
+
+def test_another_resolution_is_read_from_the_store(client: TestClient) -> None:
+    seed(client)
+    coarse = client.get(
+        "/v1/panels/hotspots", params={"format": "list", "resolution": 8}, headers=ANALYST
+    ).json()
+    assert coarse[0]["cell"] == h3.latlng_to_cell(60.17, 24.944, 8)
+    assert coarse[0]["events"] == 4
+    fine = client.get("/v1/panels/hotspots", params={"resolution": 12}, headers=ANALYST).json()
+    assert {h3.get_resolution(f["properties"]["cell"]) for f in fine["features"]} == {12}
+    dated = client.get(
+        "/v1/panels/hotspots", params={"resolution": 8, "since": "2025-06-01"}, headers=ANALYST
+    )
+    assert dated.status_code == 400
 
 
 def test_map_layers_are_geojson(client: TestClient) -> None:
     seed(client)
-    cells = client.get("/v1/map/hotspots", headers=ANALYST).json()
+    cells = client.get("/v1/panels/hotspots", headers=ANALYST).json()
     assert cells["type"] == "FeatureCollection"
     assert {f["geometry"]["type"] for f in cells["features"]} == {"Polygon"}
-    events = client.get("/v1/map/events", params={"event_type": "HMW"}, headers=ANALYST).json()
+    events = client.get("/v1/panels/events", params={"event_type": "HMW"}, headers=ANALYST).json()
     assert len(events["features"]) == 2
     props = events["features"][0]["properties"]
     assert props["type"] == "HMW"
     assert props["vehicle"].startswith("veh-")
     assert "taxi" not in props["vehicle"]
-    roads = client.get("/v1/map/roads", headers=ANALYST).json()
+    one = client.get("/v1/panels/events", params={"limit": 1}, headers=ANALYST).json()
+    assert len(one["features"]) == 1
+    roads = client.get("/v1/panels/osm-roads", headers=ANALYST).json()
     assert len(roads["features"]) > 500
     assert roads["features"][0]["geometry"]["type"] == "LineString"
 
 
 def test_an_unknown_event_type_is_a_400(client: TestClient) -> None:
-    response = client.get("/v1/map/events", params={"event_type": "NOPE"}, headers=ANALYST)
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "bad_request"
+    for path in ("/v1/panels/events", "/v1/panels/hotspots"):
+        response = client.get(path, params={"event_type": "NOPE"}, headers=ANALYST)
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "bad_request"

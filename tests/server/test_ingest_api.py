@@ -26,7 +26,7 @@ def post(client: TestClient, payload: str, token: str | None = "default") -> Any
 
 
 def summary(client: TestClient) -> dict[str, Any]:
-    response = client.get("/v1/summary", headers=ANALYST)
+    response = client.get("/v1/panels/summary?fresh=true", headers=ANALYST)
     assert response.status_code == 200
     data: dict[str, Any] = response.json()
     return data

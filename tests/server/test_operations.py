@@ -129,11 +129,11 @@ def test_scheduled_retention_prunes_while_serving(store_url: str) -> None:
     app = create_app(settings_for(store_url, prune_every_s=3600))
     with TestClient(app) as c:
         deadline = time.monotonic() + 20
-        while c.get("/v1/summary", headers=ANALYST).json()["positions"] and (
+        while c.get("/v1/panels/summary?fresh=true", headers=ANALYST).json()["positions"] and (
             time.monotonic() < deadline
         ):
             time.sleep(0.05)
-        s = c.get("/v1/summary", headers=ANALYST).json()
+        s = c.get("/v1/panels/summary?fresh=true", headers=ANALYST).json()
     assert s["positions"] == 0
     assert s["vehicle_km"] == pytest.approx(km, abs=1e-3)
 

@@ -76,7 +76,7 @@ SETTINGS = settings(
 
 
 def totals(client: TestClient) -> tuple[int, int, int]:
-    s = client.get("/v1/summary", headers=ANALYST).json()
+    s = client.get("/v1/panels/summary?fresh=true", headers=ANALYST).json()
     return s["batches"], s["positions"], s["events"]
 
 

@@ -1,7 +1,8 @@
 """Every view counts the same vehicle-km and events, before and after retention prunes.
 
-``/v1/summary`` (a scan of the store), the panels (the hourly cube), the map and the monthly
-report read exposure through the one rule of ``roadsense.store.exposure``, raw positions
+The store's totals (a scan, what ``roadsense store`` prints), the panels (the hourly cube),
+the hotspots read from the store at another resolution and the monthly report read exposure
+through the one rule of ``roadsense.store.exposure``, raw positions
 and the retention roll-up together; so they agree with each other, for the whole city and
 for one fleet's operator, and a prune of old positions changes none of them. One vehicle
 sends a fix a second, one every 10-30 s (a sparse gateway), one belongs to no fleet.
@@ -70,16 +71,18 @@ def _get(client: TestClient, role: str, path: str) -> Any:
 def _views(store: Store, store_url: str, role: str) -> dict[str, tuple[float, int]]:
     """(vehicle-km, events) as each view gives them to ``role``."""
     app = create_app(settings_for(store_url), store=store)  # a fresh app: a fresh cube
+    totals = (store if role == "analyst" else store.scoped("f1")).totals()
     with TestClient(app, raise_server_exceptions=False) as c:
-        summary = _get(c, role, "/v1/summary")
         panel = _get(c, role, "/v1/panels/summary")
         cells = _get(c, role, "/v1/panels/hotspots")["features"]
         density = _get(c, role, "/v1/panels/density")["features"]
         rates = _get(c, role, "/v1/panels/rates")
-        mapped = _get(c, role, "/v1/map/hotspots")["features"]
-    events = summary["events"]
+        # resolution 9 is not the cube's: the cells are read from the store
+        mapped = _get(c, role, "/v1/panels/hotspots?resolution=9")["features"]
+    assert (panel["batches"], panel["positions"]) == (totals.batches, totals.positions)
+    events = totals.events
     views = {
-        "/v1/summary": (summary["vehicle_km"], events),
+        "totals": (round(totals.vehicle_km, 3), events),
         "/v1/panels/summary": (panel["vehicle_km"], panel["events"]),
         "/v1/panels/hotspots": (
             sum(f["properties"]["vehicle_km"] for f in cells),
@@ -87,7 +90,7 @@ def _views(store: Store, store_url: str, role: str) -> dict[str, tuple[float, in
         ),
         "/v1/panels/density": (sum(f["properties"]["vehicle_km"] for f in density), events),
         "/v1/panels/rates": (sum(rates["vehicle_km"]), events),
-        "/v1/map/hotspots": (
+        "/v1/panels/hotspots?resolution=9": (
             sum(f["properties"]["vehicle_km"] for f in mapped),
             sum(f["properties"]["events"] for f in mapped),
         ),
@@ -105,7 +108,7 @@ def test_views_agree_before_and_after_a_prune(store: Store, store_url: str, role
     assert result.positions_deleted > 0
     after = _views(store, store_url, role)
 
-    km, events = before["/v1/summary"]
+    km, events = before["totals"]
     assert km > 0
     assert events > 0
     for name, (view_km, view_events) in [*before.items(), *after.items()]:
@@ -113,6 +116,6 @@ def test_views_agree_before_and_after_a_prune(store: Store, store_url: str, role
         assert view_km == pytest.approx(km, abs=0.02), name
         assert view_events == events, name
     if role == "ops-f1":  # the fleet's own figures, not the city's
-        city = _views(store, store_url, "analyst")["/v1/summary"]
+        city = _views(store, store_url, "analyst")["totals"]
         assert km < city[0]
         assert events < city[1]

@@ -65,6 +65,10 @@ def _event_sum(answer: Any) -> int:
     return sum(f["properties"]["events"] for f in answer["features"])
 
 
+def _list_sum(answer: Any) -> int:
+    return sum(row["events"] for row in answer)
+
+
 ASK_SOUTH: dict[str, str | int] = {"fleet": SOUTH}
 """A fleet operator asking for another fleet's figures must still get its own."""
 
@@ -90,18 +94,17 @@ CASES: list[Case] = [
     Case(f"/v1/fleets/{NORTH}/events", OWN, count=len, expected=NORTH_EVENTS),
     Case(f"/v1/fleets/{SOUTH}/events", FORBIDDEN),
     # the dashboard's figures, maps and panels
-    Case("/v1/summary", OWN, count=lambda a: a["events"], expected=NORTH_EVENTS),
-    Case("/v1/hotspots", OWN, count=lambda a: sum(c["events"] for c in a), expected=NORTH_EVENTS),
-    Case("/v1/map/hotspots", OWN, count=_event_sum, expected=NORTH_EVENTS),
-    Case("/v1/map/events", OWN, count=_features, expected=NORTH_EVENTS),
-    Case("/v1/map/roads", OWN),
     Case("/v1/panels/hotspots", OWN, ASK_SOUTH, _event_sum, NORTH_EVENTS),
+    Case("/v1/panels/hotspots", OWN, {**ASK_SOUTH, "format": "list"}, _list_sum, NORTH_EVENTS),
+    Case("/v1/panels/hotspots", OWN, {**ASK_SOUTH, "resolution": 9}, _event_sum, NORTH_EVENTS),
+    Case("/v1/panels/osm-roads", PUBLIC),
     Case("/v1/panels/density", OWN, ASK_SOUTH),
     Case("/v1/panels/rates", OWN, ASK_SOUTH),
     Case("/v1/panels/events", OWN, ASK_SOUTH, _features, NORTH_EVENTS),
     Case("/v1/panels/events", OWN, {}, _features, NORTH_EVENTS),
     Case("/v1/panels/meta", OWN, count=lambda a: len(a["fleets"]), expected=1),
     Case("/v1/panels/summary", OWN, count=lambda a: a["events"], expected=NORTH_EVENTS),
+    Case("/v1/panels/summary", OWN, {"fresh": "true"}, lambda a: a["batches"], 1),
     Case("/v1/panels/evaluation", OWN),
     Case("/v1/panels/fleet-scores", OWN, ASK_SOUTH, lambda a: len(a["subjects"]), 1),
     # city-wide products and administration
@@ -191,7 +194,7 @@ def test_a_fleet_operator_sees_nothing_of_another_fleet(two_fleets: TestClient) 
     everyone = json.dumps(
         [
             two_fleets.get(p, headers={"Authorization": f"Bearer {ANALYST_KEY}"}).json()
-            for p in ("/v1/fleets", "/v1/drivers", "/v1/map/events")
+            for p in ("/v1/fleets", "/v1/drivers", "/v1/panels/events")
         ]
     )
     for text in (SOUTH, "South Cabs", pseudonym(KEY, "taxi-south")):

@@ -168,11 +168,11 @@ def test_a_fleet_operator_sees_only_its_own_fleet(client: TestClient) -> None:
         assert response.json()["error"]["code"] == "forbidden"
     events = client.get("/v1/fleets/f1/events", headers=ops).json()
     assert {e["vehicle"] for e in events} == {"taxi-1"}
-    summary = client.get("/v1/summary", headers=ops).json()
+    summary = client.get("/v1/panels/summary?fresh=true", headers=ops).json()
     assert (summary["vehicles"], summary["positions"], summary["events"]) == (1, 11, 1)
-    mapped = client.get("/v1/map/events", headers=ops).json()["features"]
+    mapped = client.get("/v1/panels/events?fresh=true", headers=ops).json()["features"]
     assert len(mapped) == 1
-    hot = client.get("/v1/hotspots", headers=ops).json()
+    hot = client.get("/v1/panels/hotspots?format=list&fresh=true", headers=ops).json()
     assert sum(h["events"] for h in hot) == 1
     assert client.get("/metrics", headers=ops).status_code == 403
 
@@ -189,7 +189,7 @@ def test_an_analyst_sees_everything_with_drivers_pseudonymized(client: TestClien
     events = client.get("/v1/fleets/f2/events", headers=analyst).json()
     assert len(events) == 2
     assert all(e["vehicle"].startswith("veh-") for e in events)
-    summary = client.get("/v1/summary", headers=analyst).json()
+    summary = client.get("/v1/panels/summary?fresh=true", headers=analyst).json()
     assert (summary["vehicles"], summary["positions"], summary["events"]) == (2, 32, 3)
     assert client.get("/metrics", headers=analyst).status_code == 200
 
@@ -209,13 +209,13 @@ def test_signing_in_sets_a_cookie_good_for_reading_only(client: TestClient) -> N
     cookie = ok.headers["set-cookie"].lower()
     assert "httponly" in cookie
     assert "samesite=strict" in cookie
-    assert client.get("/v1/summary").status_code == 200  # the client keeps the cookie
+    assert client.get("/v1/panels/summary").status_code == 200  # the client keeps the cookie
     assert client.get("/", follow_redirects=False).status_code == 200
     refused = client.post("/v1/admin/fleets", json={"fleet_id": "f7", "name": "Seven"})
     assert refused.status_code == 403  # changes need the header, not the cookie
     assert client.delete("/v1/session").status_code == 204
     client.cookies.clear()
-    assert client.get("/v1/summary").status_code == 401
+    assert client.get("/v1/panels/summary").status_code == 401
 
 
 def test_users_sign_in_with_a_password(client: TestClient) -> None:

@@ -76,6 +76,7 @@ class Fleet:
 
     positions: int
     events_by_type: dict[str, int]
+    batches: int
 
     @property
     def events(self) -> int:
@@ -208,7 +209,7 @@ def fleet_batches() -> tuple[list[Batch], Fleet]:
                 items=items,
             )
         )
-    return batches, Fleet(positions=positions, events_by_type=by_type)
+    return batches, Fleet(positions=positions, events_by_type=by_type, batches=len(batches))
 
 
 def free_port() -> int:

@@ -2,10 +2,11 @@
 
 Cells are the sites of :func:`roadsense.analytics.ranking.rank_sites`: their events and
 their exposure (vehicle-km and distinct vehicles) become :class:`SiteRow`\\ s
-(:func:`cell_rows`), wherever they were read (the store for ``/v1/hotspots`` and
-``roadsense screen --store``, the dashboard's cube, the month of the report). Figures are
-written out once (:func:`hotspot_figures`, :func:`hotspots_geojson`), so the CLI, the
-API, the dashboard and the report show the same numbers.
+(:func:`cell_rows`), wherever they were read (the store for ``roadsense screen --store``
+and ``/v1/panels/hotspots`` at another resolution than the cube's, the dashboard's cube,
+the month of the report). Figures are written out once (:func:`hotspot_figures`,
+:func:`hotspots_geojson`), so the CLI, the API, the dashboard and the report show the same
+numbers.
 """
 
 from __future__ import annotations

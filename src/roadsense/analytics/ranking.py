@@ -1,7 +1,7 @@
 """The hotspot ranking: the one rule every view of the city's hotspots uses.
 
-``roadsense screen --store``, ``/v1/hotspots``, the dashboard's hotspot panel, the monthly
-report and ``roadsense analyze`` all call :func:`rank_sites` on the rows they read, so the
+``roadsense screen --store``, ``/v1/panels/hotspots`` (the dashboard's and the API's), the
+monthly report and ``roadsense analyze`` all call :func:`rank_sites` on the rows they read, so the
 same store ranks the same way everywhere. The rule (docs/hotspots.md):
 
 1. A site is *eligible* when it has at least ``min_vehicle_km`` vehicle-km and at least

@@ -93,9 +93,10 @@ def run_pipeline(
     with httpx.Client(
         base_url=server.url, timeout=60.0, headers={"Authorization": f"Bearer {viewer_key}"}
     ) as client:
-        summary = _get(client, "/v1/summary")
+        # fresh: the dashboard's cube rebuilt now, with every upload in it
+        summary = _get(client, "/v1/panels/summary", params={"fresh": "true"})
         progress("analyse", 1, 2)
-        ranked = _get(client, "/v1/hotspots", params={"limit": 1000})
+        ranked = _get(client, "/v1/panels/hotspots", params={"format": "list", "limit": 1000})
     top = ranked[:10]
     truth = load_ground_truth(sim_config.out_dir)
     top_k = {row["cell"] for row in ranked[:HAZARD_TOP_K]}

@@ -2,7 +2,7 @@
 
 With ``--store`` (or no CSV file), the store's H3 cells are ranked by the one hotspot
 ranking (:mod:`roadsense.analytics.ranking`, thresholds from the city's settings): the
-same sites, order and figures as ``/v1/hotspots``, the dashboard and the monthly report.
+same sites, order and figures as ``/v1/panels/hotspots``, the dashboard and the monthly report.
 With a CSV of sites whose predictions an analyst already has, those are ranked by excess.
 """
 

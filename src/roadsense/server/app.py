@@ -1,4 +1,5 @@
-"""The FastAPI application: ingest, registry, admin, dashboard API, health, the page."""
+"""The FastAPI application: ingest, registry, admin, the dashboard's read routes, health,
+the page."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from roadsense.roads.extracts import bundled_extract
 from roadsense.schema import Batch
 from roadsense.server import (
     admin_api,
-    dashboard,
     health,
     ingest,
     panels_api,
@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         max_body_bytes=settings.max_body_bytes,
         access_log=settings.access_log,
     )
-    for module in (ingest, session_api, registry_api, dashboard, admin_api, health):
+    for module in (ingest, session_api, registry_api, admin_api, health):
         app.include_router(module.router)
     app.include_router(roads_api.router)
     app.include_router(panels_api.router)

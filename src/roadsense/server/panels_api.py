@@ -1,11 +1,18 @@
-"""The dashboard's filtered layers and panels: ``/v1/panels/*``.
+"""The dashboard's read routes: ``/v1/panels/*``, the one family of read routes.
+
+The web dashboard and API users read the city's figures, hotspots, events and roads here
+(the summary, hotspot and map routes of earlier releases are folded into these, see
+docs/usage.md). Every route takes the caller's
+:data:`~roadsense.server.scope.ReadScope` (or :data:`~roadsense.server.scope.CityScope`).
 
 Filters (every map layer and panel): ``since``/``until`` (dates, local), ``hour_from``/
 ``hour_to`` (local time of day), ``fleet`` and ``event_type``. A fleet operator always
 gets its own fleet, whatever it asks for. Answers come from the pre-aggregated cube
 (:mod:`roadsense.server.panels_cube`) and are cached by filter until the cube is rebuilt;
 the cube is rebuilt in a background thread every 5 minutes (only the first build, after the
-server starts, makes requests wait). Event points are read from the store (the newest,
+server starts, makes requests wait). ``fresh=true`` on a cube panel rebuilds the cube
+first (blocking; costly on a big store): figures as of the request, say right after an
+upload. Event points are read from the store (the newest,
 from the hour the cube says holds enough of them) and serialised once per filter; driver
 scores come from the cube's vehicle-hours and are computed for every fleet as soon as a
 cube is built. Vehicles appear only as pseudonyms; drivers are pseudonymized for everyone
@@ -19,7 +26,7 @@ import functools
 import json
 import math
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 import h3
@@ -29,13 +36,22 @@ from starlette.concurrency import run_in_threadpool
 
 from roadsense.analytics import assets, speeds
 from roadsense.analytics.driver_scores import coaching_summary, fleet_scores
-from roadsense.analytics.hotspots import cell_rows, hotspots_geojson
-from roadsense.analytics.ranking import rank_sites
+from roadsense.analytics.hotspots import (
+    HotspotParams,
+    cell_rows,
+    hotspot_figures,
+    hotspots_geojson,
+    rank_cells,
+)
+from roadsense.analytics.ranking import Ranking, rank_sites
+from roadsense.roads.osm_roads import roads_geojson
 from roadsense.schema import EventType
 from roadsense.server.auth import pseudonym
 from roadsense.server.cache import TtlCache
 from roadsense.server.errors import ApiError
+from roadsense.server.panel_models import Hotspot, Summary
 from roadsense.server.panels_cube import (
+    RESOLUTION,
     Cube,
     CubeHolder,
     Filter,
@@ -62,6 +78,10 @@ HourFrom = Annotated[int, Query(ge=0, le=23, description="Local hour of day from
 HourTo = Annotated[int, Query(ge=1, le=24, description="Local hour of day to (exclusive)")]
 FleetParam = Annotated[str | None, Query(max_length=64, description="A fleet id")]
 TypeParam = Annotated[str, Query(max_length=20, description="An event type or ALL")]
+Fresh = Annotated[
+    bool,
+    Query(description="Rebuild the cube first (blocking): figures as of this request"),
+]
 
 
 def _holder(request: Request) -> tuple[CubeHolder, TtlCache[Any]]:
@@ -106,7 +126,11 @@ def _filter(
         try:
             types = (EventType(event_type.upper()).value,)
         except ValueError:
-            raise ApiError(400, f"unknown event type {event_type!r}") from None
+            raise ApiError(
+                400,
+                f"unknown event type {event_type!r}",
+                details=[{"allowed": ["ALL", *[t.value for t in EventType]]}],
+            ) from None
     return Filter(
         since=_local(since, tz),
         until=_local(until, tz, 1),
@@ -135,9 +159,12 @@ def query_filter(
 QueryFilter = Annotated[Filter, Depends(query_filter)]
 
 
-async def _cached(request: Request, name: str, f: Filter, compute: Any) -> Any:
+async def _cached(request: Request, name: str, f: Filter, compute: Any, fresh: bool = False) -> Any:
+    """``compute(cube, f, state)``, cached per cube and filter; ``fresh``: a new cube first."""
     holder, cache = _holder(request)
     state = get_state(request)
+    if fresh:
+        holder.clear()  # the next get builds a cube of the store as it is now
     cube = await run_in_threadpool(holder.get, state.store)
     key = _key(name, f, cube)
     found, value = cache.get(key)
@@ -148,28 +175,80 @@ async def _cached(request: Request, name: str, f: Filter, compute: Any) -> Any:
     return value
 
 
-def _hotspots(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
+def _ranking(cube: Cube, f: Filter, state: AppState) -> Ranking:
     """The cube's cells under the filters, ranked by the one hotspot ranking."""
     cells, km, vehicles = exposure(cube, f)
     rows = cell_rows(
         zip(cells.tolist(), km.tolist(), vehicles.tolist(), strict=True), events_per_cell(cube, f)
     )
-    return hotspots_geojson(rank_sites(rows, state.settings.ranking_thresholds))
+    return rank_sites(rows, state.settings.ranking_thresholds)
 
 
-@router.get("/hotspots", summary="Cells with exposure, events, rate and EB excess (GeoJSON)")
+def _hotspots(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
+    """The ranked cells as GeoJSON polygons."""
+    return hotspots_geojson(_ranking(cube, f, state))
+
+
+def _top(limit: int) -> Any:
+    def compute(cube: Cube, f: Filter, state: AppState) -> list[dict[str, Any]]:
+        return [hotspot_figures(c) for c in _ranking(cube, f, state).top(limit)]
+
+    return compute
+
+
+def _store_ranking(state: AppState, f: Filter, resolution: int) -> Ranking:
+    """The store's cells at ``resolution`` (not the cube's), ranked by the one ranking."""
+    limits = state.settings.ranking_thresholds
+    params = HotspotParams(
+        resolution=resolution,
+        event_types=f.types,
+        min_vehicle_km=limits.min_vehicle_km,
+        min_vehicles=limits.min_vehicles,
+    )
+    return rank_cells(_store_for(state, f), params)
+
+
+@router.get(
+    "/hotspots",
+    response_model=dict[str, Any] | list[Hotspot],
+    summary="Cells with exposure, events, rate and EB excess (GeoJSON, or a ranked list)",
+)
 async def panel_hotspots(
     request: Request,
     f: QueryFilter,
-) -> dict[str, Any]:
+    fresh: Fresh = False,
+    format: Annotated[
+        Literal["geojson", "list"],
+        Query(description="geojson: every cell as a polygon; list: the top cells, ranked"),
+    ] = "geojson",
+    limit: Annotated[int, Query(ge=1, le=1000, description="Cells of the list")] = 20,
+    resolution: Annotated[
+        int | None,
+        Query(ge=5, le=12, description=f"H3 resolution; other than {RESOLUTION}: from the store"),
+    ] = None,
+) -> dict[str, Any] | list[dict[str, Any]]:
     """Every cell with exposure or events under the filters, ranked by the hotspot ranking
     (docs/hotspots.md): empirical Bayes excess over a fitted SPF.
 
     ``ranking`` says how the ranks were made: ``"excess"`` (empirical Bayes excess over a
     fitted SPF) or ``"rate"`` (events per vehicle-km, when no SPF could be fitted; then
-    ``expected`` and ``excess`` are null).
+    ``expected`` and ``excess`` are null). ``format=list`` gives the ``limit`` best-ranked
+    cells as a plain JSON list instead. The cube holds H3 resolution 10; another
+    ``resolution`` is read from the store at each request (fleet and event type filters
+    only, no dates or hours).
     """
-    result: dict[str, Any] = await _cached(request, "hotspots", f, _hotspots)
+    if resolution is not None and resolution != RESOLUTION:
+        if (f.since, f.until, f.hour_from, f.hour_to) != (None, None, 0, 24):
+            raise ApiError(400, f"dates and hours filter only at resolution {RESOLUTION}")
+        state = get_state(request)
+        ranking = await run_in_threadpool(_store_ranking, state, f, resolution)
+        if format == "list":
+            return [hotspot_figures(c) for c in ranking.top(limit)]
+        return hotspots_geojson(ranking)
+    if format == "list":
+        top: list[dict[str, Any]] = await _cached(request, f"top{limit}", f, _top(limit), fresh)
+        return top
+    result: dict[str, Any] = await _cached(request, "hotspots", f, _hotspots, fresh)
     return result
 
 
@@ -205,10 +284,12 @@ async def panel_density(
     hour_to: HourTo = 24,
     fleet: FleetParam = None,
     resolution: Annotated[int, Query(ge=6, le=10)] = 8,
+    fresh: Fresh = False,
 ) -> dict[str, Any]:
     """Where the fleet drives: vehicle-km per H3 cell."""
     f = _filter(scope, _tz(request), since, until, hour_from, hour_to, fleet, "ALL")
-    result: dict[str, Any] = await _cached(request, f"density{resolution}", f, _density(resolution))
+    compute = _density(resolution)
+    result: dict[str, Any] = await _cached(request, f"density{resolution}", f, compute, fresh)
     return result
 
 
@@ -244,12 +325,9 @@ def _rates(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
 
 
 @router.get("/rates", summary="Warnings per 100 vehicle-km per local day and type")
-async def panel_rates(
-    request: Request,
-    f: QueryFilter,
-) -> dict[str, Any]:
+async def panel_rates(request: Request, f: QueryFilter, fresh: Fresh = False) -> dict[str, Any]:
     """One series per warning type, over the days of the filter."""
-    result: dict[str, Any] = await _cached(request, "rates", f, _rates)
+    result: dict[str, Any] = await _cached(request, "rates", f, _rates, fresh)
     return result
 
 
@@ -344,13 +422,14 @@ async def panel_events(
     request: Request,
     f: QueryFilter,
     limit: Annotated[int, Query(ge=1, le=50_000)] = EVENTS_LIMIT,
+    fresh: Fresh = False,
 ) -> Response:
     """Type, time, speed, TTC, headway and the vehicle's pseudonym of each event.
 
     The newest ``limit`` events. The GeoJSON is serialised once per filter and kept, as
     bytes, until the cube is rebuilt.
     """
-    body: bytes = await _cached(request, f"events{limit}", f, _events(limit))
+    body: bytes = await _cached(request, f"events{limit}", f, _events(limit), fresh)
     return Response(content=body, media_type="application/json")
 
 
@@ -377,35 +456,39 @@ async def panel_meta(request: Request, scope: ReadScope) -> dict[str, Any]:
     return {**meta, "locale": locale, "role": who.role, "name": who.name, "fleet_id": who.fleet_id}
 
 
-def _summary(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
+def _summary(cube: Cube, f: Filter, state: AppState) -> Summary:
     keep = np.ones(len(cube.fleets), dtype=bool)
     if f.fleet is not None:
         keep = np.array([x == f.fleet for x in cube.fleets], dtype=bool)
     xkeep = keep[cube.x_fleet] if cube.x_fleet.size else np.zeros(0, dtype=bool)
-    ekeep = keep[cube.e_fleet] if cube.e_fleet.size else np.zeros(0, dtype=bool)
-    by_type = np.bincount(cube.e_type[ekeep], cube.e_count[ekeep], len(cube.types))
-    events_by_type = {t: int(n) for t, n in zip(cube.types, by_type, strict=True) if n > 0}
-    return {
-        "vehicles": int(cube.f_vehicles[keep].sum()),
-        "positions": int(cube.f_positions[keep].sum()),
-        "events": sum(events_by_type.values()),
-        "events_by_type": events_by_type,
-        "vehicle_km": round(float(cube.x_km[xkeep].sum()), 3),
-        "event_types": sorted(events_by_type),
-    }
+    vkeep = keep[cube.v_fleet] if cube.v_fleet.size else np.zeros(0, dtype=bool)
+    ekeep = vkeep[cube.ve_vehicle] if cube.ve_vehicle.size else np.zeros(0, dtype=bool)
+    by_type = np.bincount(cube.ve_type[ekeep], cube.ve_count[ekeep], len(cube.ve_types))
+    events_by_type = {t: int(n) for t, n in zip(cube.ve_types, by_type, strict=True) if n > 0}
+    return Summary(
+        vehicles=int(cube.f_vehicles[keep].sum()),
+        positions=int(cube.f_positions[keep].sum()),
+        events=sum(events_by_type.values()),
+        events_by_type=events_by_type,
+        vehicle_km=round(float(cube.x_km[xkeep].sum()), 3),
+        batches=int(cube.f_batches[keep].sum()),
+        event_types=sorted(events_by_type),
+    )
 
 
-@router.get("/summary", summary="Headline figures from the cube (the page's header)")
-async def panel_summary(request: Request, scope: ReadScope) -> dict[str, Any]:
-    """Vehicles, positions, events by type and vehicle-km, as of the cube's last build.
+@router.get(
+    "/summary", response_model=Summary, summary="Headline figures from the cube (the header)"
+)
+async def panel_summary(request: Request, scope: ReadScope, fresh: Fresh = False) -> Summary:
+    """Vehicles, positions, events by type, vehicle-km and batches, as of the cube's last
+    build (``fresh=true``: as of this request).
 
-    The same figures as ``/v1/summary`` without its scan of every position per request:
-    vehicle-km include the retention roll-up of pruned positions; positions and vehicles
-    count the raw positions held; events count those with a position. A fleet operator
-    gets its own fleet's.
+    Vehicle-km include the retention roll-up of pruned positions; positions and vehicles
+    count the raw positions held; events count every event stored (with a position or
+    not); batches count the uploads stored. A fleet operator gets its own fleet's.
     """
     f = _filter(scope, _tz(request), None, None, 0, 24, None, "ALL")
-    result: dict[str, Any] = await _cached(request, "summary", f, _summary)
+    result: Summary = await _cached(request, "summary", f, _summary, fresh)
     return result
 
 
@@ -543,3 +626,9 @@ async def panel_roads(request: Request, scope: CityScope) -> dict[str, Any]:
     f = Filter(tz=_tz(request))
     result: dict[str, Any] = await _cached(request, "roads", f, _road_layers)
     return result
+
+
+@router.get("/osm-roads", summary="The drivable OSM roads as GeoJSON lines (the base map)")
+def panel_osm_roads(request: Request, scope: ReadScope) -> dict[str, Any]:
+    """The roads of the configured OSM extract (no tenant data: the same for everyone)."""
+    return roads_geojson(get_state(request).roads_path)

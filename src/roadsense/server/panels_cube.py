@@ -63,6 +63,8 @@ class Cube:
     """Positions held per fleet code (for the headline figures)."""
     f_vehicles: npt.NDArray[np.int64]
     """Distinct vehicles with positions per fleet code."""
+    f_batches: npt.NDArray[np.int64]
+    """Batches stored per fleet code (by the fleet of the device's vehicle)."""
     vehicles: list[str]
     """Vehicle ids by code (every vehicle with positions or events)."""
     v_fleet: npt.NDArray[np.int32]
@@ -180,7 +182,10 @@ def build(store: Store) -> Cube:
     vehicles = sorted({r.vehicle_id for r in vh} | {r.vehicle_id for r in ve})
     vcode = {v: i for i, v in enumerate(vehicles)}
     fleets = sorted(
-        {r.fleet_id for r in xc} | {r.fleet_id for r in e} | {fleet_of.get(v, "") for v in vehicles}
+        {r.fleet_id for r in xc}
+        | {r.fleet_id for r in e}
+        | {fleet_of.get(v, "") for v in vehicles}
+        | set(agg.batches)
     )
     types = sorted({r.event_type for r in e})
     ve_types = sorted({r.event_type for r in ve})
@@ -208,6 +213,7 @@ def build(store: Store) -> Cube:
         e_count=np.array([r.events for r in e], dtype=np.int64),
         f_positions=np.bincount(vh_fleet, vh_positions, len(fleets)).astype(np.int64),
         f_vehicles=np.bincount(v_fleet[with_positions], minlength=len(fleets)).astype(np.int64),
+        f_batches=np.array([agg.batches.get(f, 0) for f in fleets], dtype=np.int64),
         vehicles=vehicles,
         v_fleet=v_fleet,
         vh_vehicle=vh_vehicle,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, NamedTuple
 
@@ -144,6 +144,8 @@ class HourlyAggregates:
     vehicles: list[VehicleHourExposure]
     cell_events: list[CellHourEvents]
     vehicle_events: list[VehicleHourEvents]
+    batches: dict[str, int] = field(default_factory=dict)
+    """Batches stored per fleet id ('' for devices of no fleet's vehicle)."""
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,8 @@ class ReadsMixin:
         rows one grouped query (grouping sets) gives both the exposure per hour, cell and
         fleet (where the rows per cell are the distinct vehicles) and the kilometres and
         positions per vehicle-hour. The exposure per cell includes the roll-up of pruned
-        positions; the per-vehicle rows cannot (the roll-up keeps no vehicle).
+        positions; the per-vehicle rows cannot (the roll-up keeps no vehicle). The batches
+        stored per fleet come with them (the dashboard's headline figures).
         """
         where, params = ReadsMixin._scope(self)
         ewhere, eparams = ReadsMixin._scope(self, "AND")
@@ -199,6 +200,13 @@ class ReadsMixin:
                 " GROUP BY vehicle_id, h, type",
                 params,
             )
+            batches = r.fetch(
+                "SELECT coalesce(v.fleet_id, '') AS f, count(*) FROM batches b"
+                " LEFT JOIN devices d ON d.device_id = b.device_id"
+                " LEFT JOIN vehicles v ON v.vehicle_id = d.vehicle_id"
+                f"{'' if self._fleet_scope is None else ' WHERE v.fleet_id = ?'} GROUP BY 1",
+                [] if self._fleet_scope is None else [self._fleet_scope],
+            )
         # per_cell is 1 where vehicle_id is not grouped: the (hour, cell, fleet) rows
         cells = [
             CellHourExposure(int(h), int(c), str(f), float(km), int(n))
@@ -218,6 +226,7 @@ class ReadsMixin:
                 CellHourEvents(int(h), int(c), str(f), str(t), int(n)) for h, c, f, t, n in e
             ],
             vehicle_events=[VehicleHourEvents(str(v), int(h), str(t), int(n)) for v, h, t, n in ve],
+            batches={str(f): int(n) for f, n in batches},
         )
 
 

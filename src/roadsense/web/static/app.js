@@ -338,7 +338,7 @@ async function main() {
   map.on('error', (e) => fail(e.error || e));
   const loaded = new Promise((resolve) => { map.once('load', resolve); });
   const [meta, summary, roads, evaluation] = await Promise.all([
-    fetchJson('v1/panels/meta'), fetchJson('v1/panels/summary'), fetchJson('v1/map/roads'), fetchJson('v1/panels/evaluation'), loaded,
+    fetchJson('v1/panels/meta'), fetchJson('v1/panels/summary'), fetchJson('v1/panels/osm-roads'), fetchJson('v1/panels/evaluation'), loaded,
   ]);
   state.meta = meta;
   const analyst = meta.role !== 'fleet_operator';
