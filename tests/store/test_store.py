@@ -11,6 +11,7 @@ import pytest
 
 from roadsense.schema import AnyRecord, Batch, DeviceStatus, EventType, LaneSample, SignSighting
 from roadsense.store import Store, StoreError, open_store
+from roadsense.store.analytics_rows import EventWindow
 from roadsense.store.exposure import MAX_STEP_S
 from roadsense.store.migrations import latest_version
 from tests.factories import T0, batch, event, position, track
@@ -139,7 +140,10 @@ def test_events_by_cell_filters_by_type(any_store: Store) -> None:
     )
     assert sum(c.events for c in any_store.events_by_cell(10)) == 3  # no fix, no cell
     assert sum(c.events for c in any_store.events_by_cell(10, ["HMW"])) == 1
-    assert [e.type for e in any_store.events(["FCW"])] == ["FCW", "FCW"]
+    assert [e.type for e in any_store.event_points(EventWindow(types=("FCW",)), 100)] == [
+        "FCW",
+        "FCW",
+    ]
 
 
 def test_same_cells_on_both_backends(any_store: Store) -> None:

@@ -248,3 +248,41 @@ def test_a_failed_rebuild_keeps_the_old_cube(store_path: Path) -> None:
         assert len(calls) == 2
     finally:
         store.close()
+
+
+def test_a_fresh_cube_is_built_after_the_request_and_wins_over_an_older_rebuild(
+    store_path: Path,
+) -> None:
+    import time
+
+    from roadsense.store import open_store
+
+    release = threading.Event()
+    started = threading.Event()
+    builds: list[str] = []
+
+    def builder(store: Store) -> Cube:
+        builds.append(threading.current_thread().name)
+        if len(builds) == 2:  # the background rebuild is held until the test lets it go
+            started.set()
+            assert release.wait(30)
+        return build(store)
+
+    store = open_store(str(store_path), read_only=True)
+    try:
+        holder = CubeHolder(ttl_s=0.0, builder=builder)
+        first = holder.get(store)
+        holder.get(store)  # stale: starts the held background rebuild
+        assert started.wait(10)
+        builds_before = len(builds)
+        fresh = holder.refresh(store, time.monotonic())
+        assert fresh is not first
+        assert len(builds) == builds_before + 1  # built for this request
+        assert holder.refresh(store, 0.0) is fresh  # asked before that build began: shared
+        release.set()
+        assert holder.wait(30)
+        assert holder.get(store) is fresh  # the older background rebuild was not installed
+    finally:
+        release.set()
+        holder.wait(30)
+        store.close()

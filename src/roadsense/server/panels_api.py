@@ -26,6 +26,7 @@ import functools
 import json
 import math
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -163,9 +164,10 @@ async def _cached(request: Request, name: str, f: Filter, compute: Any, fresh: b
     """``compute(cube, f, state)``, cached per cube and filter; ``fresh``: a new cube first."""
     holder, cache = _holder(request)
     state = get_state(request)
-    if fresh:
-        holder.clear()  # the next get builds a cube of the store as it is now
-    cube = await run_in_threadpool(holder.get, state.store)
+    if fresh:  # a cube of the store as it is now: its build began after this request came
+        cube = await run_in_threadpool(holder.refresh, state.store, monotonic())
+    else:
+        cube = await run_in_threadpool(holder.get, state.store)
     key = _key(name, f, cube)
     found, value = cache.get(key)
     if found:

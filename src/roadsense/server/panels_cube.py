@@ -312,6 +312,10 @@ class CubeHolder:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._next_try = 0.0
+        self._generation = 0
+        self._started_at = float("-inf")
+        """When the build of the current cube began."""
+        """Bumped by :meth:`refresh`: a background rebuild begun before it is not installed."""
 
     def get(self, store: Store) -> Cube:
         """The current cube: built now if there is none, else as it is (maybe stale)."""
@@ -320,8 +324,9 @@ class CubeHolder:
             with self._first:
                 cube = self._cube
                 if cube is None:
+                    started = time.monotonic()
                     cube = self._builder(store)
-                    self._cube = cube
+                    self._cube, self._started_at = cube, started
                     if self._on_built is not None:
                         threading.Thread(
                             target=self._after, args=(cube,), name="panels-cube-warm", daemon=True
@@ -353,15 +358,37 @@ class CubeHolder:
             )
             self._thread.start()
 
+    def refresh(self, store: Store, asked_at: float) -> Cube:
+        """A cube whose build began at or after ``asked_at`` (``time.monotonic()``).
+
+        Built in the caller's thread; callers waiting together share a build that began
+        after they asked, so a burst of requests costs at most two scans of the store.
+        """
+        with self._first:
+            cube = self._cube
+            if cube is not None and self._started_at >= asked_at:
+                return cube
+            with self._lock:
+                self._generation += 1
+            started = time.monotonic()
+            cube = self._builder(store)
+            self._cube, self._started_at = cube, started
+        self._after(cube)
+        return cube
+
     def _rebuild(self, store: Store) -> None:
         started = time.monotonic()
+        generation = self._generation
         try:
             cube = self._builder(store)
         except Exception:
             log.exception("rebuilding the dashboard cube failed; the old one keeps serving")
             self._next_try = time.monotonic() + self.retry_s
             return
-        self._cube = cube
+        with self._lock:
+            if generation != self._generation:  # a refresh installed a newer cube meanwhile
+                return
+            self._cube, self._started_at = cube, started
         log.info("dashboard cube rebuilt in %.1f s", time.monotonic() - started)
         self._after(cube)
 
@@ -372,7 +399,3 @@ class CubeHolder:
             self._on_built(cube)
         except Exception:
             log.exception("the dashboard cube's on_built hook failed")
-
-    def clear(self) -> None:
-        """Forget the cube (the next request builds it, blocking)."""
-        self._cube = None

@@ -6,7 +6,7 @@ event lists) pseudonymized. A fleet operator sees only its own fleet, as stored.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -17,6 +17,7 @@ from roadsense.server.auth import pseudonym
 from roadsense.server.scope import ReadScope
 from roadsense.server.state import get_state
 from roadsense.store import Driver, Principal
+from roadsense.store.analytics_rows import EventWindow
 
 router = APIRouter(prefix="/v1", tags=["registry"])
 
@@ -128,13 +129,15 @@ async def fleet_events(
     scope.require(fleet_id)
     who = scope.who
     state = get_state(request)
-    rows = await run_in_threadpool(scope.store(state.store, fleet_id).events, None, limit)
+    rows = await run_in_threadpool(
+        scope.store(state.store, fleet_id).event_points, EventWindow(), limit
+    )
     key = state.settings.pseudonym_key
     return [
         FleetEvent(
-            event_id=str(r.event_id),
+            event_id=r.event_id,
             vehicle=pseudonym(key, r.vehicle_id) if who.role == "analyst" else r.vehicle_id,
-            time=r.time,
+            time=datetime.fromtimestamp(r.epoch_s, UTC),
             type=r.type,
             level=r.level,
             lat=r.lat,

@@ -32,7 +32,7 @@ from roadsense.store.duckdb_store import DuckDBStore
 from roadsense.store.errors import StoreError
 from roadsense.store.h3cells import FINE_H3_RESOLUTION
 from roadsense.store.ingest_store import IngestResult, IngestStore, StoreBusy
-from roadsense.store.read_store import CellEvents, CellExposure, EventRow, ReadStore, Totals
+from roadsense.store.read_store import CellEvents, CellExposure, ReadStore, Totals
 from roadsense.store.registry_store import Driver, Fleet, RegistryStore, Vehicle
 from roadsense.store.retention_store import PruneResult, RetentionStore
 from roadsense.store.road_store import RoadStore
@@ -85,7 +85,6 @@ __all__ = [
     "Device",
     "Driver",
     "DuckDBStore",
-    "EventRow",
     "Fleet",
     "IngestResult",
     "IngestStore",

@@ -6,7 +6,6 @@ The period rows (:class:`CellPeriod`, :class:`VehicleHour` ...) live in
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,22 +44,6 @@ class CellEvents:
 
 
 @dataclass(frozen=True)
-class EventRow:
-    """An event as the dashboard shows it."""
-
-    event_id: uuid.UUID
-    vehicle_id: str
-    time: datetime
-    type: str
-    level: int
-    lat: float
-    lon: float
-    speed_mps: float | None
-    ttc_s: float | None
-    headway_s: float | None
-
-
-@dataclass(frozen=True)
 class Totals:
     """Headline counts of what the store holds."""
 
@@ -87,10 +70,6 @@ class ReadStore(Protocol):
         self, resolution: int, event_types: Sequence[str] | None = None
     ) -> list[CellEvents]:
         """Event counts per H3 cell for the given types (all types when None)."""
-        ...
-
-    def events(self, event_types: Sequence[str] | None = None, limit: int = 5000) -> list[EventRow]:
-        """The most recent events with a position, newest first."""
         ...
 
     def event_points(self, window: EventWindow, limit: int) -> list[EventPoint]:

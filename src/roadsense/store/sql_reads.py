@@ -19,7 +19,7 @@ from roadsense.store.analytics_rows import (
     VehicleHourExposure,
 )
 from roadsense.store.exposure import position_steps_sql
-from roadsense.store.read_store import CellEvents, CellExposure, EventRow, Totals
+from roadsense.store.read_store import CellEvents, CellExposure, Totals
 from roadsense.store.sql import Row, SqlBackend, one, placeholders
 
 _FLEET_VEHICLES = "vehicle_id IN (SELECT vehicle_id FROM vehicles WHERE fleet_id = ?)"
@@ -132,19 +132,6 @@ class ReadsMixin:
             )
         return [CellEvents(int(c), int(n), int(v)) for c, n, v in rows]
 
-    def events(
-        self: SqlBackend, event_types: Sequence[str] | None = None, limit: int = 5000
-    ) -> list[EventRow]:
-        """The most recent events with a position, newest first."""
-        where, params = _event_window(self, EventWindow(types=tuple(event_types or ())))
-        with self._read() as r:
-            rows = r.fetch(
-                "SELECT event_id, vehicle_id, ts, type, level, lat, lon, speed_mps, ttc_s, "
-                f"headway_s FROM events WHERE {where} ORDER BY ts DESC, event_id LIMIT ?",
-                [*params, limit],
-            )
-        return [EventRow(*row) for row in rows]
-
     def event_points(self: SqlBackend, window: EventWindow, limit: int) -> list[EventPoint]:
         """The newest ``limit`` events with a position in ``window``, newest first."""
         where, params = _event_window(self, window)
@@ -154,7 +141,8 @@ class ReadsMixin:
                 "ORDER BY ts DESC, event_id LIMIT ?",
                 [*params, limit],
             )
-        return [EventPoint(*row) for row in rows]
+        # PostgreSQL's extract() is numeric: the row type promises seconds as a float
+        return [EventPoint(r[0], r[1], float(r[2]), *r[3:]) for r in rows]
 
     def hourly_aggregates(self: SqlBackend, resolution: int) -> HourlyAggregates:
         """Exposure and events per UTC hour: per H3 cell and fleet, and per vehicle.
