@@ -94,6 +94,7 @@ class Noise:
     speed: float = 0.05
     accel: float = 0.2
     lane: float = 0.03
+    curvature: float = 0.0002
 
 
 DEFAULT_NOISE = Noise()
@@ -111,6 +112,8 @@ class Scenario:
     lanes: Callable[[float], tuple[float | None, float | None]] | None = None
     turn_signal: str = "none"
     speed_limit_kmh: float | None = None
+    curvature: float | None = None
+    """Lane curvature (1/m, left positive) the camera reports, when it reports one."""
 
     def gap(self, actor: Actor, t: float) -> float:
         """True gap from the ego's front to the actor at ``t``."""
@@ -179,6 +182,9 @@ def frames(
                 "left": None if left is None else round(left + gauss(0, noise.lane), 3),
                 "right": None if right is None else round(right + gauss(0, noise.lane), 3),
             }
+            if scenario.curvature is not None:
+                bend = scenario.curvature + gauss(0, noise.curvature)
+                frame["lanes"]["curvature"] = round(bend, 6)
         if scenario.speed_limit_kmh is not None:
             frame["speed_limit_kmh"] = scenario.speed_limit_kmh
         out.append(frame)

@@ -198,6 +198,18 @@ class LdwConfig(_Section):
     warning is late; the engine still warns rather than stay silent."""
     persist_s: float = Field(0.1, ge=0.0, le=1.0)
     """The condition must hold this long. Design choice."""
+    sharp_curve_radius_m: float = Field(250.0, ge=0.0, le=5000.0)
+    """Silent in curves of a smaller radius (when the frame gives the curvature): ISO 17361
+    requires class II systems to warn in curves down to a 250 m radius (class I: 500 m),
+    and Mobileye units are silent in sharp turns. 0 disables the rule."""
+    curve_radius_m: float = Field(1000.0, ge=0.0, le=10000.0)
+    """A road bending at this radius or less is a curve that a driver may cut (below, a
+    departure is a departure). Design choice."""
+    cut_max_rate_mps: float = Field(0.5, ge=0.0, le=2.0)
+    """In a curve, a departure toward its inside at no more than this is curve cutting and
+    does not warn. Design choice: a driver lining up for the inside line drifts at a few
+    tenths of a metre per second; 0.5 m/s is where ISO 17361's slow-departure band ends
+    (its tests run at 0.1-0.8 m/s)."""
 
 
 class SpeedingConfig(_Section):

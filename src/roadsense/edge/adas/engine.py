@@ -34,6 +34,7 @@ _OUTPUT_NAMES = {
     "required_decel_mps2": "required_decel",
     "lateral_m": "lateral",
     "departure_rate_mps": "departure_rate",
+    "curvature_per_m": "curvature",
     "speed_kmh": "speed_kmh",
     "speed_limit_kmh": "speed_limit_kmh",
 }
@@ -57,7 +58,8 @@ class WarningOnset:
         for key, name in _OUTPUT_NAMES.items():
             value = self.measurements.get(key)
             if value is not None:
-                line[name] = value if isinstance(value, int) else round(value, 2)
+                digits = 6 if key == "curvature_per_m" else 2
+                line[name] = value if isinstance(value, int) else round(value, digits)
         return line
 
 
@@ -106,7 +108,9 @@ class WarningEngine:
         if headway is not None:
             active[EventType.HMW] = headway
         lanes = frame.lanes
-        self._lane.update(t, ego.speed, ego.turn_signal, lanes.left, lanes.right, active)
+        self._lane.update(
+            t, ego.speed, ego.turn_signal, lanes.left, lanes.right, active, lanes.curvature
+        )
         speeding = self._speeding.update(t, ego.speed, frame.speed_limit_kmh)
         if speeding is not None:
             active[EventType.SPEEDING] = speeding
