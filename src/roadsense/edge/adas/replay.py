@@ -71,10 +71,10 @@ def replay(
         last_t = frame.t
         stats.frames += 1
         for onset in engine.step(frame):
-            line = onset.to_json()
+            record = onset.to_json()
             if track is not None:
-                line = {"track": track, **line}
-            out.write(json.dumps(line) + "\n")
+                record = {"track": track, **record}
+            out.write(json.dumps(record) + "\n")
             stats.warnings += 1
     engine.close()
     out.flush()
