@@ -14,8 +14,8 @@ docs/benchmarks.md:
 1. each family, its pass rule (from US NCAP 2013, ISO 15623, ISO 17361, or the engine's
    own, as named) and how many of its variants pass;
 2. the trade-off behind the FCW settings: warning-time margin on the hard-braking family
-   against nuisance warnings, over the TTC threshold and the acceleration filter's
-   manoeuvre restart (docs/adas.md quotes it);
+   against nuisance warnings, over the TTC threshold, the acceleration filter's manoeuvre
+   restart and the persistence (docs/adas.md quotes it);
 3. ``roadsense adas replay`` of a few hundred tracks, in one process, wall time.
 """
 
@@ -338,24 +338,25 @@ def tradeoff(held_out: list[int]) -> list[str]:
     seeds (0-6) and on ``held_out``."""
     tuning = list(range(TRIALS))
     rows = [
-        "| `fcw.ttc_s` | `filter.accel_jump_mps2` | late (< 2.4 s), seeds 0-6 "
+        "| `fcw.ttc_s` | `filter.accel_jump_mps2` | `fcw.persist_s` | late (< 2.4 s), seeds 0-6 "
         "| smallest margin, seeds 0-6 | late, held out | smallest margin, held out "
         "| NCAP trials warned before 3.0 s | nuisance warnings (both seed sets) |",
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for ttc in (2.7, 2.8, 2.9, 3.0):
-        for jump in (10.0, 2.0, 1.5):
-            config = AdasConfig.model_validate(
-                {"fcw": {"ttc_s": ttc}, "filter": {"accel_jump_mps2": jump}}
-            )
-            t_late, n, t_margin, t_early, t_noisy = _fcw_counts(config, tuning)
-            h_late, _, h_margin, h_early, h_noisy = _fcw_counts(config, held_out)
-            jump_text = "off" if jump == 10.0 else f"{jump}"
-            rows.append(
-                f"| {ttc} | {jump_text} | {t_late}/{n} | {t_margin:+.2f} s | {h_late}/{n} "
-                f"| {h_margin:+.2f} s | {t_early + h_early} | {t_noisy + h_noisy} |"
-            )
-            print(rows[-1], flush=True)
+    settings = [(ttc, jump, 0.1) for ttc in (2.7, 2.8, 2.9, 3.0) for jump in (10.0, 2.0, 1.5)]
+    settings += [(2.8, 2.0, 0.0), (3.0, 2.0, 0.0), (3.0, 2.0, 0.2)]
+    for ttc, jump, persist in settings:
+        config = AdasConfig.model_validate(
+            {"fcw": {"ttc_s": ttc, "persist_s": persist}, "filter": {"accel_jump_mps2": jump}}
+        )
+        t_late, n, t_margin, t_early, t_noisy = _fcw_counts(config, tuning)
+        h_late, _, h_margin, h_early, h_noisy = _fcw_counts(config, held_out)
+        jump_text = "off" if jump == 10.0 else f"{jump}"
+        rows.append(
+            f"| {ttc} | {jump_text} | {persist} | {t_late}/{n} | {t_margin:+.2f} s "
+            f"| {h_late}/{n} | {h_margin:+.2f} s | {t_early + h_early} | {t_noisy + h_noisy} |"
+        )
+        print(rows[-1], flush=True)
     return rows
 
 
@@ -419,8 +420,8 @@ def main() -> None:
             *table,
             "",
             "FCW trade-off on the hard-braking family and every nuisance family (the engine's "
-            'defaults: `fcw.ttc_s` 3.0, `filter.accel_jump_mps2` 2.0; "off": the plain moving '
-            "average of before):",
+            "defaults: `fcw.ttc_s` 3.0, `filter.accel_jump_mps2` 2.0, `fcw.persist_s` 0.1; "
+            '"off": the plain moving average of before):',
             "",
             *trade,
             "",
