@@ -30,7 +30,7 @@ def test_every_threshold_has_a_description() -> None:
     "settings",
     [
         {"fcw": {"ttc_s": -1}},
-        {"fcw": {"critical_ttc_s": 3.0}},
+        {"fcw": {"critical_ttc_s": 3.5}},
         {"hmw": {"caution_s": 0.5}},
         {"ufcw": {"min_speed_kmh": 50}},
         {"ldw": {"unknown": 1}},

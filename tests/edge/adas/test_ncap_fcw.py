@@ -34,4 +34,4 @@ def test_ncap_warning_is_one_fcw_episode(hz: int) -> None:
     assert fcw.measurements["object_id"] == 1
     ttc = fcw.measurements["ttc_s"]
     assert ttc is not None
-    assert 2.2 <= ttc <= 2.7
+    assert 2.5 <= ttc <= 3.0

@@ -1,5 +1,6 @@
-"""Software ADAS: forward collision, pedestrian, headway, lane departure and speeding
-warnings from object lists (a camera, Mobileye obstacle frames, the simulator).
+"""Software ADAS: forward collision, pedestrian (and pedestrian in the danger zone), headway,
+lane departure and speeding warnings from object lists (a camera, Mobileye obstacle frames,
+the simulator).
 
 ``WarningEngine(AdasConfig()).step(frame)`` returns the warnings that begin at a frame;
 :func:`replay` runs a JSON-lines track through it; :mod:`.episodes` turns per-frame warning

@@ -30,6 +30,13 @@ class FilterConfig(_Section):
     accel_tau_s: float = Field(0.30, gt=0.0, le=2.0)
     """Time constant of the moving average on the object's and the ego's acceleration.
     Design choice: acceleration is the noisiest input and drives the FCW time to contact."""
+    accel_jump_mps2: float = Field(2.0, gt=0.0, le=10.0)
+    """An object acceleration measured at least this far from the filtered one is a
+    manoeuvre: the average restarts from it (:func:`~.tracks.follow_accel`). Design
+    choice: four standard deviations of a 0.5 m/s2 sensor (a false restart in about one
+    10 s track in a hundred), below the onset of a 0.3 g stop (2.9 m/s2). Tuned on the
+    hard-braking family (docs/adas.md, "Hard stops"; 1.5 restarted on noise often enough
+    to warn early for a steady slower lead)."""
     accel_deadband_mps2: float = Field(0.5, ge=0.0, le=3.0)
     """Filtered accelerations smaller than this count as 0 in times to contact. Design
     choice: the filtered noise of a 0.5 m/s2 sensor stays below it, so a stopped or steady
@@ -67,10 +74,15 @@ class FcwConfig(_Section):
     min_speed_kmh: float = Field(30.0, ge=0.0, le=200.0)
     """Ego speed from which FCW (rather than UFCW) applies: urban FCW covers the range below
     about 30 km/h (Mobileye)."""
-    ttc_s: float = Field(2.7, gt=0.0, le=5.0)
+    band_hysteresis_kmh: float = Field(2.0, ge=0.0, le=20.0)
+    """Once at ``min_speed_kmh``, FCW applies down to this much below it. Design choice:
+    a car holding 30 km/h keeps one threshold despite the noise of its speed."""
+    ttc_s: float = Field(3.0, gt=0.0, le=5.0)
     """Warn when the time to contact (own speed, relative speed and relative acceleration)
-    is at most this. Mobileye warns up to 3.0 s before impact; US NCAP requires >= 2.4 s for
-    the decelerating lead, so 2.7 s leaves 0.3 s for the filter and the persistence check."""
+    is at most this: Mobileye warns up to 3.0 s before impact; US NCAP requires >= 2.4 s
+    for the decelerating lead, and a lead braking at 0.5 g 15 m ahead leaves little time
+    to see it brake, so the whole 0.6 s covers the filter and the persistence check.
+    Tuned on the hard-braking family (docs/adas.md, "Hard stops")."""
     critical_ttc_s: float = Field(1.2, gt=0.0, le=5.0)
     """Level 3 (instead of 2) at or below this time to contact. Design choice."""
     persist_s: float = Field(0.1, ge=0.0, le=1.0)
@@ -119,6 +131,31 @@ class PcwConfig(_Section):
     """As ``fcw.hysteresis_s``. Design choice."""
 
 
+class PedDzConfig(_Section):
+    """Pedestrian (or cyclist) in the danger zone just ahead, at low speed (PED_IN_DZ)."""
+
+    min_speed_kmh: float = Field(2.0, ge=0.0, le=50.0)
+    """Silent while standing: pedestrians cross in front of a car waiting at a crossing.
+    Design choice (any creeping counts)."""
+    max_speed_kmh: float = Field(30.0, ge=0.0, le=100.0)
+    """The indication is a low-speed one (Mobileye shows it in town traffic, where urban
+    FCW applies too); above this, PCW covers road users ahead. Design choice."""
+    min_length_m: float = Field(3.0, ge=0.0, le=20.0)
+    """The zone reaches at least this far ahead of the bumper. Design choice: the area a
+    driver cannot see over a taxi's bonnet plus a step."""
+    time_s: float = Field(1.5, ge=0.0, le=5.0)
+    """... plus this many seconds of travel at the present speed (8.3 m at 20 km/h).
+    Design choice."""
+    persist_s: float = Field(0.2, ge=0.0, le=1.0)
+    """Inside the zone this long. Design choice against a single-frame position jump."""
+
+    @model_validator(mode="after")
+    def _band(self) -> PedDzConfig:
+        if self.min_speed_kmh > self.max_speed_kmh:
+            raise ValueError("min_speed_kmh must not exceed max_speed_kmh")
+        return self
+
+
 class HmwConfig(_Section):
     """Headway monitoring: range to the closest in-path vehicle over own speed."""
 
@@ -161,6 +198,18 @@ class LdwConfig(_Section):
     warning is late; the engine still warns rather than stay silent."""
     persist_s: float = Field(0.1, ge=0.0, le=1.0)
     """The condition must hold this long. Design choice."""
+    sharp_curve_radius_m: float = Field(250.0, ge=0.0, le=5000.0)
+    """Silent in curves of a smaller radius (when the frame gives the curvature): ISO 17361
+    requires class II systems to warn in curves down to a 250 m radius (class I: 500 m),
+    and Mobileye units are silent in sharp turns. 0 disables the rule."""
+    curve_radius_m: float = Field(1000.0, ge=0.0, le=10000.0)
+    """A road bending at this radius or less is a curve that a driver may cut (below, a
+    departure is a departure). Design choice."""
+    cut_max_rate_mps: float = Field(0.5, ge=0.0, le=2.0)
+    """In a curve, a departure toward its inside at no more than this is curve cutting and
+    does not warn. Design choice: a driver lining up for the inside line drifts at a few
+    tenths of a metre per second; 0.5 m/s is where ISO 17361's slow-departure band ends
+    (its tests run at 0.1-0.8 m/s)."""
 
 
 class SpeedingConfig(_Section):
@@ -181,6 +230,7 @@ class AdasConfig(_Section):
     fcw: FcwConfig = FcwConfig()
     ufcw: UfcwConfig = UfcwConfig()
     pcw: PcwConfig = PcwConfig()
+    ped_dz: PedDzConfig = PedDzConfig()
     hmw: HmwConfig = HmwConfig()
     ldw: LdwConfig = LdwConfig()
     speeding: SpeedingConfig = SpeedingConfig()

@@ -1,10 +1,11 @@
 """The software warning engine: frames in, warning onsets and finished episodes out.
 
 Each :meth:`WarningEngine.step` filters the frame's objects and lane distances, asks every
-rule (FCW/UFCW, PCW, HMW, LDW, SPEEDING) whether it is active, and feeds the answers to an
-:class:`~roadsense.edge.adas.episodes.EpisodeTracker`, which turns per-frame states into one
-episode per warning. ``step`` returns the warnings that began at this frame; the episodes
-that ended (with duration and peak level) are collected by :meth:`finished`.
+rule (FCW/UFCW, PCW, PED_IN_DZ, HMW, LDW, SPEEDING) whether it is active, and feeds the
+answers to an :class:`~roadsense.edge.adas.episodes.EpisodeTracker`, which turns per-frame
+states into one episode per warning. ``step`` returns the warnings that began at this
+frame; the episodes that ended (with duration and peak level) are collected by
+:meth:`finished`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from roadsense.edge.adas.config import AdasConfig
+from roadsense.edge.adas.danger_zone import DangerZone
 from roadsense.edge.adas.episodes import Episode, EpisodeTracker, Observation
 from roadsense.edge.adas.fcw import ForwardCollision
 from roadsense.edge.adas.frame import Frame
@@ -28,9 +30,11 @@ _OUTPUT_NAMES = {
     "object_id": "object_id",
     "ttc_s": "ttc",
     "headway_s": "headway",
+    "range_m": "range",
     "required_decel_mps2": "required_decel",
     "lateral_m": "lateral",
     "departure_rate_mps": "departure_rate",
+    "curvature_per_m": "curvature",
     "speed_kmh": "speed_kmh",
     "speed_limit_kmh": "speed_limit_kmh",
 }
@@ -54,7 +58,8 @@ class WarningOnset:
         for key, name in _OUTPUT_NAMES.items():
             value = self.measurements.get(key)
             if value is not None:
-                line[name] = value if isinstance(value, int) else round(value, 2)
+                digits = 6 if key == "curvature_per_m" else 2
+                line[name] = value if isinstance(value, int) else round(value, digits)
         return line
 
 
@@ -68,6 +73,7 @@ class WarningEngine:
         self._tracks = Tracks(config.filter)
         self._forward = ForwardCollision(config, corridor)
         self._pedestrian = PedestrianCollision(config, corridor)
+        self._danger_zone = DangerZone(config, corridor)
         self._headway = Headway(config, corridor)
         self._lane = LaneDeparture(config)
         self._speeding = Speeding(config.speeding)
@@ -95,11 +101,16 @@ class WarningEngine:
         pedestrian = self._pedestrian.update(t, self._ego, tracks)
         if pedestrian is not None:
             active[EventType.PCW] = pedestrian
+        in_zone = self._danger_zone.update(t, ego.speed, tracks)
+        if in_zone is not None:
+            active[EventType.PED_IN_DZ] = in_zone
         headway = self._headway.update(t, ego.speed, tracks)
         if headway is not None:
             active[EventType.HMW] = headway
         lanes = frame.lanes
-        self._lane.update(t, ego.speed, ego.turn_signal, lanes.left, lanes.right, active)
+        self._lane.update(
+            t, ego.speed, ego.turn_signal, lanes.left, lanes.right, active, lanes.curvature
+        )
         speeding = self._speeding.update(t, ego.speed, frame.speed_limit_kmh)
         if speeding is not None:
             active[EventType.SPEEDING] = speeding

@@ -4,9 +4,10 @@ A vehicle (car, truck, motorcycle) in the path warns once its time to contact, f
 speed, relative speed and relative acceleration (Mobileye's definition, and what US NCAP
 judges the decelerating-lead test by), has stayed at or below the threshold for
 ``persist_s`` (with a little hysteresis, so that noise around the threshold does not
-restart the count). The ego's own braking counts too: a driver already braking to stop behind
-a braking lead is not warned. FCW applies from ``fcw.min_speed_kmh``; below it UFCW, with
-its own threshold, down to ``ufcw.min_speed_kmh``.
+restart the count). The ego's own braking counts too: a driver already braking to stop
+behind a braking lead is not warned. FCW applies from ``fcw.min_speed_kmh`` (and stays
+until ``fcw.band_hysteresis_kmh`` below it); below it UFCW, with its own threshold, down to
+``ufcw.min_speed_kmh``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ class ForwardCollision:
         self._fcw_min = config.fcw.min_speed_kmh * KMH
         self._ufcw_min = config.ufcw.min_speed_kmh * KMH
         self._corridor = corridor
+        self._band_low = (config.fcw.min_speed_kmh - config.fcw.band_hysteresis_kmh) * KMH
+        self._fcw_band = False
+        """Whether FCW (not UFCW) applies: entered at ``fcw.min_speed_kmh``, left only
+        ``fcw.band_hysteresis_kmh`` below it, so that speed noise around 30 km/h does not
+        switch thresholds from frame to frame."""
 
     def update(
         self, t: float, ego: EgoState, tracks: list[Track]
@@ -38,10 +44,12 @@ class ForwardCollision:
         """The FCW or UFCW active at ``t`` (the most urgent object), if any."""
         speed = ego.speed
         if speed is None or speed < self._ufcw_min:
+            self._fcw_band = False
             for track in tracks:
                 track.fcw_since = None
             return None
-        if speed >= self._fcw_min:
+        self._fcw_band = speed >= (self._band_low if self._fcw_band else self._fcw_min)
+        if self._fcw_band:
             cfg: FcwConfig | UfcwConfig = self._fcw
             kind = EventType.FCW
         else:

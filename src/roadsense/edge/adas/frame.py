@@ -8,6 +8,9 @@ simulator, and are read from one JSON object per line::
      "vx": -20.1, "ax": 0.0}], "lanes": {"left": 1.2, "right": 0.9},
      "speed_limit_kmh": 60}
 
+``lanes`` may also carry ``curvature`` (1/m, positive bending left), which LDW uses to stay
+silent in sharp curves and while the driver cuts a curve.
+
 Only ``t`` is required; of an object, ``id`` and ``x``. Unknown fields are ignored so
 that newer producers stay readable. :func:`parse_frame` checks everything else and raises
 :class:`FrameError` naming the field at fault.
@@ -44,6 +47,8 @@ VULNERABLE_TYPES = frozenset({ObjectType.PEDESTRIAN, ObjectType.BICYCLE})
 """Targets of PCW."""
 
 TURN_SIGNALS = ("none", "left", "right")
+MAX_CURVATURE = 0.2
+"""1/m: a 5 m radius, tighter than any road a car can follow; more is a unit error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,9 @@ class Lanes:
 
     left: float | None = None
     right: float | None = None
+    curvature: float | None = None
+    """Curvature of the lane ahead, 1/m (1 / radius), positive when the road bends left;
+    ``None`` when not known (then LDW cannot tell a curve from a straight road)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,9 +187,16 @@ def frame_from_dict(data: Any) -> Frame:
     lanes = Lanes()
     if data.get("lanes") is not None:
         raw_lanes = _mapping(data["lanes"], "lanes")
+        curvature = _number(raw_lanes.get("curvature"), "lanes.curvature", optional=True)
+        if curvature is not None and abs(curvature) > MAX_CURVATURE:
+            raise FrameError(
+                f"lanes.curvature: expected at most {MAX_CURVATURE} 1/m either way, "
+                f"got {curvature!r}"
+            )
         lanes = Lanes(
             _number(raw_lanes.get("left"), "lanes.left", optional=True),
             _number(raw_lanes.get("right"), "lanes.right", optional=True),
+            curvature,
         )
     limit = _number(data.get("speed_limit_kmh"), "speed_limit_kmh", optional=True)
     if limit is not None and not 0.0 < limit <= 200.0:

@@ -3,7 +3,9 @@
 A line that cannot be read stops the replay with :class:`ReplayError` naming its line
 number, after every onset before it has been written; with ``skip_bad`` such lines are
 skipped and counted instead. Blank lines are ignored. Frames whose time does not increase
-count as bad lines.
+count as bad lines. Given a ``track`` name, every output line carries it first
+(``{"track": "a.jsonl", "t": ...}``), so that the warnings of many tracks replayed into one
+output stay apart; each track gets an engine of its own.
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ def replay(
     config: AdasConfig | None = None,
     *,
     skip_bad: bool = False,
+    track: str | None = None,
 ) -> ReplayStats:
-    """Run the engine over ``lines`` and write each warning onset to ``out`` as JSON."""
+    """Run the engine over ``lines`` and write each warning onset to ``out`` as JSON,
+    tagged with ``track`` when one is given."""
     engine = WarningEngine(config)
     stats = ReplayStats()
     last_t: float | None = None
@@ -67,7 +71,10 @@ def replay(
         last_t = frame.t
         stats.frames += 1
         for onset in engine.step(frame):
-            out.write(json.dumps(onset.to_json()) + "\n")
+            record = onset.to_json()
+            if track is not None:
+                record = {"track": track, **record}
+            out.write(json.dumps(record) + "\n")
             stats.warnings += 1
     engine.close()
     out.flush()

@@ -7,7 +7,8 @@ from time constants so that 10 Hz and 20 Hz input behave alike:
 - range and range rate: predicted with the relative acceleration, then corrected toward
   the measurement (no lag while the lead brakes); range rate from the range alone when
   the sensor gives none;
-- the object's acceleration: an exponential moving average;
+- the object's acceleration: an exponential moving average that restarts on a manoeuvre
+  (:func:`follow_accel`), so that a lead's hard stop is seen at once;
 - lateral offset: an alpha-beta filter that also gives the lateral speed ``vy``.
 """
 
@@ -65,7 +66,11 @@ class Track:
     fcw_since: float | None = None
     """Start of the present run of frames meeting the FCW/UFCW condition."""
     pcw_since: float | None = None
+    dz_since: float | None = None
+    """Start of the present run of frames inside the danger zone (PED_IN_DZ)."""
     seen_frames: int = 1
+    ax_samples: int = 1
+    """Acceleration samples averaged since the last manoeuvre (see :func:`follow_accel`)."""
 
     @property
     def y(self) -> float:
@@ -76,6 +81,26 @@ class Track:
     def vy(self) -> float:
         """Filtered lateral speed, m/s (left positive)."""
         return self.lateral.rate
+
+
+def follow_accel(track: Track, measured: float, dt: float, cfg: FilterConfig) -> None:
+    """Fold one acceleration measurement into ``track.ax``.
+
+    A moving average with time constant ``accel_tau_s`` while measurements stay near it. A
+    measurement at least ``accel_jump_mps2`` away is a manoeuvre (the lead starts or stops
+    braking): the average restarts from it and then takes the mean of the samples since
+    (gain 1/n) until that gain falls to the moving average's. A Kalman filter whose
+    covariance is reset on a detected manoeuvre behaves alike: a hard stop is seen within
+    a frame instead of after the average's lag, and the noise of that first sample is
+    averaged away over the next few frames.
+    """
+    residual = measured - track.ax
+    if residual >= cfg.accel_jump_mps2 or residual <= -cfg.accel_jump_mps2:
+        track.ax = measured
+        track.ax_samples = 1
+        return
+    track.ax_samples += 1
+    track.ax += max(gain(dt, cfg.accel_tau_s), 1.0 / track.ax_samples) * residual
 
 
 def significant(accel: float, deadband: float) -> float:
@@ -121,7 +146,7 @@ class Tracks:
             else:
                 track.vx = v_pred + g_x * g_x / (2.0 - g_x) * residual / dt
             if obj.ax is not None:
-                track.ax += gain(dt, cfg.accel_tau_s) * (obj.ax - track.ax)
+                follow_accel(track, obj.ax, dt, cfg)
             track.lateral.update(t, obj.y)
             track.t = t
             track.seen_frames += 1

@@ -10,6 +10,9 @@ warnings with ours. Each cycle of the unit becomes one :class:`~roadsense.edge.a
   not send one, and the engine then counts it as 0);
 - lanes: each side's latest 0x766/0x768 marking (offset minus half the vehicle's width, as
   for LDW events), unless its quality is 0 or it is older than ``engine_lane_timeout_s``;
+  the lane's curvature is twice the ``C2`` term of the marking polynomial
+  (y = C0 + C1 x + C2 x^2 + C3 x^3, left positive, so positive when the road bends left),
+  the mean of the sides seen;
 - speed limit: the sign the unit shows the driver (0x727).
 
 A cycle begins with 0x738 (obstacle status) and is handed to the engine when the next one
@@ -91,8 +94,8 @@ class EngineFeed:
         self._objects: dict[int, list[float]] = {}
         """slot -> [id, type code, x, y, vx, ax (nan: unknown)] of the open cycle."""
         self._ego = Ego()
-        self._lanes: dict[str, tuple[float, float | None]] = {}
-        """side -> (time, distance tyre to marking or None)."""
+        self._lanes: dict[str, tuple[float, float | None, float | None]] = {}
+        """side -> (time, distance tyre to marking or None, curvature 1/m or None)."""
         self._last_step: float | None = None
 
     def on_frame(self, t: float, msg: can.Message, out: list[AnyRecord]) -> None:
@@ -158,10 +161,12 @@ class EngineFeed:
         side = LANE_IDS[frame_id]
         sig = self.signals.decode(frame_id, msg.data)
         distance: float | None = None
+        curvature: float | None = None
         if sig["Quality"]:
             c0 = float(sig["C0"])
             distance = (c0 if side == "left" else -c0) - self.config.vehicle_half_width_m
-        self._lanes[side] = (t, distance)
+            curvature = 2.0 * float(sig["C2"])
+        self._lanes[side] = (t, distance, curvature)
 
     # -- the engine -----------------------------------------------------------------------------
 
@@ -188,7 +193,7 @@ class EngineFeed:
             t,
             self._ego,
             tuple(tracked),
-            Lanes(self._lane_at(t, "left"), self._lane_at(t, "right")),
+            self._lanes_at(t),
             self.speed_limit.speed_limit_kmh,
         )
         self.engine.step(frame)
@@ -197,11 +202,16 @@ class EngineFeed:
         if finished:
             out.extend(self._event(ep) for ep in finished)
 
-    def _lane_at(self, t: float, side: str) -> float | None:
-        seen = self._lanes.get(side)
-        if seen is None or t - seen[0] > self.config.engine_lane_timeout_s:
-            return None
-        return seen[1]
+    def _lanes_at(self, t: float) -> Lanes:
+        timeout = self.config.engine_lane_timeout_s
+        fresh = {side: seen for side, seen in self._lanes.items() if t - seen[0] <= timeout}
+        left, right = fresh.get("left"), fresh.get("right")
+        bends = [seen[2] for seen in fresh.values() if seen[2] is not None]
+        return Lanes(
+            left[1] if left is not None else None,
+            right[1] if right is not None else None,
+            sum(bends) / len(bends) if bends else None,
+        )
 
     def _event(self, episode: Episode) -> AdasEvent:
         onset = dict(episode.onset)
