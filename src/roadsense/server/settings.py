@@ -65,6 +65,16 @@ class Settings(CitySettings):
     """How long a checked token is trusted without asking the store (revocation delay)."""
     session_hours: float = Field(default=12.0, gt=0.0, le=24.0 * 30)
     """How long a dashboard sign-in lasts."""
+    signin_failures_per_account: int = Field(default=5, ge=1, le=1_000)
+    """Failed sign-ins of one account within ``signin_window_s`` before its next ones get
+    429 with Retry-After."""
+    signin_failures_per_address: int = Field(default=20, ge=1, le=100_000)
+    """The same per client address (whatever accounts it tries)."""
+    signin_window_s: float = Field(default=60.0, gt=0.0, le=86_400.0)
+    """The sliding window the two limits above count in."""
+    signin_lockout_after: int = Field(default=50, ge=1, le=100_000)
+    """Refused sign-ins of one account in a row (throttled ones included) after which it
+    is locked until an admin unlocks it (``roadsense admin unlock-user``)."""
     cookie_secure: bool = False
     """Send the session cookie over HTTPS only (set it behind a TLS reverse proxy)."""
     log_format: Literal["json", "text"] = "json"

@@ -60,6 +60,8 @@ class User:
     fleet_id: str | None
     created_at: datetime
     disabled_at: datetime | None = None
+    locked_at: datetime | None = None
+    """When the account was locked after too many failed sign-ins (an admin unlocks it)."""
 
 
 class AccountStore(Protocol):
@@ -115,6 +117,33 @@ class AccountStore(Protocol):
 
     def user_password_hash(self, username: str) -> tuple[str, Principal] | None:
         """The stored password hash of an enabled user, and whom the user stands for."""
+        ...
+
+    def list_users(self) -> list[User]:
+        """Every user, without password hashes."""
+        ...
+
+    def set_user_disabled(self, username: str, disabled: bool) -> bool:
+        """Disable a user (ending their sessions at once) or enable them again; False when
+        there is no such user."""
+        ...
+
+    def record_signin_failure(self, username: str, lock_after: int) -> bool:
+        """Count a failed sign-in of a user; the account is locked at ``lock_after`` in a
+        row. Whether it is locked now (False for an unknown user)."""
+        ...
+
+    def record_signin_success(self, username: str) -> None:
+        """A user signed in: their count of failed sign-ins starts again."""
+        ...
+
+    def user_locked(self, username: str) -> bool:
+        """Whether a user's account is locked after too many failed sign-ins."""
+        ...
+
+    def unlock_user(self, username: str) -> bool:
+        """Lift a user's lock-out (and their count of failures); False when there is no
+        such user."""
         ...
 
     def add_session(self, token_hash: str, principal: Principal, expires_at: datetime) -> None:

@@ -230,7 +230,8 @@ class RegistryMixin:
             if tx.fetch("SELECT 1 FROM users WHERE username = ?", [username]):
                 raise StoreError(f"user {username!r} already exists")
             tx.run(
-                "INSERT INTO users VALUES (?, ?, ?, ?, ?, NULL)",
+                "INSERT INTO users (username, password_hash, role, fleet_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
                 [username, password_hash, role, fleet_id, now],
             )
         return User(username, role, fleet_id, now)
@@ -247,6 +248,76 @@ class RegistryMixin:
             return None
         password_hash, role, fleet_id = rows[0]
         return str(password_hash), Principal(username, _role(role), fleet_id, "user")
+
+    def list_users(self: SqlBackend) -> list[User]:
+        """Every user, without password hashes."""
+        with self._read() as r:
+            rows = r.fetch(
+                "SELECT username, role, fleet_id, created_at, disabled_at, locked_at "
+                "FROM users ORDER BY username"
+            )
+        return [User(u, _role(role), f, c, d, lk) for u, role, f, c, d, lk in rows]
+
+    def set_user_disabled(self: SqlBackend, username: str, disabled: bool) -> bool:
+        """Disable a user (ending their sessions at once) or enable them again; False when
+        there is no such user."""
+        with self._tx() as tx:
+            if not tx.fetch("SELECT 1 FROM users WHERE username = ?", [username]):
+                return False
+            tx.run(
+                "UPDATE users SET disabled_at = ? WHERE username = ?",
+                [datetime.now(UTC) if disabled else None, username],
+            )
+            if disabled:
+                tx.run("DELETE FROM sessions WHERE kind = 'user' AND name = ?", [username])
+        return True
+
+    def record_signin_failure(self: SqlBackend, username: str, lock_after: int) -> bool:
+        """Count a failed sign-in of a user; the account is locked at ``lock_after`` in a
+        row. Whether it is locked now (False for an unknown user)."""
+        with self._tx() as tx:
+            rows = tx.fetch(
+                "SELECT failed_signins, locked_at FROM users WHERE username = ?", [username]
+            )
+            if not rows:
+                return False
+            failures = int(rows[0][0] or 0) + 1
+            locked_at = rows[0][1]
+            if locked_at is None and failures >= lock_after:
+                locked_at = datetime.now(UTC)
+            tx.run(
+                "UPDATE users SET failed_signins = ?, locked_at = ? WHERE username = ?",
+                [failures, locked_at, username],
+            )
+        return locked_at is not None
+
+    def record_signin_success(self: SqlBackend, username: str) -> None:
+        """A user signed in: their count of failed sign-ins starts again."""
+        with self._tx() as tx:
+            tx.run(
+                "UPDATE users SET failed_signins = 0 WHERE username = ? AND failed_signins > 0",
+                [username],
+            )
+
+    def user_locked(self: SqlBackend, username: str) -> bool:
+        """Whether a user's account is locked after too many failed sign-ins."""
+        with self._read() as r:
+            rows = r.fetch(
+                "SELECT 1 FROM users WHERE username = ? AND locked_at IS NOT NULL", [username]
+            )
+        return bool(rows)
+
+    def unlock_user(self: SqlBackend, username: str) -> bool:
+        """Lift a user's lock-out (and their count of failures); False when there is no
+        such user."""
+        with self._tx() as tx:
+            if not tx.fetch("SELECT 1 FROM users WHERE username = ?", [username]):
+                return False
+            tx.run(
+                "UPDATE users SET failed_signins = 0, locked_at = NULL WHERE username = ?",
+                [username],
+            )
+        return True
 
     def add_session(
         self: SqlBackend, token_hash: str, principal: Principal, expires_at: datetime
@@ -269,11 +340,13 @@ class RegistryMixin:
     def principal_by_session_hash(
         self: SqlBackend, token_hash: str, now: datetime
     ) -> Principal | None:
-        """Whom an unexpired session stands for."""
+        """Whom an unexpired session stands for (none of a disabled user's)."""
         with self._read() as r:
             rows = r.fetch(
-                "SELECT kind, name, role, fleet_id FROM sessions "
-                "WHERE token_hash = ? AND expires_at > ?",
+                "SELECT kind, name, role, fleet_id FROM sessions s "
+                "WHERE token_hash = ? AND expires_at > ? AND (kind <> 'user' OR NOT EXISTS "
+                "(SELECT 1 FROM users u WHERE u.username = s.name "
+                "AND u.disabled_at IS NOT NULL))",
                 [token_hash, now],
             )
         if not rows:
