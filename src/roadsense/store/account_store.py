@@ -6,6 +6,7 @@ passwords as scrypt strings).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
@@ -25,6 +26,17 @@ class Device:
     revoked_at: datetime | None = None
     fleet_id: str | None = None
     """The fleet of the device's vehicle, if the vehicle is registered with one."""
+
+
+@dataclass(frozen=True)
+class DeviceToAdd:
+    """One gateway of a bulk provisioning: its vehicle (registered with ``fleet_id`` when
+    given) and its token's hash."""
+
+    device_id: str
+    vehicle_id: str
+    token_hash: str
+    fleet_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,15 @@ class AccountStore(Protocol):
 
     def add_device(self, device_id: str, vehicle_id: str, token_hash: str) -> Device:
         """Provision a device; the token is stored only as its hash."""
+        ...
+
+    def add_devices(self, devices: Sequence[DeviceToAdd]) -> int:
+        """Provision many devices in one transaction, all or none; how many were added.
+
+        Raises :class:`~roadsense.store.StoreError` (naming the first offenders) when a
+        device id or token is already in use or repeated, or a fleet is not registered.
+        A vehicle with a ``fleet_id`` is registered with (or moved to) that fleet.
+        """
         ...
 
     def device_by_token_hash(self, token_hash: str) -> Device | None:
