@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -16,7 +17,7 @@ runner = CliRunner()
 N = 300
 
 
-def _devices_csv(path: Path, rows: list[tuple[str, ...]], header: str) -> Path:
+def _devices_csv(path: Path, rows: Sequence[tuple[str, ...]], header: str) -> Path:
     path.write_text(header + "\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
     return path
 
