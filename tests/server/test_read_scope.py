@@ -76,7 +76,6 @@ CASES: list[Case] = [
     # public: the API description, probes, the sign-in page
     Case("/openapi.json", PUBLIC),
     Case("/docs", PUBLIC),
-    Case("/docs/oauth2-redirect", PUBLIC),
     Case("/redoc", PUBLIC),
     Case("/signin", PUBLIC),
     Case("/", PUBLIC),
@@ -119,6 +118,7 @@ CASES: list[Case] = [
     Case("/metrics", FORBIDDEN),
     Case("/v1/admin/devices", FORBIDDEN),
     Case("/v1/admin/keys", FORBIDDEN),
+    Case("/v1/admin/users", FORBIDDEN),
 ]
 
 

@@ -156,7 +156,7 @@ def read_crashes(
         raise CrashFileError(f"file not found: {path}")
     raw = path.read_bytes()
     text = _decode(raw, encoding, path)
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(text.splitlines(keepends=True))
     header = [h.strip() for h in reader.fieldnames or []]
     reader.fieldnames = header
     needed = [mapping[k] for k in ("time", "lat", "lon")]
@@ -167,8 +167,13 @@ def read_crashes(
             "pass --mapping simple or a JSON mapping file for other layouts"
         )
     result = CrashImport()
+    line = 1  # the header's
     for index, row in enumerate(reader):
-        line = reader.line_num
+        start, line = line + 1, reader.line_num
+        problem = _shape_problem(row, len(header))
+        if problem is not None:
+            result.rejected.append((start, problem))
+            continue
         try:
             lat = float(row[mapping["lat"]])
             lon = float(row[mapping["lon"]])
@@ -194,6 +199,24 @@ def read_crashes(
         except (ValueError, TypeError, KeyError) as exc:
             result.rejected.append((line, str(exc) or type(exc).__name__))
     return result
+
+
+def _shape_problem(row: dict[str | None, str | None], columns: int) -> str | None:
+    """What is wrong with a row that does not have one value per column, in words."""
+    if None in row:
+        return f"more fields than the header's {columns} columns"
+    missing = [k for k, v in row.items() if v is None and k is not None]
+    if not missing:
+        return None
+    if any("\n" in (v or "") for v in row.values()):
+        return (
+            'a quoted field is not closed (a " without its closing "), so the rest of the '
+            "file ran into it"
+        )
+    return (
+        f"{columns - len(missing)} field(s) where the header has {columns}; "
+        f"no value for {', '.join(str(k) for k in missing[:5])}"
+    )
 
 
 def _decode(raw: bytes, encoding: str | None, path: Path) -> str:

@@ -136,3 +136,51 @@ def add_user(
     with open_store(store_location(store)) as db:
         create_user(db, username, password, parse_role(role), fleet)
     console.print(f"user {username} ({role}) created")
+
+
+@app.command("list-users")
+def list_users(store: str | None = StoreOption) -> None:
+    """Users, with whether they are disabled or locked out."""
+    with open_store(store_location(store)) as db:
+        users = db.list_users()
+    table = Table("user", "role", "fleet", "created", "disabled", "locked")
+    for u in users:
+        table.add_row(
+            u.username,
+            u.role,
+            u.fleet_id or "",
+            u.created_at.isoformat(timespec="seconds"),
+            u.disabled_at.isoformat(timespec="seconds") if u.disabled_at else "",
+            u.locked_at.isoformat(timespec="seconds") if u.locked_at else "",
+        )
+    console.print(table)
+
+
+@app.command("disable-user")
+def disable_user(username: str = typer.Argument(...), store: str | None = StoreOption) -> None:
+    """Disable a user: they cannot sign in, and their sessions end at once."""
+    with open_store(store_location(store)) as db:
+        done = db.set_user_disabled(username, True)
+    if not done:
+        fail(f"no user {username!r}")
+    console.print(f"user {username} disabled; their sessions ended")
+
+
+@app.command("enable-user")
+def enable_user(username: str = typer.Argument(...), store: str | None = StoreOption) -> None:
+    """Let a disabled user sign in again."""
+    with open_store(store_location(store)) as db:
+        done = db.set_user_disabled(username, False)
+    if not done:
+        fail(f"no user {username!r}")
+    console.print(f"user {username} enabled")
+
+
+@app.command("unlock-user")
+def unlock_user(username: str = typer.Argument(...), store: str | None = StoreOption) -> None:
+    """Lift a user's lock-out after too many failed sign-ins."""
+    with open_store(store_location(store)) as db:
+        done = db.unlock_user(username)
+    if not done:
+        fail(f"no user {username!r}")
+    console.print(f"user {username} unlocked")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -63,3 +64,32 @@ def revoke(device_id: str = typer.Argument(...), store: str | None = StoreOption
     if not done:
         fail(f"no active device {device_id!r}")
     console.print(f"revoked {device_id}")
+
+
+@app.command("provision-bulk")
+def provision_bulk(
+    devices: Path = typer.Argument(
+        ..., help="CSV with columns device_id, vehicle_id and optionally fleet_id."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="New CSV for device_id, vehicle_id, token (written with mode 0600)."
+    ),
+    store: str | None = StoreOption,
+) -> None:
+    """Provision many gateways at once (all or none) and write their tokens to a file."""
+    from roadsense.accounts.bulk import open_token_file, provision_devices, read_device_csv
+
+    rows = read_device_csv(devices)
+    if not rows:
+        fail(f"{devices}: no devices in it")
+    with open_store(_store_location(store)) as db, open_token_file(out) as tokens:
+        try:
+            added = provision_devices(db, rows, tokens)
+        except BaseException:
+            tokens.close()
+            out.unlink(missing_ok=True)
+            raise
+    console.print(
+        f"{added} devices provisioned; their tokens are in {out} (readable only by you: "
+        "load them onto the gateways, then delete the file)"
+    )

@@ -72,6 +72,21 @@ def read_trace_csv(path: Path) -> tuple[list[str], list[TraceRow]]:
     path = Path(path)
     if not path.is_file():
         raise TraceFileError(f"trace file not found: {path}")
+    with path.open("rb") as raw:
+        if raw.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            raise TraceFileError(f"{path}: the file is UTF-16 text; save it as UTF-8")
+    try:
+        return _read_rows(path)
+    except UnicodeDecodeError as exc:
+        bad = exc.object[exc.start : exc.start + 1].hex()
+        raise TraceFileError(
+            f"{path}: not UTF-8 text (byte 0x{bad} cannot be read); save it as UTF-8"
+        ) from None
+    except csv.Error as exc:
+        raise TraceFileError(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[TraceRow]]:
     rows: list[TraceRow] = []
     errors: list[str] = []
     with path.open(newline="", encoding="utf-8-sig") as handle:

@@ -203,3 +203,47 @@ async def add_user(body: NewUser, request: Request, _: Admin) -> Done:
     except PasswordError as exc:
         raise ApiError(422, str(exc), code="validation_error") from None
     return Done(ok=True, message=f"user {body.username} created")
+
+
+class UserOut(BaseModel):
+    """A user, without the password hash."""
+
+    username: str
+    role: str
+    fleet_id: str | None
+    created_at: datetime
+    disabled_at: datetime | None
+    locked_at: datetime | None
+
+
+@router.get("/users", response_model=list[UserOut], summary="Users (without passwords)")
+async def list_users(request: Request, _: Admin) -> list[UserOut]:
+    """Every user, with whether they are disabled or locked out."""
+    rows = await run_in_threadpool(get_state(request).store.list_users)
+    return [UserOut(**vars(u)) for u in rows]
+
+
+@router.post("/users/{username}/disable", response_model=Done, summary="Disable a user")
+async def disable_user(username: PathId, request: Request, _: Admin) -> Done:
+    """Disable a user: they cannot sign in, and their sessions end at once."""
+    if not await run_in_threadpool(get_state(request).store.set_user_disabled, username, True):
+        raise ApiError(404, f"no user {username!r}")
+    return Done(ok=True, message=f"user {username} disabled; their sessions ended")
+
+
+@router.post("/users/{username}/enable", response_model=Done, summary="Enable a user again")
+async def enable_user(username: PathId, request: Request, _: Admin) -> Done:
+    """Let a disabled user sign in again."""
+    if not await run_in_threadpool(get_state(request).store.set_user_disabled, username, False):
+        raise ApiError(404, f"no user {username!r}")
+    return Done(ok=True, message=f"user {username} enabled")
+
+
+@router.post("/users/{username}/unlock", response_model=Done, summary="Unlock a user")
+async def unlock_user(username: PathId, request: Request, _: Admin) -> Done:
+    """Lift a lock-out after too many failed sign-ins (and this process's throttle)."""
+    state = get_state(request)
+    if not await run_in_threadpool(state.store.unlock_user, username):
+        raise ApiError(404, f"no user {username!r}")
+    state.signin_throttle.clear(f"user:{username}")
+    return Done(ok=True, message=f"user {username} unlocked")

@@ -22,6 +22,7 @@ from roadsense.roads.extracts import bundled_extract
 from roadsense.schema import Batch
 from roadsense.server import (
     admin_api,
+    api_docs,
     health,
     ingest,
     panels_api,
@@ -34,6 +35,7 @@ from roadsense.server.errors import install_error_handlers
 from roadsense.server.metrics import Metrics
 from roadsense.server.observe import ObserveRequests
 from roadsense.server.retention import prune_periodically
+from roadsense.server.security_headers import SecurityHeaders
 from roadsense.server.settings import Settings
 from roadsense.server.state import AppState, get_state
 from roadsense.store import Store, open_store
@@ -91,6 +93,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         version=__version__,
         summary="Ingest from ADAS-equipped vehicles, and the road-safety data made from it.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(ingest.IngestFastPath, api=app)
@@ -100,10 +104,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         max_body_bytes=settings.max_body_bytes,
         access_log=settings.access_log,
     )
+    app.add_middleware(SecurityHeaders)
     for module in (ingest, session_api, registry_api, admin_api, health):
         app.include_router(module.router)
     app.include_router(roads_api.router)
     app.include_router(panels_api.router)
+    app.include_router(api_docs.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
 
     @app.get("/", include_in_schema=False, response_model=None)

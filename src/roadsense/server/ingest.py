@@ -1,10 +1,12 @@
 """``POST /v1/batches``: what gateways upload.
 
-The device's token is checked first (from a short-lived cache), so a request without a
-valid token costs almost nothing; then the body is validated straight from its bytes
-(pydantic-core's JSON parser). An invalid batch is refused whole, naming its bad items;
-a valid one is queued for the store's writer and acknowledged once committed. A full
-queue answers 429 with ``Retry-After``, and the gateway's outbox keeps the batch.
+The device's token is checked first, from the headers and a short-lived cache, before the
+body is read or an upload slot is taken, so a request without a valid token costs almost
+nothing and cannot hold a slot; then the body, which must arrive within a time limit, is
+validated straight from its bytes (pydantic-core's JSON parser). An invalid batch is
+refused whole, naming its bad items; a valid one is queued for the store's writer and
+acknowledged once committed. A full queue answers 429 with ``Retry-After``, and the
+gateway's outbox keeps the batch.
 
 The upload is the one hot path (a city's fleet sends 1,600 a second), so
 :class:`IngestFastPath` answers it in plain ASGI, ahead of FastAPI's routing and
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, Request
@@ -27,7 +30,7 @@ from roadsense.schema import Batch
 from roadsense.server.auth import authenticate_device
 from roadsense.server.errors import ApiError, error_response
 from roadsense.server.state import AppState, get_state
-from roadsense.store import StoreBusy, StoreError
+from roadsense.store import Device, StoreBusy, StoreError
 from roadsense.store.rows import storage_problems
 
 log = logging.getLogger(__name__)
@@ -53,21 +56,30 @@ def _problems(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-async def accept_upload(
-    state: AppState, authorization: str | None, body: bytes, note: dict[str, Any]
-) -> bytes:
-    """Check, validate and durably store one upload; the acknowledgement's JSON.
+async def authenticate_upload(
+    state: AppState, authorization: str | None, note: dict[str, Any]
+) -> Device:
+    """The uploading device, from the request's headers alone (before its body is read).
 
-    Raises :class:`ApiError` (401, 403, 422, 429, 503) with nothing stored. The device's id
-    is written into ``note`` (the request's state) for the access log.
+    Raises :class:`ApiError` 401. The device's id is written into ``note`` (the request's
+    state) for the access log.
     """
-    metrics = state.metrics
     try:
         device = await authenticate_device(authorization, state)
     except ApiError:
-        metrics.rejects.labels("unauthorized").inc()
+        state.metrics.rejects.labels("unauthorized").inc()
         raise
     note["device_id"] = device.device_id
+    return device
+
+
+async def accept_upload(state: AppState, device: Device, body: bytes) -> bytes:
+    """Validate and durably store one upload of an authenticated device; the
+    acknowledgement's JSON.
+
+    Raises :class:`ApiError` (403, 422, 429, 503) with nothing stored.
+    """
+    metrics = state.metrics
     try:
         batch = Batch.model_validate_json(body)
     except ValidationError as exc:
@@ -157,24 +169,38 @@ async def accept_upload(
 )
 async def post_batch(request: Request) -> Response:
     """Store a batch once; a batch id seen before is acknowledged as ``duplicate``."""
-    body = await request.body()
+    state = get_state(request)
     note = request.scope.setdefault("state", {})
-    ack = await accept_upload(get_state(request), request.headers.get("authorization"), body, note)
+    device = await authenticate_upload(state, request.headers.get("authorization"), note)
+    ack = await accept_upload(state, device, await request.body())
     return Response(ack, media_type="application/json")
+
+
+CLOSE = {"Connection": "close"}
+"""Sent with an answer given before the body was read: the connection is not reused."""
 
 
 class IngestFastPath:
     """Answers ``POST /v1/batches`` in plain ASGI; everything else goes on to FastAPI.
 
-    It also sheds load before it costs anything: when more uploads are in progress in this
-    process than ``max_inflight_uploads`` (the CPU, not the write queue, is then the
-    bottleneck), a new one is answered 429 with ``Retry-After`` without being read.
+    It also sheds load before it costs anything, in this order:
+
+    1. the device is authenticated from the headers, before the body is read: a request
+       without a valid token is answered 401 (and its connection closed) at once and never
+       holds an upload slot;
+    2. when ``max_inflight_uploads`` uploads are in progress in this process (the CPU, not
+       the write queue, is then the bottleneck), or this device already holds
+       ``max_uploads_per_device`` of them, the upload is answered 429 with ``Retry-After``
+       without being read;
+    3. the body must arrive within ``body_timeout_s``; a slower one is answered 408, its
+       connection closed and its slot freed.
     """
 
     def __init__(self, app: ASGIApp, *, api: FastAPI) -> None:
         self.app = app
         self.api = api
         self.inflight = 0
+        self.per_device: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
@@ -182,52 +208,82 @@ class IngestFastPath:
             return
         scope["roadsense.route"] = PATH
         state: AppState = self.api.state.roadsense
-        if self.inflight >= state.settings.max_inflight_uploads:
-            state.metrics.rejects.labels("busy").inc()
-            retry = max(1, min(30, self.inflight // 128))
-            busy = error_response(
-                429,
-                f"{self.inflight} uploads are in progress; try again later",
-                headers={"Retry-After": str(retry)},
-            )
-            await busy(scope, receive, send)
-            return
-        self.inflight += 1
-        try:
-            await self._upload(scope, receive, send, state)
-        finally:
-            self.inflight -= 1
-
-    async def _upload(self, scope: Scope, receive: Receive, send: Send, state: AppState) -> None:
         authorization = None
         for name, value in scope["headers"]:
             if name == b"authorization":
                 authorization = value.decode("latin-1")
                 break
-        limit = state.settings.max_body_bytes
-        chunks = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                state.metrics.rejects.labels("too_large").inc()
-                too_large = error_response(
-                    413, f"the upload is larger than {limit} bytes; send smaller batches"
-                )
-                await too_large(scope, receive, send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
+        try:
+            device = await authenticate_upload(state, authorization, scope.setdefault("state", {}))
+        except ApiError as exc:
+            await _answer(exc, {**(exc.headers or {}), **CLOSE}, scope, receive, send)
+            return
+        busy = self._busy(state, device.device_id)
+        if busy is not None:
+            state.metrics.rejects.labels("busy").inc()
+            await _answer(busy, busy.headers, scope, receive, send)
+            return
+        self.inflight += 1
+        self.per_device[device.device_id] += 1
+        try:
+            await self._upload(scope, receive, send, state, device)
+        finally:
+            self.inflight -= 1
+            left = self.per_device[device.device_id] - 1
+            if left:
+                self.per_device[device.device_id] = left
+            else:
+                del self.per_device[device.device_id]
+
+    def _busy(self, state: AppState, device_id: str) -> ApiError | None:
+        """The 429 for an upload that may not take a slot now; None when it may."""
+        settings = state.settings
+        if self.inflight >= settings.max_inflight_uploads:
+            retry = max(1, min(30, self.inflight // 128))
+            return ApiError(
+                429,
+                f"{self.inflight} uploads are in progress; try again later",
+                headers={"Retry-After": str(retry)},
+            )
+        held = self.per_device[device_id]
+        if held >= settings.max_uploads_per_device:
+            return ApiError(
+                429,
+                f"device {device_id!r} already has {held} uploads in progress; "
+                "send them one after another",
+                headers={"Retry-After": "1"},
+            )
+        return None
+
+    async def _upload(
+        self, scope: Scope, receive: Receive, send: Send, state: AppState, device: Device
+    ) -> None:
+        settings = state.settings
+        try:
+            async with asyncio.timeout(settings.body_timeout_s):
+                body = await _read_body(receive, settings.max_body_bytes)
+        except TimeoutError:
+            state.metrics.rejects.labels("timeout").inc()
+            slow = ApiError(
+                408,
+                f"the upload's body did not arrive within {settings.body_timeout_s:g} s; "
+                "nothing was stored",
+            )
+            await _answer(slow, CLOSE, scope, receive, send)
+            return
+        except _TooLargeError:
+            state.metrics.rejects.labels("too_large").inc()
+            too_large = ApiError(
+                413,
+                f"the upload is larger than {settings.max_body_bytes} bytes; send smaller batches",
+            )
+            await _answer(too_large, CLOSE, scope, receive, send)
+            return
+        if body is None:
+            return  # the client went away
         response: Response
         try:
-            ack = await accept_upload(
-                state, authorization, b"".join(chunks), scope.setdefault("state", {})
-            )
+            ack = await accept_upload(state, device, body)
             response = Response(ack, media_type="application/json")
         except ApiError as exc:
             response = error_response(
@@ -237,3 +293,35 @@ class IngestFastPath:
             log.exception("unhandled error in an upload")
             response = error_response(500, "internal error; nothing of this upload was stored")
         await response(scope, receive, send)
+
+
+class _TooLargeError(Exception):
+    """The body is larger than allowed."""
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body; None when the client disconnects first. Raises :class:`_TooLargeError`."""
+    chunks = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _TooLargeError
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+async def _answer(
+    exc: ApiError, headers: dict[str, str] | None, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Send ``exc`` in the API's error shape with ``headers``."""
+    response = error_response(
+        exc.status, exc.message, code=exc.code, details=exc.details, headers=headers
+    )
+    await response(scope, receive, send)

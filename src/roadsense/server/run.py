@@ -52,6 +52,8 @@ def serve(
         access_log=False,
         timeout_graceful_shutdown=5,
         backlog=4096,
+        timeout_keep_alive=settings.keep_alive_s,
+        limit_concurrency=settings.max_connections,
     )
     server = uvicorn.Server(config)
     watchers: list[threading.Thread] = []
@@ -82,6 +84,8 @@ def _serve_workers(settings: Settings, log_level: str) -> None:
             access_log=False,
             timeout_graceful_shutdown=5,
             backlog=4096,
+            timeout_keep_alive=settings.keep_alive_s,
+            limit_concurrency=settings.max_connections,
         )
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)

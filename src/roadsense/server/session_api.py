@@ -8,6 +8,7 @@ an expiry), which the dashboard's requests then carry. ``/signin`` is the page f
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -68,6 +69,47 @@ def _check(state: AppState, form: SignIn) -> Principal | None:
         return None
 
 
+async def _throttled_check(state: AppState, form: SignIn, address: str) -> Principal:
+    """Whom the credential stands for; 401, 403 (locked) or 429 (throttled) otherwise."""
+    throttle = state.signin_throttle
+    username = form.username if form.api_key is None else None
+    keys = [f"addr:{address}"] + ([f"user:{username}"] if username is not None else [])
+    store = state.store
+    if username is not None and await run_in_threadpool(store.user_locked, username):
+        raise _locked()
+    wait = throttle.retry_after(keys)
+    if wait is not None:
+        if username is not None and await run_in_threadpool(
+            store.record_signin_failure, username, state.settings.signin_lockout_after
+        ):
+            raise _locked()
+        raise ApiError(
+            429,
+            "too many failed sign-ins; try again later",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+    who = await run_in_threadpool(_check, state, form)
+    if who is None:
+        throttle.failed(keys)
+        if username is not None:
+            await run_in_threadpool(
+                store.record_signin_failure, username, state.settings.signin_lockout_after
+            )
+        raise ApiError(401, "wrong API key, username or password")
+    if username is not None:
+        throttle.clear(f"user:{username}")
+        await run_in_threadpool(store.record_signin_success, username)
+    return who
+
+
+def _locked() -> ApiError:
+    return ApiError(
+        403,
+        "this account is locked after too many failed sign-ins; an admin can unlock it",
+        code="account_locked",
+    )
+
+
 _DUMMY_HASH = (
     "scrypt$16384$8$1$00000000000000000000000000000000$"
     "0000000000000000000000000000000000000000000000000000000000000000"
@@ -78,14 +120,21 @@ _DUMMY_HASH = (
     "/v1/session",
     response_model=Whoami,
     summary="Sign in: set the dashboard's session cookie",
-    responses={401: {"description": "wrong API key, username or password"}},
+    responses={
+        401: {"description": "wrong API key, username or password"},
+        403: {"description": "the account is locked after too many failed sign-ins"},
+        429: {"description": "too many failed sign-ins; retry after Retry-After seconds"},
+    },
 )
 async def sign_in(form: SignIn, request: Request) -> Response:
-    """Check the credential and start a session (cookie ``roadsense_session``)."""
+    """Check the credential and start a session (cookie ``roadsense_session``).
+
+    Failed sign-ins are throttled per account and per client address (429 with
+    ``Retry-After``); an account refused ``signin_lockout_after`` times in a row is locked
+    until an admin unlocks it.
+    """
     state = get_state(request)
-    who = await run_in_threadpool(_check, state, form)
-    if who is None:
-        raise ApiError(401, "wrong API key, username or password")
+    who = await _throttled_check(state, form, request.client.host if request.client else "")
     token = secrets.token_urlsafe(32)
     expires = datetime.now(UTC) + timedelta(hours=state.settings.session_hours)
     await run_in_threadpool(state.store.add_session, hash_token(token), who, expires)
@@ -145,22 +194,6 @@ SIGNIN_PAGE = """<!doctype html>
  <button type="submit">Sign in</button>
  <p id="error" role="alert"></p>
 </form>
-<script>
-async function signIn(body) {
-  const r = await fetch('/v1/session', {method: 'POST',
-    headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
-  if (r.ok) { location.replace('/'); return; }
-  let message = 'sign-in failed';
-  try { message = (await r.json()).error.message; } catch (e) { /* not JSON */ }
-  document.getElementById('error').textContent = message;
-}
-document.getElementById('form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const key = document.getElementById('api_key').value.trim();
-  signIn(key ? {api_key: key} : {username: document.getElementById('username').value,
-                                  password: document.getElementById('password').value});
-});
-const m = location.hash.match(/^#key=(.+)$/);
-if (m) { history.replaceState(null, '', '/signin'); signIn({api_key: decodeURIComponent(m[1])}); }
-</script></body></html>
+<script src="/static/signin.js"></script>
+</body></html>
 """

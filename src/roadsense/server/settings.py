@@ -44,6 +44,17 @@ class Settings(CitySettings):
     max_inflight_uploads: int = Field(default=1024, ge=1, le=100_000)
     """Uploads being received, checked or written at once, per process, before new ones
     get 429 (sheds load when the CPU, not the store, is the bottleneck)."""
+    max_uploads_per_device: int = Field(default=4, ge=1, le=1_000)
+    """Of those, how many one device may hold at once; its next one gets 429, so one
+    device (or one stolen token) cannot take every slot."""
+    body_timeout_s: float = Field(default=30.0, gt=0.0, le=600.0)
+    """How long an upload's body may take to arrive; a slower one is answered 408 and its
+    connection closed, freeing its slot."""
+    keep_alive_s: int = Field(default=5, ge=1, le=300)
+    """How long an idle connection is kept open between requests."""
+    max_connections: int | None = Field(default=None, ge=1)
+    """Connections and requests handled at once per process before new ones get 503
+    (uvicorn's ``limit_concurrency``); None: no limit beyond the upload slots."""
     pseudonym_key: str = DEV_PSEUDONYM_KEY
     """Secret that turns vehicle and driver ids into the pseudonyms analysts see."""
     retention_days: float = Field(default=90.0, gt=0.0)
@@ -54,6 +65,16 @@ class Settings(CitySettings):
     """How long a checked token is trusted without asking the store (revocation delay)."""
     session_hours: float = Field(default=12.0, gt=0.0, le=24.0 * 30)
     """How long a dashboard sign-in lasts."""
+    signin_failures_per_account: int = Field(default=5, ge=1, le=1_000)
+    """Failed sign-ins of one account within ``signin_window_s`` before its next ones get
+    429 with Retry-After."""
+    signin_failures_per_address: int = Field(default=20, ge=1, le=100_000)
+    """The same per client address (whatever accounts it tries)."""
+    signin_window_s: float = Field(default=60.0, gt=0.0, le=86_400.0)
+    """The sliding window the two limits above count in."""
+    signin_lockout_after: int = Field(default=50, ge=1, le=100_000)
+    """Refused sign-ins of one account in a row (throttled ones included) after which it
+    is locked until an admin unlocks it (``roadsense admin unlock-user``)."""
     cookie_secure: bool = False
     """Send the session cookie over HTTPS only (set it behind a TLS reverse proxy)."""
     log_format: Literal["json", "text"] = "json"

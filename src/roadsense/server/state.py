@@ -10,6 +10,7 @@ from fastapi import Request
 from roadsense.server.cache import TtlCache
 from roadsense.server.metrics import Metrics
 from roadsense.server.settings import Settings
+from roadsense.server.signin_throttle import SignInThrottle
 from roadsense.store import Device, Principal, Store
 
 
@@ -23,10 +24,18 @@ class AppState:
     metrics: Metrics
     device_cache: TtlCache[Device] = field(init=False)
     key_cache: TtlCache[Principal] = field(init=False)
+    signin_throttle: SignInThrottle = field(init=False)
 
     def __post_init__(self) -> None:
         self.device_cache = TtlCache(self.settings.credential_cache_s)
         self.key_cache = TtlCache(self.settings.credential_cache_s)
+        self.signin_throttle = SignInThrottle(
+            {
+                "user": self.settings.signin_failures_per_account,
+                "addr": self.settings.signin_failures_per_address,
+            },
+            self.settings.signin_window_s,
+        )
 
 
 def get_state(request: Request) -> AppState:

@@ -6,6 +6,7 @@ passwords as scrypt strings).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
@@ -25,6 +26,17 @@ class Device:
     revoked_at: datetime | None = None
     fleet_id: str | None = None
     """The fleet of the device's vehicle, if the vehicle is registered with one."""
+
+
+@dataclass(frozen=True)
+class DeviceToAdd:
+    """One gateway of a bulk provisioning: its vehicle (registered with ``fleet_id`` when
+    given) and its token's hash."""
+
+    device_id: str
+    vehicle_id: str
+    token_hash: str
+    fleet_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,8 @@ class User:
     fleet_id: str | None
     created_at: datetime
     disabled_at: datetime | None = None
+    locked_at: datetime | None = None
+    """When the account was locked after too many failed sign-ins (an admin unlocks it)."""
 
 
 class AccountStore(Protocol):
@@ -67,6 +81,15 @@ class AccountStore(Protocol):
 
     def add_device(self, device_id: str, vehicle_id: str, token_hash: str) -> Device:
         """Provision a device; the token is stored only as its hash."""
+        ...
+
+    def add_devices(self, devices: Sequence[DeviceToAdd]) -> int:
+        """Provision many devices in one transaction, all or none; how many were added.
+
+        Raises :class:`~roadsense.store.StoreError` (naming the first offenders) when a
+        device id or token is already in use or repeated, or a fleet is not registered.
+        A vehicle with a ``fleet_id`` is registered with (or moved to) that fleet.
+        """
         ...
 
     def device_by_token_hash(self, token_hash: str) -> Device | None:
@@ -115,6 +138,33 @@ class AccountStore(Protocol):
 
     def user_password_hash(self, username: str) -> tuple[str, Principal] | None:
         """The stored password hash of an enabled user, and whom the user stands for."""
+        ...
+
+    def list_users(self) -> list[User]:
+        """Every user, without password hashes."""
+        ...
+
+    def set_user_disabled(self, username: str, disabled: bool) -> bool:
+        """Disable a user (ending their sessions at once) or enable them again; False when
+        there is no such user."""
+        ...
+
+    def record_signin_failure(self, username: str, lock_after: int) -> bool:
+        """Count a failed sign-in of a user; the account is locked at ``lock_after`` in a
+        row. Whether it is locked now (False for an unknown user)."""
+        ...
+
+    def record_signin_success(self, username: str) -> None:
+        """A user signed in: their count of failed sign-ins starts again."""
+        ...
+
+    def user_locked(self, username: str) -> bool:
+        """Whether a user's account is locked after too many failed sign-ins."""
+        ...
+
+    def unlock_user(self, username: str) -> bool:
+        """Lift a user's lock-out (and their count of failures); False when there is no
+        such user."""
         ...
 
     def add_session(self, token_hash: str, principal: Principal, expires_at: datetime) -> None:

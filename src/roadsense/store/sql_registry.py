@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from roadsense.store.account_store import ROLES, ApiKey, Device, Principal, Role, User
+from roadsense.store.account_store import (
+    ROLES,
+    ApiKey,
+    Device,
+    DeviceToAdd,
+    Principal,
+    Role,
+    User,
+)
 from roadsense.store.errors import StoreError
 from roadsense.store.registry_store import Driver, Fleet, Vehicle
 from roadsense.store.sql import Runner, SqlBackend
@@ -28,6 +38,33 @@ def _check_role_fleet(runner: Runner, role: Role, fleet_id: str | None) -> None:
         _require_fleet(runner, fleet_id)
     elif fleet_id is not None:
         raise StoreError(f"only fleet operators belong to a fleet, not role {role!r}")
+
+
+def _some(values: Sequence[str], shown: int = 5) -> str:
+    """The first few of ``values``, and how many more there are."""
+    more = f" and {len(values) - shown} more" if len(values) > shown else ""
+    return ", ".join(repr(v) for v in values[:shown]) + more
+
+
+def _refuse_repeats(what: str, values: Sequence[str]) -> None:
+    repeated = sorted(v for v, n in Counter(values).items() if n > 1)
+    if repeated:
+        raise StoreError(f"{what} given more than once: {_some(repeated)}")
+
+
+INSERT_CHUNK = 500
+"""Rows per multi-row INSERT of a bulk insert."""
+
+
+def _insert_rows(runner: Runner, table: str, rows: Sequence[tuple[object, ...]]) -> None:
+    """Insert ``rows`` into ``table`` (``name (col, ...)``) with multi-row INSERTs."""
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        one = "(" + ", ".join("?" * len(chunk[0])) + ")"
+        runner.run(
+            f"INSERT INTO {table} VALUES {', '.join([one] * len(chunk))}",
+            [value for row in chunk for value in row],
+        )
 
 
 def _require_fleet(runner: Runner, fleet_id: str) -> None:
@@ -121,6 +158,54 @@ class RegistryMixin:
                 [device_id, vehicle_id, token_hash, created],
             )
         return Device(device_id, vehicle_id, created, None, fleet[0][0] if fleet else None)
+
+    def add_devices(self: SqlBackend, devices: Sequence[DeviceToAdd]) -> int:
+        """Provision many devices in one transaction, all or none; how many were added.
+
+        Raises :class:`StoreError` (naming the first offenders) when a device id or token
+        is already in use or repeated, or a fleet is not registered. A vehicle with a
+        ``fleet_id`` is registered with (or moved to) that fleet.
+        """
+        created = datetime.now(UTC)
+        ids = [d.device_id for d in devices]
+        _refuse_repeats("device id", ids)
+        _refuse_repeats("token", [d.token_hash for d in devices])
+        with self._tx() as tx:
+            taken = {str(d) for (d,) in tx.fetch("SELECT device_id FROM devices")}
+            clash = [i for i in ids if i in taken]
+            if clash:
+                raise StoreError(f"already provisioned: {_some(clash)}")
+            hashes = {str(h) for (h,) in tx.fetch("SELECT token_hash FROM devices")}
+            if any(d.token_hash in hashes for d in devices):
+                raise StoreError("a token is already in use; make new ones")
+            fleets = {str(f) for (f,) in tx.fetch("SELECT fleet_id FROM fleets")}
+            unknown = sorted({d.fleet_id for d in devices if d.fleet_id} - fleets)
+            if unknown:
+                raise StoreError(f"no such fleet: {_some(unknown)}")
+            known = {str(v): f for v, f in tx.fetch("SELECT vehicle_id, fleet_id FROM vehicles")}
+            new_vehicles: dict[str, str | None] = {}
+            moves: dict[str, str] = {}
+            for d in devices:
+                if d.vehicle_id not in known:
+                    if new_vehicles.get(d.vehicle_id) is None:
+                        new_vehicles[d.vehicle_id] = d.fleet_id
+                elif d.fleet_id is not None and known[d.vehicle_id] != d.fleet_id:
+                    moves[d.vehicle_id] = d.fleet_id
+            _insert_rows(
+                tx,
+                "vehicles (vehicle_id, fleet_id, created_at)",
+                [(v, f, created) for v, f in new_vehicles.items()],
+            )
+            for vehicle_id, fleet_id in moves.items():
+                tx.run(
+                    "UPDATE vehicles SET fleet_id = ? WHERE vehicle_id = ?", [fleet_id, vehicle_id]
+                )
+            _insert_rows(
+                tx,
+                "devices (device_id, vehicle_id, token_hash, created_at)",
+                [(d.device_id, d.vehicle_id, d.token_hash, created) for d in devices],
+            )
+        return len(devices)
 
     def device_by_token_hash(self: SqlBackend, token_hash: str) -> Device | None:
         """The active device holding this token, if any."""
@@ -230,7 +315,8 @@ class RegistryMixin:
             if tx.fetch("SELECT 1 FROM users WHERE username = ?", [username]):
                 raise StoreError(f"user {username!r} already exists")
             tx.run(
-                "INSERT INTO users VALUES (?, ?, ?, ?, ?, NULL)",
+                "INSERT INTO users (username, password_hash, role, fleet_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
                 [username, password_hash, role, fleet_id, now],
             )
         return User(username, role, fleet_id, now)
@@ -247,6 +333,76 @@ class RegistryMixin:
             return None
         password_hash, role, fleet_id = rows[0]
         return str(password_hash), Principal(username, _role(role), fleet_id, "user")
+
+    def list_users(self: SqlBackend) -> list[User]:
+        """Every user, without password hashes."""
+        with self._read() as r:
+            rows = r.fetch(
+                "SELECT username, role, fleet_id, created_at, disabled_at, locked_at "
+                "FROM users ORDER BY username"
+            )
+        return [User(u, _role(role), f, c, d, lk) for u, role, f, c, d, lk in rows]
+
+    def set_user_disabled(self: SqlBackend, username: str, disabled: bool) -> bool:
+        """Disable a user (ending their sessions at once) or enable them again; False when
+        there is no such user."""
+        with self._tx() as tx:
+            if not tx.fetch("SELECT 1 FROM users WHERE username = ?", [username]):
+                return False
+            tx.run(
+                "UPDATE users SET disabled_at = ? WHERE username = ?",
+                [datetime.now(UTC) if disabled else None, username],
+            )
+            if disabled:
+                tx.run("DELETE FROM sessions WHERE kind = 'user' AND name = ?", [username])
+        return True
+
+    def record_signin_failure(self: SqlBackend, username: str, lock_after: int) -> bool:
+        """Count a failed sign-in of a user; the account is locked at ``lock_after`` in a
+        row. Whether it is locked now (False for an unknown user)."""
+        with self._tx() as tx:
+            rows = tx.fetch(
+                "SELECT failed_signins, locked_at FROM users WHERE username = ?", [username]
+            )
+            if not rows:
+                return False
+            failures = int(rows[0][0] or 0) + 1
+            locked_at = rows[0][1]
+            if locked_at is None and failures >= lock_after:
+                locked_at = datetime.now(UTC)
+            tx.run(
+                "UPDATE users SET failed_signins = ?, locked_at = ? WHERE username = ?",
+                [failures, locked_at, username],
+            )
+        return locked_at is not None
+
+    def record_signin_success(self: SqlBackend, username: str) -> None:
+        """A user signed in: their count of failed sign-ins starts again."""
+        with self._tx() as tx:
+            tx.run(
+                "UPDATE users SET failed_signins = 0 WHERE username = ? AND failed_signins > 0",
+                [username],
+            )
+
+    def user_locked(self: SqlBackend, username: str) -> bool:
+        """Whether a user's account is locked after too many failed sign-ins."""
+        with self._read() as r:
+            rows = r.fetch(
+                "SELECT 1 FROM users WHERE username = ? AND locked_at IS NOT NULL", [username]
+            )
+        return bool(rows)
+
+    def unlock_user(self: SqlBackend, username: str) -> bool:
+        """Lift a user's lock-out (and their count of failures); False when there is no
+        such user."""
+        with self._tx() as tx:
+            if not tx.fetch("SELECT 1 FROM users WHERE username = ?", [username]):
+                return False
+            tx.run(
+                "UPDATE users SET failed_signins = 0, locked_at = NULL WHERE username = ?",
+                [username],
+            )
+        return True
 
     def add_session(
         self: SqlBackend, token_hash: str, principal: Principal, expires_at: datetime
@@ -269,11 +425,13 @@ class RegistryMixin:
     def principal_by_session_hash(
         self: SqlBackend, token_hash: str, now: datetime
     ) -> Principal | None:
-        """Whom an unexpired session stands for."""
+        """Whom an unexpired session stands for (none of a disabled user's)."""
         with self._read() as r:
             rows = r.fetch(
-                "SELECT kind, name, role, fleet_id FROM sessions "
-                "WHERE token_hash = ? AND expires_at > ?",
+                "SELECT kind, name, role, fleet_id FROM sessions s "
+                "WHERE token_hash = ? AND expires_at > ? AND (kind <> 'user' OR NOT EXISTS "
+                "(SELECT 1 FROM users u WHERE u.username = s.name "
+                "AND u.disabled_at IS NOT NULL))",
                 [token_hash, now],
             )
         if not rows:

@@ -10,7 +10,7 @@ import can
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roadsense.edge.decoding.can_input import read_can_log
+from roadsense.edge.decoding.can_input import CanInputError, read_can_log
 from roadsense.edge.decoding.config import EdgeConfig, SoundFamily
 from roadsense.edge.decoding.decoder import EdgeDecoder
 from roadsense.edge.decoding.imu import parse_imu_line
@@ -147,11 +147,18 @@ def test_arbitrary_nmea_and_imu_lines_never_raise(lines: list[str]) -> None:
     ),
     st.sampled_from([".log", ".asc"]),
 )
-def test_arbitrary_log_lines_never_raise(lines: list[str], suffix: str) -> None:
+def test_arbitrary_log_lines_never_crash(lines: list[str], suffix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"x{suffix}"
         path.write_text("\n".join(lines), encoding="utf-8", errors="replace")
         decoder = EdgeDecoder(EdgeConfig(vehicle_id=VEHICLE))
-        for msg in read_can_log(path, decoder.counters):
-            decoder.on_frame(msg)
+        frames = 0
+        try:
+            for msg in read_can_log(path, decoder.counters):
+                frames += 1
+                decoder.on_frame(msg)
+        except CanInputError:
+            # the one error allowed: a non-empty log in which nothing is a frame
+            assert frames == 0
+            assert path.read_bytes().strip()
         decoder.finish()

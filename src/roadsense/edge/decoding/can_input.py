@@ -2,8 +2,9 @@
 
 Logs: candump ``-L`` ``.log`` (python-can's CanutilsLogReader) and Vector ``.asc``
 (ASCReader). A line the reader cannot parse is counted as ``can_corrupt_lines`` and
-reading goes on with the next line: the reader is restarted on the same open file. ASC
-logs keep wall-clock times; they are read as UTC.
+reading goes on with the next line: the reader is restarted on the same open file; a
+non-empty log with no frame at all is an error. ASC logs keep wall-clock times; they are
+read as UTC.
 """
 
 from __future__ import annotations
@@ -48,11 +49,25 @@ def read_can_log(path: Path, counters: Counters) -> Iterator[can.Message]:
         f = path.open(encoding="ascii", errors="replace")
     except OSError as exc:
         raise CanInputError(f"cannot read {path}: {exc}") from exc
+    frames = 0
     with f:
-        if suffix == ".log":
-            yield from _resilient(f, counters, asc=False)
-        else:
-            yield from _resilient(f, counters, asc=True)
+        for msg in _resilient(f, counters, asc=suffix == ".asc"):
+            frames += 1
+            yield msg
+    if frames == 0 and _has_text(path):
+        kind = "Vector .asc" if suffix == ".asc" else "candump -L .log"
+        bad = counters["can_corrupt_lines"]
+        unreadable = f" ({bad} unreadable line(s))" if bad else ""
+        raise CanInputError(f"{path}: no CAN frame in it{unreadable}; is it a {kind} file?")
+
+
+def _has_text(path: Path) -> bool:
+    """Whether a file holds anything but whitespace."""
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 16):
+            if chunk.strip():
+                return True
+    return False
 
 
 def _resilient(f: TextIO, counters: Counters, *, asc: bool) -> Iterator[can.Message]:
