@@ -1,10 +1,12 @@
 """``POST /v1/batches``: what gateways upload.
 
 The device's token is checked first (from a short-lived cache), so a request without a
-valid token costs almost nothing; then the body is validated straight from its bytes
-(pydantic-core's JSON parser). An invalid batch is refused whole, naming its bad items;
-a valid one is queued for the store's writer and acknowledged once committed. A full
-queue answers 429 with ``Retry-After``, and the gateway's outbox keeps the batch.
+valid token costs almost nothing; then the body is read strictly (no repeated keys, finite
+numbers only: :func:`roadsense.schema.upload_json.parse_batch`), validated (strict types,
+physical bounds) and its times checked against the server's clock window
+(``upload_max_ahead_s``, ``upload_max_age_days``). An invalid batch is refused whole,
+naming its bad items; a valid one is queued for the store's writer and acknowledged
+once committed. A full queue answers 429 with ``Retry-After``, and the gateway's outbox keeps the batch.
 
 The upload is the one hot path (a city's fleet sends 1,600 a second), so
 :class:`IngestFastPath` answers it in plain ASGI, ahead of FastAPI's routing and
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, Request
@@ -24,8 +27,10 @@ from pydantic import BaseModel, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from roadsense.schema import Batch
+from roadsense.schema.upload_json import UploadJsonError, parse_batch
 from roadsense.server.auth import authenticate_device
 from roadsense.server.errors import ApiError, error_response
+from roadsense.server.settings import Settings
 from roadsense.server.state import AppState, get_state
 from roadsense.store import StoreBusy, StoreError
 from roadsense.store.rows import storage_problems
@@ -53,6 +58,55 @@ def _problems(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
+def _invalid(problems: list[dict[str, Any]]) -> ApiError:
+    return ApiError(
+        422,
+        f"the batch is invalid ({len(problems)} problem(s)); nothing of it was stored",
+        code="validation_error",
+        details=problems[:MAX_DETAILS],
+    )
+
+
+def _parse(body: bytes, state: AppState) -> Batch:
+    """The upload's batch, read strictly and within the server's clock window; 422 if not."""
+    try:
+        batch = parse_batch(body)
+    except UploadJsonError as exc:
+        state.metrics.rejects.labels("invalid").inc()
+        raise _invalid([{"loc": ["body"], "msg": str(exc), "type": "json_invalid"}]) from None
+    except ValidationError as exc:
+        state.metrics.rejects.labels("invalid").inc()
+        raise _invalid(_problems(exc)) from None
+    untimely = clock_window_problems(batch, state.settings, datetime.now(UTC))
+    if untimely:
+        state.metrics.rejects.labels("invalid").inc()
+        raise _invalid(untimely)
+    return batch
+
+
+def clock_window_problems(batch: Batch, settings: Settings, now: datetime) -> list[dict[str, Any]]:
+    """The times in ``batch`` outside the window the server takes around its clock ``now``:
+    more than ``upload_max_ahead_s`` ahead, or more than ``upload_max_age_days`` ago."""
+    latest = now + timedelta(seconds=settings.upload_max_ahead_s)
+    earliest = now - timedelta(days=settings.upload_max_age_days)
+    problems: list[dict[str, Any]] = []
+
+    def check(loc: list[Any], t: datetime) -> None:
+        if t > latest:
+            msg = f"time {t.isoformat()} is more than {settings.upload_max_ahead_s:g} s ahead"
+        elif t < earliest:
+            msg = f"time {t.isoformat()} is older than {settings.upload_max_age_days:g} days"
+        else:
+            return
+        problems.append({"loc": ["body", *loc], "msg": msg + " of the server's clock"})
+
+    if batch.sent_at is not None:
+        check(["sent_at"], batch.sent_at)
+    for i, item in enumerate(batch.items):
+        check(["items", i, "time"], item.time)
+    return problems
+
+
 async def accept_upload(
     state: AppState, authorization: str | None, body: bytes, note: dict[str, Any]
 ) -> bytes:
@@ -68,16 +122,7 @@ async def accept_upload(
         metrics.rejects.labels("unauthorized").inc()
         raise
     note["device_id"] = device.device_id
-    try:
-        batch = Batch.model_validate_json(body)
-    except ValidationError as exc:
-        metrics.rejects.labels("invalid").inc()
-        raise ApiError(
-            422,
-            f"the batch is invalid ({exc.error_count()} problem(s)); nothing of it was stored",
-            code="validation_error",
-            details=_problems(exc),
-        ) from None
+    batch = _parse(body, state)
     if batch.device_id != device.device_id:
         metrics.rejects.labels("forbidden").inc()
         raise ApiError(
