@@ -6,7 +6,9 @@ numbers only: :func:`roadsense.schema.upload_json.parse_batch`), validated (stri
 physical bounds) and its times checked against the server's clock window
 (``upload_max_ahead_s``, ``upload_max_age_days``). An invalid batch is refused whole,
 naming its bad items; a valid one is queued for the store's writer and acknowledged
-once committed. A full queue answers 429 with ``Retry-After``, and the gateway's outbox keeps the batch.
+once committed. A full queue answers 429 with ``Retry-After``, and the gateway's outbox
+keeps the batch. A batch that repeats a stored event id with other content is refused
+with 409 (:mod:`roadsense.store.event_claims`).
 
 The upload is the one hot path (a city's fleet sends 1,600 a second), so
 :class:`IngestFastPath` answers it in plain ASGI, ahead of FastAPI's routing and
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -26,7 +29,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from roadsense.schema import Batch
+from roadsense.schema import AdasEvent, Batch
 from roadsense.schema.upload_json import UploadJsonError, parse_batch
 from roadsense.server.auth import authenticate_device
 from roadsense.server.errors import ApiError, error_response
@@ -64,6 +67,26 @@ def _invalid(problems: list[dict[str, Any]]) -> ApiError:
         f"the batch is invalid ({len(problems)} problem(s)); nothing of it was stored",
         code="validation_error",
         details=problems[:MAX_DETAILS],
+    )
+
+
+def _conflict(batch: Batch, event_ids: tuple[uuid.UUID, ...]) -> ApiError:
+    clashing = set(event_ids)
+    details = [
+        {
+            "loc": ["body", "items", i, "event_id"],
+            "msg": f"event id {item.event_id} is already stored with other content "
+            "(another vehicle's, onset or measurements)",
+        }
+        for i, item in enumerate(batch.items)
+        if isinstance(item, AdasEvent) and item.event_id in clashing
+    ]
+    return ApiError(
+        409,
+        f"{len(clashing)} event id(s) are already stored with other content; "
+        "nothing of the batch was stored",
+        code="event_conflict",
+        details=details[:MAX_DETAILS],
     )
 
 
@@ -174,6 +197,9 @@ async def accept_upload(
         raise ApiError(
             503, f"{exc}; the batch was not stored, send it again", headers={"Retry-After": "5"}
         ) from None
+    if result.status == "conflict":
+        metrics.rejects.labels("event_conflict").inc()
+        raise _conflict(batch, result.conflicts)
     metrics.batches.labels(result.status).inc()
     for kind, n in result.counts.items():
         metrics.records.labels(kind).inc(n)
@@ -194,6 +220,7 @@ async def accept_upload(
     responses={
         401: {"description": "missing or unknown device token"},
         403: {"description": "the batch names another device than the token's"},
+        409: {"description": "an event id is already stored with other content; nothing stored"},
         413: {"description": "the upload is too large"},
         422: {"description": "invalid batch (or items of another vehicle); nothing stored"},
         429: {"description": "the server is busy; retry after Retry-After seconds"},
