@@ -159,9 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status = reply.status
             elif any(item.get("vehicle_id") == POISON for item in items):
                 status = 422
-            elif any(
-                state.events.get(item.get("event_id", ""), item) != item for item in items
-            ):
+            elif any(state.events.get(item.get("event_id", ""), item) != item for item in items):
                 status = 409
             elif bid in state.stored:
                 status = 200
