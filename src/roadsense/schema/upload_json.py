@@ -1,23 +1,23 @@
 """An upload's JSON read strictly: one parse, then the records' validation.
 
 JSON itself allows what no gateway should send: the same key twice in an object (most
-parsers keep the last one silently), ``NaN`` and ``Infinity``, and numbers too large for
-a float (read as infinity). :func:`parse_batch` refuses all of these while it parses,
-then validates the objects as a :class:`~roadsense.schema.records.Batch` (strict numbers
-and physical bounds, see the records).
+parsers keep the last one silently), ``NaN`` and ``Infinity``. :func:`parse_batch` refuses
+these while it parses, then validates the objects as a
+:class:`~roadsense.schema.records.Batch` (strict numbers and physical bounds, see the
+records); a number too large for a float (``1e400``, read as infinity) is refused there,
+since every float of a record must be finite.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from roadsense.schema.records import Batch
 
 
 class UploadJsonError(ValueError):
-    """The body is not strict JSON: malformed, a repeated key or a number that is not finite."""
+    """The body is not strict JSON: malformed, a repeated key, ``NaN`` or ``Infinity``."""
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -33,19 +33,10 @@ def _constant(name: str) -> Any:
     raise UploadJsonError(f"{name} is not a number JSON uploads may carry (finite numbers only)")
 
 
-def _float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise UploadJsonError(f"the number {text[:32]} is too large (finite numbers only)")
-    return value
-
-
 def loads_strict(body: bytes | str) -> Any:
     """The JSON value of ``body``; :class:`UploadJsonError` for anything JSON should not be."""
     try:
-        return json.loads(
-            body, object_pairs_hook=_object, parse_constant=_constant, parse_float=_float
-        )
+        return json.loads(body, object_pairs_hook=_object, parse_constant=_constant)
     except UploadJsonError:
         raise
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, huge integers
