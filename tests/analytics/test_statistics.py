@@ -8,7 +8,7 @@ import pytest
 
 from roadsense.analytics.clusters import getis_ord
 from roadsense.analytics.scores import Exposure, gamma_prior, score_subjects, shrunk_rates
-from roadsense.analytics.spf import SpfError, fit_spf
+from roadsense.analytics.spf import Spf, SpfError, fit_spf
 
 
 def test_spf_recovers_elasticity_class_effect_and_overdispersion() -> None:
@@ -25,6 +25,15 @@ def test_spf_recovers_elasticity_class_effect_and_overdispersion() -> None:
     assert spf.overdispersion == pytest.approx(k, abs=0.08)
     assert spf.predict(100, "primary") == pytest.approx(np.exp(-2 + 0.8 * np.log(100)), rel=0.15)
     assert spf.predict(0) == 0.0
+
+
+def test_spf_prediction_stays_finite_at_extreme_exposure() -> None:
+    spf = Spf(
+        intercept=5.0, exposure_coef=3.0, class_effects={"x": 400.0}, overdispersion=1, sites=10
+    )
+    for exposure in (1e300, 1.7e308):
+        assert np.isfinite(spf.predict(exposure, "x"))
+    assert spf.predict(1e300, "x") >= spf.predict(1e3, "x")
 
 
 def test_spf_refuses_too_little_data() -> None:

@@ -2,7 +2,8 @@
 
 It validates every body as a ``roadsense.schema.Batch``, stores each batch id once (a repeat
 is answered 200 "duplicate", as the real server does), answers 422 for a batch holding a
-record of the vehicle ``POISON``, and can be scripted to answer the next requests otherwise
+record of the vehicle ``POISON`` and 409 for one repeating a stored event id with other
+content (as the real server does), and can be scripted to answer the next requests otherwise
 (503, 429 with ``Retry-After``, 413, or ``drop``: store the batch, then close the connection
 without answering, i.e. a lost acknowledgement).
 """
@@ -62,6 +63,8 @@ class ScriptedServer:
         self.received: list[Received] = []
         self.stored: dict[str, list[dict[str, Any]]] = {}
         """Batch id -> its items, each batch once."""
+        self.events: dict[str, dict[str, Any]] = {}
+        """Event id -> the event stored under it (a test may plant one, as a claim)."""
         self.mismatched_repeats: list[str] = []
         """Batch ids sent again with other items than the first time (must stay empty)."""
         self.after_ack: Callable[[], None] | None = None
@@ -156,6 +159,8 @@ class _Handler(BaseHTTPRequestHandler):
                 status = reply.status
             elif any(item.get("vehicle_id") == POISON for item in items):
                 status = 422
+            elif any(state.events.get(item.get("event_id", ""), item) != item for item in items):
+                status = 409
             elif bid in state.stored:
                 status = 200
                 if state.stored[bid] != items:
@@ -163,6 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 status = 201
                 state.stored[bid] = items
+                state.events |= {i["event_id"]: i for i in items if i["kind"] == "event"}
             state.received.append(Received(bid, len(items), status, auth, arrived))
             hook = state.after_ack if status in (200, 201) else None
         if reply is not None and reply.drop and status in (200, 201):
@@ -176,6 +182,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(401, "unauthorized")
         elif reply is not None:
             self._error(status, f"scripted_{status}", reply.headers)
+        elif status == 409:
+            self._error(409, "event_conflict")
         else:
             self._error(422, "invalid_record")
         if hook is not None:

@@ -112,6 +112,34 @@ def test_poisoned_batch_is_set_aside_and_the_rest_delivered(
     assert report["counters"]["records_set_aside"] == 10
 
 
+def test_claimed_event_id_is_set_aside_not_taken_as_sent(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    claimed = event(7)
+    planted = claimed.model_dump(mode="json") | {"vehicle_id": "someone-else"}
+    server.events[str(claimed.event_id)] = planted
+    with Outbox(tmp_path / "o.db", "gw-1") as outbox:
+        outbox.add([event(i) for i in range(5)])
+        outbox.add([claimed])
+        outbox.add([event(i) for i in range(10, 15)])
+        up = uploader(outbox, server, max_items=5)
+        run_until_empty(up)
+        up.close()
+        stats = outbox.stats()
+        (dead,) = outbox.dead_letters()
+    # batches of five: the second holds the claimed id and is set aside whole
+    assert server.statuses() == [201, 409, 201]
+    assert (up.stats.rejected_batches, up.stats.rejected_records) == (1, 5)
+    assert "409" in dead.reason
+    assert str(claimed.event_id) in dead.items_json
+    assert server.events[str(claimed.event_id)] == planted
+    assert (stats.set_aside_records, stats.pending_records) == (5, 0)
+    sent = {str(event(i).event_id) for i in (*range(5), 14)}
+    assert set(event_ids(server)) == sent
+    (report,) = [i for i in server.stored_items() if i["kind"] == "status"]
+    assert report["counters"]["records_set_aside"] == 5
+
+
 def test_unauthorised_waits_long_and_sets_nothing_aside(tmp_path: Path) -> None:
     srv = ScriptedServer().start()
     try:

@@ -49,6 +49,27 @@ def test_an_event_resent_in_another_batch_is_stored_once(any_store: Store) -> No
     assert any_store.totals().events == 1
 
 
+def test_an_event_id_with_other_content_is_a_conflict_even_in_one_group(
+    any_store: Store,
+) -> None:
+    mine = event("taxi-1")
+    claim = mine.model_copy(update={"vehicle_id": "taxi-2"})
+    genuine = batch([mine, position("taxi-1")])
+    first, second, third = (
+        any_store.submit(batch([claim, position("taxi-2")], "gw-2")),
+        any_store.submit(genuine),
+        any_store.submit(batch([mine.model_copy(update={"level": 3})])),
+    )
+    assert first.result(timeout=30).status == "stored"
+    refused = second.result(timeout=30)
+    assert (refused.status, refused.conflicts, refused.counts) == ("conflict", (mine.event_id,), {})
+    assert third.result(timeout=30).status == "conflict"
+    totals = any_store.totals()
+    assert (totals.events, totals.positions, totals.batches) == (1, 1, 1)
+    # a refused batch left no trace: sent again, it is refused again, not a "duplicate"
+    assert any_store.ingest(genuine).status == "conflict"
+
+
 def test_other_record_kinds_are_stored(any_store: Store) -> None:
     items: list[AnyRecord] = [
         SignSighting(

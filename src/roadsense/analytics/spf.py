@@ -16,6 +16,11 @@ import numpy as np
 from roadsense.analytics.count_models import fit_nb2
 from roadsense.errors import RoadsenseError
 
+MAX_ETA = 700.0
+"""The largest linear predictor a prediction is made from (e^700 is about 1e304): beyond it
+a fit on extreme counts would overflow (``math range error``); clamped, every later sum
+stays finite."""
+
 
 class SpfError(RoadsenseError, ValueError):
     """The counts cannot support an SPF."""
@@ -41,7 +46,7 @@ class Spf:
         eta = self.intercept + self.exposure_coef * math.log(exposure)
         if category is not None:
             eta += self.class_effects.get(category, 0.0)
-        return math.exp(eta)
+        return math.exp(min(eta, MAX_ETA))
 
 
 def fit_spf(

@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
 
 SCHEMA_VERSION = 1
 """Version of the upload schema written into every :class:`Batch`."""
@@ -24,14 +24,46 @@ MAX_BATCH_ITEMS = 5000
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("time must carry a timezone (UTC expected)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("time is out of range once converted to UTC") from None
 
+
+def _bounded(low: float, high: float) -> Any:
+    return Field(ge=low, le=high, allow_inf_nan=False)
+
+
+# Every number is strict (a bool or a string is refused, not turned into a number) and
+# finite; a number with a physical meaning has the bounds of what is physically possible
+# (or what the sensor can report), so neither the gateway nor the server can make or take
+# an impossible record. The bounds are listed in docs/usage.md ("What an upload must be").
+StrictInt = Annotated[int, Strict()]
+StrictBool = Annotated[bool, Strict()]
+
+MAX_SPEED_MPS = 100.0
+"""360 km/h: faster than any road vehicle the platform sees."""
+MAX_HDOP = 100.0
+"""Receivers report HDOP up to 99.99."""
+MAX_EPISODE_S = 86_400.0
+"""A warning episode (or a failsafe/tamper state) lasts a day at most."""
+MAX_TTC_S = 100.0
+"""Time to collision and headway as the ADAS unit reports them (it caps at 99 and 9.9 s)."""
+MAX_LATERAL_M = 128.0
+"""The lane model's C0 (distance to the marking) as the unit can encode it."""
+MAX_SIGN_VALUE = 1000.0
+"""A sign's value (a speed in km/h, a weight in tonnes, a height in metres)."""
+MAX_UPTIME_S = 20 * 365.25 * 86_400.0
+"""Twenty years of uptime."""
 
 UtcTime = Annotated[datetime, AfterValidator(_utc)]
-Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False)]
-Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
+Latitude = Annotated[float, Strict(), _bounded(-90.0, 90.0)]
+Longitude = Annotated[float, Strict(), _bounded(-180.0, 180.0)]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Speed = Annotated[float, Strict(), _bounded(0.0, MAX_SPEED_MPS)]
+Seconds = Annotated[float, Strict(), _bounded(0.0, MAX_TTC_S)]
+Lateral = Annotated[float, Strict(), _bounded(-MAX_LATERAL_M, MAX_LATERAL_M)]
+Level = Annotated[int, Strict(), Field(ge=0, le=3)]
 
 
 class EventType(StrEnum):
@@ -79,9 +111,11 @@ class Position(_Record):
     time: UtcTime
     lat: Latitude
     lon: Longitude
-    speed_mps: NonNegative | None = None
-    heading_deg: Annotated[float, Field(ge=0.0, lt=360.0, allow_inf_nan=False)] | None = None
-    hdop: NonNegative | None = None
+    speed_mps: Speed | None = None
+    heading_deg: Annotated[float, Strict(), Field(ge=0.0, lt=360.0, allow_inf_nan=False)] | None = (
+        None
+    )
+    hdop: Annotated[float, Strict(), _bounded(0.0, MAX_HDOP)] | None = None
     """Horizontal dilution of precision as the receiver reported it (unitless)."""
 
 
@@ -95,20 +129,20 @@ class AdasEvent(_Record):
     time: UtcTime
     """Onset of the warning episode."""
     type: EventType
-    level: Annotated[int, Field(ge=0, le=3)] = 1
+    level: Level = 1
     """Peak warning level in the episode (0 info, 1 first warning, 2 and 3 urgent)."""
-    duration_s: NonNegative = 0.0
+    duration_s: Annotated[float, Strict(), _bounded(0.0, MAX_EPISODE_S)] = 0.0
     lat: Latitude | None = None
     lon: Longitude | None = None
     position_flag: Literal["ok", "interpolated", "no_fix"] = "ok"
     """``no_fix`` when no GPS fix lay close enough in time; the event is kept all the same."""
-    speed_mps: NonNegative | None = None
-    ttc_s: NonNegative | None = None
+    speed_mps: Speed | None = None
+    ttc_s: Seconds | None = None
     """Time to collision at onset, seconds."""
-    headway_s: NonNegative | None = None
+    headway_s: Seconds | None = None
     """Range to the closest in-path vehicle divided by own speed, seconds."""
-    speed_limit_kmh: Annotated[float, Field(ge=0.0, le=200.0)] | None = None
-    lateral_m: float | None = None
+    speed_limit_kmh: Annotated[float, Strict(), _bounded(0.0, 200.0)] | None = None
+    lateral_m: Lateral | None = None
     """Distance from the tyre to the lane marking, metres (positive inside the lane)."""
     source: EventSource
     raw: list[str] = Field(default_factory=list, max_length=256)
@@ -133,9 +167,9 @@ class SignSighting(_Record):
     lon: Longitude | None = None
     sign_type: Annotated[str, Field(min_length=1, max_length=32)]
     """``speed_limit``, ``end_of_limit``, ``no_passing`` ..."""
-    value: float | None = None
+    value: Annotated[float, Strict(), _bounded(0.0, MAX_SIGN_VALUE)] | None = None
     """The sign's value where it has one (speed limit in km/h)."""
-    confidence: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
+    confidence: Annotated[float, Strict(), _bounded(0.0, 1.0)] = 1.0
 
 
 class LaneSample(_Record):
@@ -150,9 +184,9 @@ class LaneSample(_Record):
     marking_type: Literal[
         "dashed", "solid", "none", "road_edge", "double", "botts_dots", "barrier", "unknown"
     ]
-    quality: Annotated[int, Field(ge=0, le=3)]
+    quality: Level
     """0 (not seen) to 3 (clear)."""
-    lateral_m: float | None = None
+    lateral_m: Lateral | None = None
 
 
 class DeviceStatus(_Record):
@@ -161,13 +195,13 @@ class DeviceStatus(_Record):
     kind: Literal["status"] = "status"
     vehicle_id: Identifier
     time: UtcTime
-    failsafe: bool = False
-    tamper: bool = False
-    adas_silent: bool = False
+    failsafe: StrictBool = False
+    tamper: StrictBool = False
+    adas_silent: StrictBool = False
     """True when frames from the ADAS unit stopped arriving."""
-    error_codes: list[int] = Field(default_factory=list, max_length=64)
-    uptime_s: NonNegative | None = None
-    counters: dict[str, int] = Field(default_factory=dict)
+    error_codes: list[StrictInt] = Field(default_factory=list, max_length=64)
+    uptime_s: Annotated[float, Strict(), _bounded(0.0, MAX_UPTIME_S)] | None = None
+    counters: dict[str, StrictInt] = Field(default_factory=dict, max_length=256)
     """Bad-input counters (corrupt frames, bad NMEA checksums ...)."""
 
 
@@ -184,7 +218,7 @@ class Batch(_Record):
     batch_id: uuid.UUID
     """Made by the gateway; a batch sent twice is stored once."""
     device_id: Identifier
-    schema_version: Annotated[int, Field(ge=1)] = SCHEMA_VERSION
+    schema_version: Annotated[int, Strict(), Field(ge=1)] = SCHEMA_VERSION
     sent_at: UtcTime | None = None
     items: list[Record] = Field(min_length=1, max_length=MAX_BATCH_ITEMS)
 

@@ -3,10 +3,13 @@
 The device's token is checked first, from the headers and a short-lived cache, before the
 body is read or an upload slot is taken, so a request without a valid token costs almost
 nothing and cannot hold a slot; then the body, which must arrive within a time limit, is
-validated straight from its bytes (pydantic-core's JSON parser). An invalid batch is
-refused whole, naming its bad items; a valid one is queued for the store's writer and
-acknowledged once committed. A full queue answers 429 with ``Retry-After``, and the
-gateway's outbox keeps the batch.
+read strictly (no repeated keys, finite numbers only:
+:func:`roadsense.schema.upload_json.parse_batch`), validated (strict types, physical
+bounds) and its times checked against the server's clock window (``upload_max_ahead_s``,
+``upload_max_age_days``). An invalid batch is refused whole, naming its bad items; a valid
+one is queued for the store's writer and acknowledged once committed. A full queue answers
+429 with ``Retry-After``, and the gateway's outbox keeps the batch. A batch that repeats a
+stored event id with other content is refused with 409 (:mod:`roadsense.store.event_claims`).
 
 The upload is the one hot path (a city's fleet sends 1,600 a second), so
 :class:`IngestFastPath` answers it in plain ASGI, ahead of FastAPI's routing and
@@ -18,7 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, Request
@@ -26,9 +31,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from roadsense.schema import Batch
+from roadsense.schema import AdasEvent, Batch
+from roadsense.schema.upload_json import UploadJsonError, parse_batch
 from roadsense.server.auth import authenticate_device
 from roadsense.server.errors import ApiError, error_response
+from roadsense.server.settings import Settings
 from roadsense.server.state import AppState, get_state
 from roadsense.store import Device, StoreBusy, StoreError
 from roadsense.store.rows import storage_problems
@@ -56,6 +63,75 @@ def _problems(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
+def _invalid(problems: list[dict[str, Any]]) -> ApiError:
+    return ApiError(
+        422,
+        f"the batch is invalid ({len(problems)} problem(s)); nothing of it was stored",
+        code="validation_error",
+        details=problems[:MAX_DETAILS],
+    )
+
+
+def _conflict(batch: Batch, event_ids: tuple[uuid.UUID, ...]) -> ApiError:
+    clashing = set(event_ids)
+    details = [
+        {
+            "loc": ["body", "items", i, "event_id"],
+            "msg": f"event id {item.event_id} is already stored with other content "
+            "(another vehicle's, onset or measurements)",
+        }
+        for i, item in enumerate(batch.items)
+        if isinstance(item, AdasEvent) and item.event_id in clashing
+    ]
+    return ApiError(
+        409,
+        f"{len(clashing)} event id(s) are already stored with other content; "
+        "nothing of the batch was stored",
+        code="event_conflict",
+        details=details[:MAX_DETAILS],
+    )
+
+
+def _parse(body: bytes, state: AppState) -> Batch:
+    """The upload's batch, read strictly and within the server's clock window; 422 if not."""
+    try:
+        batch = parse_batch(body)
+    except UploadJsonError as exc:
+        state.metrics.rejects.labels("invalid").inc()
+        raise _invalid([{"loc": ["body"], "msg": str(exc), "type": "json_invalid"}]) from None
+    except ValidationError as exc:
+        state.metrics.rejects.labels("invalid").inc()
+        raise _invalid(_problems(exc)) from None
+    untimely = clock_window_problems(batch, state.settings, datetime.now(UTC))
+    if untimely:
+        state.metrics.rejects.labels("invalid").inc()
+        raise _invalid(untimely)
+    return batch
+
+
+def clock_window_problems(batch: Batch, settings: Settings, now: datetime) -> list[dict[str, Any]]:
+    """The times in ``batch`` outside the window the server takes around its clock ``now``:
+    more than ``upload_max_ahead_s`` ahead, or more than ``upload_max_age_days`` ago."""
+    latest = now + timedelta(seconds=settings.upload_max_ahead_s)
+    earliest = now - timedelta(days=settings.upload_max_age_days)
+    problems: list[dict[str, Any]] = []
+
+    def check(loc: list[Any], t: datetime) -> None:
+        if t > latest:
+            msg = f"time {t.isoformat()} is more than {settings.upload_max_ahead_s:g} s ahead"
+        elif t < earliest:
+            msg = f"time {t.isoformat()} is older than {settings.upload_max_age_days:g} days"
+        else:
+            return
+        problems.append({"loc": ["body", *loc], "msg": msg + " of the server's clock"})
+
+    if batch.sent_at is not None:
+        check(["sent_at"], batch.sent_at)
+    for i, item in enumerate(batch.items):
+        check(["items", i, "time"], item.time)
+    return problems
+
+
 async def authenticate_upload(
     state: AppState, authorization: str | None, note: dict[str, Any]
 ) -> Device:
@@ -77,19 +153,10 @@ async def accept_upload(state: AppState, device: Device, body: bytes) -> bytes:
     """Validate and durably store one upload of an authenticated device; the
     acknowledgement's JSON.
 
-    Raises :class:`ApiError` (403, 422, 429, 503) with nothing stored.
+    Raises :class:`ApiError` (403, 409, 422, 429, 503) with nothing stored.
     """
     metrics = state.metrics
-    try:
-        batch = Batch.model_validate_json(body)
-    except ValidationError as exc:
-        metrics.rejects.labels("invalid").inc()
-        raise ApiError(
-            422,
-            f"the batch is invalid ({exc.error_count()} problem(s)); nothing of it was stored",
-            code="validation_error",
-            details=_problems(exc),
-        ) from None
+    batch = _parse(body, state)
     if batch.device_id != device.device_id:
         metrics.rejects.labels("forbidden").inc()
         raise ApiError(
@@ -141,6 +208,9 @@ async def accept_upload(state: AppState, device: Device, body: bytes) -> bytes:
         raise ApiError(
             503, f"{exc}; the batch was not stored, send it again", headers={"Retry-After": "5"}
         ) from None
+    if result.status == "conflict":
+        metrics.rejects.labels("event_conflict").inc()
+        raise _conflict(batch, result.conflicts)
     metrics.batches.labels(result.status).inc()
     for kind, n in result.counts.items():
         metrics.records.labels(kind).inc(n)
@@ -161,6 +231,7 @@ async def accept_upload(state: AppState, device: Device, body: bytes) -> bytes:
     responses={
         401: {"description": "missing or unknown device token"},
         403: {"description": "the batch names another device than the token's"},
+        409: {"description": "an event id is already stored with other content; nothing stored"},
         413: {"description": "the upload is too large"},
         422: {"description": "invalid batch (or items of another vehicle); nothing stored"},
         429: {"description": "the server is busy; retry after Retry-After seconds"},

@@ -62,6 +62,7 @@ from roadsense.server.panels_cube import (
     mask,
     offset_hours,
 )
+from roadsense.server.query_params import FleetParam, Since, TypeParam, Until
 from roadsense.server.scope import CityScope, FleetScope, ReadScope
 from roadsense.server.state import AppState, get_state
 from roadsense.store import Store
@@ -73,12 +74,8 @@ CUBE_TTL_S = 300.0
 EVENTS_LIMIT = 10_000
 """Event points sent by default: the newest (the page clusters them; 10,000 fill a city map)."""
 
-Since = Annotated[date | None, Query(description="First local day")]
-Until = Annotated[date | None, Query(description="Last local day (inclusive)")]
 HourFrom = Annotated[int, Query(ge=0, le=23, description="Local hour of day from")]
 HourTo = Annotated[int, Query(ge=1, le=24, description="Local hour of day to (exclusive)")]
-FleetParam = Annotated[str | None, Query(max_length=64, description="A fleet id")]
-TypeParam = Annotated[str, Query(max_length=20, description="An event type or ALL")]
 Fresh = Annotated[
     bool,
     Query(description="Rebuild the cube first (blocking): figures as of this request"),

@@ -25,13 +25,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 
 from roadsense.city import DEFAULT_TIME_ZONE
+from roadsense.server.query_params import FIRST_DAY, LAST_DAY
 from roadsense.store import Store
 from roadsense.store.analytics_rows import DriverShift, VehicleHour
 
@@ -174,10 +175,20 @@ def _codes(values: Sequence[str], code: dict[str, int]) -> npt.NDArray[np.int32]
     return np.fromiter((code[v] for v in values), dtype=np.int32, count=len(values))
 
 
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), UTC)
+
+
 def build(store: Store) -> Cube:
     """The cube of the store's hourly aggregates (one read, see ``Store.hourly_aggregates``)."""
     agg = store.hourly_aggregates(RESOLUTION)
-    xc, vh, e, ve = agg.cells, agg.vehicles, agg.cell_events, agg.vehicle_events
+    # rows stored before uploads were bounded (a year 9999, say) are left out, so that no
+    # row can break the date arithmetic of a panel; queries cannot ask for them either
+    lo, hi = (int(_midnight(d).timestamp() // 3600) for d in (FIRST_DAY, LAST_DAY))
+    xc = [r for r in agg.cells if lo <= r.hour <= hi]
+    vh = [r for r in agg.vehicles if lo <= r.hour <= hi]
+    e = [r for r in agg.cell_events if lo <= r.hour <= hi]
+    ve = [r for r in agg.vehicle_events if lo <= r.hour <= hi]
     fleet_of = {v.vehicle_id: v.fleet_id or "" for v in store.list_vehicles()}
     vehicles = sorted({r.vehicle_id for r in vh} | {r.vehicle_id for r in ve})
     vcode = {v: i for i, v in enumerate(vehicles)}

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 
 from roadsense.analytics import assets, speeds
 from roadsense.server.errors import ApiError
+from roadsense.server.query_params import TimeZoneParam
 from roadsense.server.scope import CityScope
 from roadsense.server.state import get_state
 from roadsense.store import RoadStore
@@ -58,9 +59,7 @@ def road_speeds(
     request: Request,
     scope: CityScope,
     min_vehicles: TrafficK = speeds.DEFAULT_MIN_VEHICLES,
-    tz: Annotated[
-        str | None, Query(description="Time zone of the hours of the week (default: the city's)")
-    ] = None,
+    tz: TimeZoneParam = None,
 ) -> dict[str, Any]:
     """Mean, median, 85th percentile, free-flow speed, congestion index, share over limit."""
     tz = tz or get_state(request).settings.time_zone

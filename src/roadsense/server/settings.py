@@ -55,6 +55,12 @@ class Settings(CitySettings):
     max_connections: int | None = Field(default=None, ge=1)
     """Connections and requests handled at once per process before new ones get 503
     (uvicorn's ``limit_concurrency``); None: no limit beyond the upload slots."""
+    upload_max_ahead_s: float = Field(default=300.0, ge=0.0, le=86_400.0)
+    """How far past the server's clock a record's time (or a batch's ``sent_at``) may lie;
+    later ones are refused with 422 (a gateway's clock drifts; a year 9999 does not)."""
+    upload_max_age_days: float = Field(default=3650.0, gt=0.0, le=36_500.0)
+    """How far before the server's clock a record's time may lie; older ones are refused
+    with 422. Set it to what a gateway's outbox can hold back (plus a margin)."""
     pseudonym_key: str = DEV_PSEUDONYM_KEY
     """Secret that turns vehicle and driver ids into the pseudonyms analysts see."""
     retention_days: float = Field(default=90.0, gt=0.0)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +25,7 @@ import pyarrow as pa
 
 from roadsense.schema import Batch
 from roadsense.store.errors import StoreError
+from roadsense.store.event_claims import CONTENT_COLUMNS, claim_events
 from roadsense.store.ingest_store import IngestResult
 from roadsense.store.migrations import latest_version, migration_scripts
 from roadsense.store.rows import (
@@ -225,6 +228,7 @@ class DuckDBStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analyti
             if str(batch.batch_id) not in known:
                 known.add(str(batch.batch_id))
                 fresh.append(batch)
+        fresh, conflicts = claim_events(fresh, partial(_stored_events, con))
         fresh_ids = {b.batch_id for b in fresh}
         if fresh:
             rows = flatten(fresh)
@@ -251,7 +255,10 @@ class DuckDBStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analyti
         results: list[IngestResult] = []
         taken: set[Any] = set()
         for batch in batches:
-            if batch.batch_id in fresh_ids and batch.batch_id not in taken:
+            if batch.batch_id in conflicts:
+                clashes = tuple(conflicts[batch.batch_id])
+                results.append(IngestResult(batch.batch_id, "conflict", conflicts=clashes))
+            elif batch.batch_id in fresh_ids and batch.batch_id not in taken:
                 taken.add(batch.batch_id)
                 results.append(
                     IngestResult(batch.batch_id, "stored", rows.counts.get(batch.batch_id, {}))
@@ -274,6 +281,18 @@ class DuckDBStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analyti
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _stored_events(con: duckdb.DuckDBPyConnection, ids: list[uuid.UUID]) -> list[Row]:
+    """The content of those of the events ``ids`` the store holds (see event_claims)."""
+    return [
+        tuple(r)
+        for r in con.execute(
+            f"SELECT {', '.join(CONTENT_COLUMNS)} FROM events "
+            "WHERE event_id IN (SELECT unnest(?::UUID[]))",
+            [[str(i) for i in ids]],
+        ).fetchall()
+    ]
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, rows: BatchRows) -> None:

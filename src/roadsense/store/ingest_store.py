@@ -24,16 +24,20 @@ class IngestResult:
     """What happened to one uploaded batch."""
 
     batch_id: uuid.UUID
-    status: Literal["stored", "duplicate"]
+    status: Literal["stored", "duplicate", "conflict"]
     counts: dict[str, int] = field(default_factory=dict)
     """Records stored, by kind; events already stored under the same id are not counted."""
+    conflicts: tuple[uuid.UUID, ...] = ()
+    """With ``conflict``: the event ids the batch repeats with other content than the
+    stored ones (nothing of such a batch is stored; see :mod:`roadsense.store.event_claims`)."""
 
 
 class IngestStore(Protocol):
     """Storing uploaded batches once, through a bounded write queue."""
 
     def ingest(self, batch: Batch) -> IngestResult:
-        """Store a validated batch durably, once; a repeated batch id is a duplicate."""
+        """Store a validated batch durably, once; a repeated batch id is a duplicate, and
+        a batch repeating a stored event id with other content is a conflict (not stored)."""
         ...
 
     def submit(self, batch: Batch) -> Future[IngestResult]:

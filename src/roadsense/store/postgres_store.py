@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import copy
 import logging
+import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Literal
 
 import psycopg
@@ -22,6 +24,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from roadsense.schema import Batch
 from roadsense.store.errors import StoreError
+from roadsense.store.event_claims import CONTENT_COLUMNS, claim_events
 from roadsense.store.ingest_store import IngestResult
 from roadsense.store.migrations import latest_version, migration_scripts
 from roadsense.store.rows import (
@@ -256,7 +259,12 @@ class PostgresStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analy
                 ],
             ).fetchall()
         }
-        fresh = [b for bid, b in unique.items() if bid in claimed]
+        fresh, conflicts = claim_events(
+            [b for bid, b in unique.items() if bid in claimed], partial(_stored_events, conn)
+        )
+        if conflicts:  # a refused batch leaves no trace: its id may come again, fixed
+            conn.execute("DELETE FROM batches WHERE batch_id = ANY(%s)", [list(conflicts)])
+            claimed -= conflicts.keys()
         rows = flatten(fresh) if fresh else BatchRows()
         if fresh:
             _copy_rows(conn, rows)
@@ -269,7 +277,10 @@ class PostgresStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analy
             )
         results: list[IngestResult] = []
         for b in batches:
-            if b.batch_id in claimed:
+            if b.batch_id in conflicts:
+                clashes = tuple(conflicts[b.batch_id])
+                results.append(IngestResult(b.batch_id, "conflict", conflicts=clashes))
+            elif b.batch_id in claimed:
                 claimed.discard(b.batch_id)
                 results.append(IngestResult(b.batch_id, "stored", rows.counts.get(b.batch_id, {})))
             else:
@@ -290,6 +301,13 @@ class PostgresStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analy
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _stored_events(conn: psycopg.Connection[Any], ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
+    """The content of those of the events ``ids`` the store holds (see event_claims)."""
+    return conn.execute(
+        f"SELECT {', '.join(CONTENT_COLUMNS)} FROM events WHERE event_id = ANY(%s)", [ids]
+    ).fetchall()
 
 
 def _copy_rows(conn: psycopg.Connection[Any], rows: BatchRows) -> None:

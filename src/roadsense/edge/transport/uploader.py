@@ -10,6 +10,8 @@
   offered again.
 - 400/422: the server calls the batch invalid; it is set aside (dead-letter table), logged
   as an error and reported in the outbox's ``DeviceStatus``, and the queue goes on.
+- 409: an event id of the batch is stored with other content (another vehicle may have
+  claimed it); never taken as success: set aside and reported like a 422.
 - 413: the batch is too large; it is split (its records go back to the queue and later
   batches are half as large) unless it holds a single record, which is set aside.
 - 401/403: the token is wrong or revoked; logged as an error and retried only after the
@@ -49,7 +51,7 @@ MAX_RETRY_AFTER_S = 3600.0
 DEFAULT_RATE_LIMIT = RateLimit(per_s=5.0, burst=20)
 """The uploader's pace unless told otherwise: 20 requests at once, then 5 a second."""
 
-_REJECTED = frozenset({400, 422})
+_REJECTED = frozenset({400, 409, 422})
 _AUTH = frozenset({401, 403})
 
 
