@@ -80,9 +80,10 @@ def first_fcw(onsets: list[WarningOnset]) -> float | None:
 
 
 def fcw_in_time(required: float, noise: Noise = DEFAULT_NOISE, *, iso: bool = False) -> Judge:
-    """NCAP rule: >= 5 of 7 trials warn with true TTC >= ``required``, every trial warns,
-    none above 3.2 s (Mobileye warns up to 3.0 s before impact); with ``iso``, also ISO
-    15623: the deceleration needed at the latest warning under 0.68 g."""
+    """NCAP rule: >= 5 of 7 trials warn with true TTC >= ``required``, every trial warns;
+    with ``iso``, also ISO 15623: the deceleration needed at the latest warning under
+    0.68 g. Warnings earlier than 3.2 s before impact (Mobileye warns up to 3.0 s) are
+    named beside the verdict: no standard limits them, but a driver may find them early."""
 
     def judge(scenario: Scenario, hz: int, seeds: list[int]) -> tuple[bool, str]:
         impact = scenario.impact_time(1, step=0.002)
@@ -93,8 +94,11 @@ def fcw_in_time(required: float, noise: Noise = DEFAULT_NOISE, *, iso: bool = Fa
             margins.append(impact - t if t is not None else -1.0)
         in_time = sum(1 for m in margins if m >= required)
         latest = min(margins)
-        ok = in_time >= 5 and latest > 0 and max(margins) <= 3.2
+        ok = in_time >= 5 and latest > 0
+        early = sum(1 for m in margins if m > 3.2)
         what = f"{in_time}/{len(seeds)} in time, TTC {latest:.2f}-{max(margins):.2f} s"
+        if early:
+            what += f", {early} earlier than 3.2 s"
         if iso and latest > 0:
             decel = avoidance_decel(scenario, 1, impact - latest) / G
             ok = ok and decel < 0.68
@@ -296,8 +300,12 @@ def campaign(seeds: list[int]) -> list[str]:
             what, name, hz = failed[0]
             worst = f"FAIL {name} at {hz} Hz: {what}"
         else:
+            noted = [(what, name, hz) for (_, what), name, hz in results if "earlier" in what]
             (_, what), name, hz = results[0]
             worst = f"e.g. {name} at {hz} Hz: {what}" if len(results) <= 2 else "-"
+            if noted:
+                what, name, hz = noted[0]
+                worst = f"passes; early: {name} at {hz} Hz: {what}"
         rows.append(
             f"| {family.name} | {family.rule} | {len(results)} "
             f"| {passed}/{len(results)} | {worst} |"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -39,13 +40,20 @@ def leg(
     events: int,
     kind: EventType = EventType.FCW,
 ) -> list[Position | AdasEvent]:
-    """Two fixes in ``cell`` one second apart at a speed that makes ``km`` km, plus events."""
+    """Fixes in ``cell`` a minute apart at a plausible speed (at most 50 m/s) that makes
+    ``km`` km in all, then a stop, plus events."""
     lat, lon = h3.cell_to_latlng(cell)
+    steps = math.ceil(km * 1000.0 / (60.0 * 50.0))
+    speed = km * 1000.0 / (60.0 * steps)
     items: list[Position | AdasEvent] = [
-        Position(vehicle_id=vehicle, time=start, lat=lat, lon=lon, speed_mps=km * 1000.0),
         Position(
-            vehicle_id=vehicle, time=start + timedelta(seconds=1), lat=lat, lon=lon, speed_mps=0.0
-        ),
+            vehicle_id=vehicle,
+            time=start + timedelta(seconds=60 * i),
+            lat=lat,
+            lon=lon,
+            speed_mps=speed if i < steps else 0.0,
+        )
+        for i in range(steps + 1)
     ]
     items += [
         AdasEvent(

@@ -108,12 +108,6 @@ def test_cli_api_dashboard_and_report_rank_the_same_top_20(
     _same_top_20(store_url, monkeypatch, hours_apart=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the dashboard's cube counts a cell's vehicles as its largest hourly count (a lower "
-    "bound), the store's reads count distinct vehicles: taxis in different hours make a cell "
-    "ineligible on the dashboard only (mended when exposure and vehicles are read once)",
-)
 def test_the_same_top_20_when_taxis_pass_in_different_hours(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

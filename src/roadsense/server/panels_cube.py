@@ -65,6 +65,10 @@ class Cube:
     f_vehicles: npt.NDArray[np.int64]
     """Distinct vehicles with positions per fleet code."""
     f_batches: npt.NDArray[np.int64]
+    cv_cell: npt.NDArray[np.uint64]
+    cv_fleet: npt.NDArray[np.int32]
+    cv_vehicles: npt.NDArray[np.int32]
+    """Distinct vehicles per cell and fleet over every hour (the unfiltered count)."""
     """Batches stored per fleet code (by the fleet of the device's vehicle)."""
     vehicles: list[str]
     """Vehicle ids by code (every vehicle with positions or events)."""
@@ -197,6 +201,7 @@ def build(store: Store) -> Cube:
         | {r.fleet_id for r in e}
         | {fleet_of.get(v, "") for v in vehicles}
         | set(agg.batches)
+        | {r.fleet_id for r in agg.cell_vehicles}
     )
     types = sorted({r.event_type for r in e})
     ve_types = sorted({r.event_type for r in ve})
@@ -225,6 +230,9 @@ def build(store: Store) -> Cube:
         f_positions=np.bincount(vh_fleet, vh_positions, len(fleets)).astype(np.int64),
         f_vehicles=np.bincount(v_fleet[with_positions], minlength=len(fleets)).astype(np.int64),
         f_batches=np.array([agg.batches.get(f, 0) for f in fleets], dtype=np.int64),
+        cv_cell=np.array([r.cell for r in agg.cell_vehicles], dtype=np.uint64),
+        cv_fleet=_codes([r.fleet_id for r in agg.cell_vehicles], fcode),
+        cv_vehicles=np.array([r.vehicles for r in agg.cell_vehicles], dtype=np.int32),
         vehicles=vehicles,
         v_fleet=v_fleet,
         vh_vehicle=vh_vehicle,
@@ -270,12 +278,27 @@ Arrays = tuple[npt.NDArray[np.uint64], npt.NDArray[np.float64], npt.NDArray[np.i
 
 
 def exposure(cube: Cube, f: Filter) -> Arrays:
-    """Filtered exposure: rows of (cell, vehicle-km, vehicles) summed per cell."""
+    """Filtered exposure: rows of (cell, vehicle-km, vehicles) summed per cell.
+
+    Without a date or hour filter, a cell's vehicles are its distinct vehicles (as the
+    store's reads count them, so the ranking is the CLI's and the report's); under such a
+    filter the distinct vehicles are not known per hour, and the largest hourly count (a
+    lower bound) stands in for them.
+    """
     keep = mask(cube, cube.x_hour, cube.x_fleet, f)
     cells, inverse = np.unique(cube.x_cell[keep], return_inverse=True)
     km = np.bincount(inverse, weights=cube.x_km[keep], minlength=cells.size)
     vehicles = np.zeros(cells.size, dtype=np.int32)
     np.maximum.at(vehicles, inverse, cube.x_vehicles[keep])
+    unfiltered = f.since is None and f.until is None and (f.hour_from, f.hour_to) == (0, 24)
+    if unfiltered and cells.size:
+        own = mask(cube, np.zeros(cube.cv_fleet.shape, dtype=np.int64), cube.cv_fleet, f)
+        cv_cell, cv_vehicles = cube.cv_cell[own], cube.cv_vehicles[own]
+        at = np.minimum(np.searchsorted(cells, cv_cell), cells.size - 1)
+        found = cells[at] == cv_cell
+        distinct = np.zeros(cells.size, dtype=np.int64)
+        np.add.at(distinct, at[found], cv_vehicles[found])
+        vehicles = np.maximum(vehicles, distinct).astype(np.int32)
     return cells, km, vehicles
 
 

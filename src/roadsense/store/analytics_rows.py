@@ -91,6 +91,15 @@ class AnalysisRun:
     results: dict[str, Any]
 
 
+class CellVehicles(NamedTuple):
+    """Distinct vehicles of one fleet in one H3 cell over everything the store holds."""
+
+    cell: int
+    fleet_id: str
+    vehicles: int
+    """Distinct vehicles of the raw positions; at least the roll-up's largest hourly count."""
+
+
 class CellHourExposure(NamedTuple):
     """Exposure of one fleet in one H3 cell and UTC hour (raw positions and roll-up)."""
 
@@ -146,6 +155,9 @@ class HourlyAggregates:
     vehicle_events: list[VehicleHourEvents]
     batches: dict[str, int] = field(default_factory=dict)
     """Batches stored per fleet id ('' for devices of no fleet's vehicle)."""
+    cell_vehicles: list[CellVehicles] = field(default_factory=list)
+    """Distinct vehicles per cell and fleet over all hours (what the unfiltered ranking
+    counts, as :meth:`~roadsense.store.read_store.ReadStore.exposure_by_cell` does)."""
 
 
 @dataclass(frozen=True)

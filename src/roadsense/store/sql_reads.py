@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from roadsense.store.analytics_rows import (
     CellHourEvents,
     CellHourExposure,
+    CellVehicles,
     EventPoint,
     EventWindow,
     HourlyAggregates,
@@ -162,15 +163,17 @@ class ReadsMixin:
         fleet = "coalesce((SELECT fleet_id FROM vehicles v WHERE v.vehicle_id = s.vehicle_id), '')"
         with self._read() as r:
             x = r.fetch(
-                "SELECT GROUPING(q.vehicle_id) AS per_cell, q.vehicle_id, q.h, q.c,"
-                " coalesce(v.fleet_id, '') AS f, sum(q.km), count(*), sum(q.n) FROM ("
+                "SELECT GROUPING(q.vehicle_id, q.h) AS g, q.vehicle_id, q.h, q.c,"
+                " coalesce(v.fleet_id, '') AS f, sum(q.km), count(*), sum(q.n),"
+                " count(DISTINCT q.vehicle_id) FROM ("
                 "  SELECT vehicle_id, h, c, sum(km) AS km, count(*) AS n FROM ("
                 f"   SELECT vehicle_id, {hour} AS h, {cell} AS c, km"
                 f"   FROM ({position_steps_sql(where)}) p) t"
                 "  GROUP BY vehicle_id, h, c) q"
                 " LEFT JOIN vehicles v ON v.vehicle_id = q.vehicle_id"
                 " GROUP BY GROUPING SETS"
-                "  ((q.h, q.c, coalesce(v.fleet_id, '')), (q.vehicle_id, q.h))",
+                "  ((q.h, q.c, coalesce(v.fleet_id, '')), (q.vehicle_id, q.h),"
+                "   (q.c, coalesce(v.fleet_id, '')))",
                 params,
             )
             rolled = r.fetch(
@@ -195,26 +198,32 @@ class ReadsMixin:
                 f"{'' if self._fleet_scope is None else ' WHERE v.fleet_id = ?'} GROUP BY 1",
                 [] if self._fleet_scope is None else [self._fleet_scope],
             )
-        # per_cell is 1 where vehicle_id is not grouped: the (hour, cell, fleet) rows
+        # g is GROUPING(vehicle_id, hour): 2 for the (hour, cell, fleet) rows, 0 for the
+        # (vehicle, hour) rows, 3 for the (cell, fleet) rows over every hour
         cells = [
             CellHourExposure(int(h), int(c), str(f), float(km), int(n))
-            for per_cell, _, h, c, f, km, n, _ in x
-            if per_cell and c is not None
+            for g, _, h, c, f, km, n, _, _ in x
+            if g == 2 and c is not None
         ]
+        distinct = {(int(c), str(f)): int(d) for g, _, _, c, f, _, _, _, d in x if g == 3}
+        for _, c, f, _, n in rolled:  # rolled-up hours keep a lower bound only
+            key = (int(c), str(f))
+            distinct[key] = max(distinct.get(key, 0), int(n))
         if rolled:
             cells = _with_rollup(cells, rolled)
         return HourlyAggregates(
             cells=cells,
             vehicles=[
                 VehicleHourExposure(str(v), int(h), float(km), int(n))
-                for per_cell, v, h, _, _, km, _, n in x
-                if not per_cell
+                for g, v, h, _, _, km, _, n, _ in x
+                if g == 0
             ],
             cell_events=[
                 CellHourEvents(int(h), int(c), str(f), str(t), int(n)) for h, c, f, t, n in e
             ],
             vehicle_events=[VehicleHourEvents(str(v), int(h), str(t), int(n)) for v, h, t, n in ve],
             batches={str(f): int(n) for f, n in batches},
+            cell_vehicles=[CellVehicles(c, f, n) for (c, f), n in distinct.items()],
         )
 
 
