@@ -1,7 +1,7 @@
 """One hotspot ranking: the CLI, the dashboard's APIs and the report rank a store alike.
 
 The same store, read by ``roadsense screen --store --json``, the API's ranked list
-(``/v1/panels/hotspots?format=list``), the dashboard's map layer (``/v1/panels/hotspots``)
+(``/v1/panels/top-cells``), the dashboard's map layer (``/v1/panels/hotspots``)
 and the monthly report's data, gives the same top 20
 cells in the same order with the same figures, with the thresholds of the city's settings
 (set here through the environment, as a deployment would). Also the rule itself on rows:
@@ -131,9 +131,7 @@ def _same_top_20(store_url: str, monkeypatch: pytest.MonkeyPatch, hours_apart: b
     assert settings.min_vehicles == MIN_VEHICLES
     headers = {"Authorization": f"Bearer {ANALYST_KEY}"}
     with TestClient(create_app(settings)) as client:
-        api = client.get(
-            "/v1/panels/hotspots", params={"format": "list", "limit": TOP}, headers=headers
-        )
+        api = client.get("/v1/panels/top-cells", params={"limit": TOP}, headers=headers)
         panel = client.get("/v1/panels/hotspots", headers=headers)
     assert api.status_code == 200, api.text
     assert panel.status_code == 200, panel.text

@@ -50,34 +50,30 @@ def test_the_summary_is_the_cubes_until_asked_fresh(client: TestClient) -> None:
     fresh = client.get("/v1/panels/summary", params={"fresh": "true"}, headers=ANALYST).json()
     assert (fresh["vehicles"], fresh["events"], fresh["batches"]) == (2, 4, 2)
     # the new cube serves every panel afterwards
-    later = client.get("/v1/panels/hotspots", params={"format": "list"}, headers=ANALYST).json()
+    later = client.get("/v1/panels/top-cells", headers=ANALYST).json()
     assert sum(row["events"] for row in later) == 4
 
 
 def test_hotspots_rank_the_cell_where_the_events_are(client: TestClient) -> None:
     seed(client)
-    top = client.get("/v1/panels/hotspots", params={"format": "list"}, headers=ANALYST).json()
+    top = client.get("/v1/panels/top-cells", headers=ANALYST).json()
     assert top[0]["rank"] == 1
     assert top[0]["events"] == 4
     start = h3.latlng_to_cell(60.17, 24.944, 10)
     assert top[0]["cell"] == start
     assert all(row["events"] == 0 for row in top[1:])
     assert {"expected", "excess", "rate_per_1000_vkm", "vehicles"} <= set(top[0])
-    one = client.get(
-        "/v1/panels/hotspots", params={"format": "list", "limit": 1}, headers=ANALYST
-    ).json()
+    one = client.get("/v1/panels/top-cells", params={"limit": 1}, headers=ANALYST).json()
     assert one == top[:1]
     only_fcw = client.get(
-        "/v1/panels/hotspots", params={"format": "list", "event_type": "FCW"}, headers=ANALYST
+        "/v1/panels/top-cells", params={"event_type": "FCW"}, headers=ANALYST
     ).json()
     assert only_fcw[0]["events"] == 2
 
 
 def test_another_resolution_is_read_from_the_store(client: TestClient) -> None:
     seed(client)
-    coarse = client.get(
-        "/v1/panels/hotspots", params={"format": "list", "resolution": 8}, headers=ANALYST
-    ).json()
+    coarse = client.get("/v1/panels/top-cells", params={"resolution": 8}, headers=ANALYST).json()
     assert coarse[0]["cell"] == h3.latlng_to_cell(60.17, 24.944, 8)
     assert coarse[0]["events"] == 4
     fine = client.get("/v1/panels/hotspots", params={"resolution": 12}, headers=ANALYST).json()

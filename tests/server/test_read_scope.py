@@ -94,7 +94,7 @@ CASES: list[Case] = [
     Case(f"/v1/fleets/{SOUTH}/events", FORBIDDEN),
     # the dashboard's figures, maps and panels
     Case("/v1/panels/hotspots", OWN, ASK_SOUTH, _event_sum, NORTH_EVENTS),
-    Case("/v1/panels/hotspots", OWN, {**ASK_SOUTH, "format": "list"}, _list_sum, NORTH_EVENTS),
+    Case("/v1/panels/top-cells", OWN, ASK_SOUTH, _list_sum, NORTH_EVENTS),
     Case("/v1/panels/hotspots", OWN, {**ASK_SOUTH, "resolution": 9}, _event_sum, NORTH_EVENTS),
     Case("/v1/panels/osm-roads", PUBLIC),
     Case("/v1/panels/density", OWN, ASK_SOUTH),

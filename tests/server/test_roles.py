@@ -172,7 +172,7 @@ def test_a_fleet_operator_sees_only_its_own_fleet(client: TestClient) -> None:
     assert (summary["vehicles"], summary["positions"], summary["events"]) == (1, 11, 1)
     mapped = client.get("/v1/panels/events?fresh=true", headers=ops).json()["features"]
     assert len(mapped) == 1
-    hot = client.get("/v1/panels/hotspots?format=list&fresh=true", headers=ops).json()
+    hot = client.get("/v1/panels/top-cells?fresh=true", headers=ops).json()
     assert sum(h["events"] for h in hot) == 1
     assert client.get("/metrics", headers=ops).status_code == 403
 

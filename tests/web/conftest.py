@@ -7,6 +7,7 @@ server's map matching and exposure see plausible traces, and the events lie on t
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import random
@@ -222,6 +223,25 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The real roadsense server over a real DuckDB store, in a background thread."""
+    # A few hundred fixes make about 12 vehicle-km: lower the ranking thresholds (1 vkm and
+    # 3 vehicles by default) so that a dozen cells are ranked and the rest are not.
+    with serve_fleet(tmp_path_factory, min_vehicles=2) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def rate_only_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The same fleet with 3 vehicles a cell required: four cells are eligible, too few for
+    an SPF, so the hotspots are ranked by rate."""
+    with serve_fleet(tmp_path_factory, min_vehicles=3) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve_fleet(
+    tmp_path_factory: pytest.TempPathFactory, min_vehicles: int
+) -> Iterator[LiveServer]:
+    """The test fleet in a new DuckDB store, served by a real server in a thread."""
     from roadsense.accounts import hash_token
     from roadsense.server.app import create_app
     from roadsense.server.settings import Settings
@@ -242,9 +262,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     finally:
         store.close()
 
-    # A few hundred fixes make about 12 vehicle-km: lower the ranking thresholds (1 vkm and
-    # 3 vehicles by default) so that a dozen cells are ranked and the rest are not.
-    settings = Settings(store=str(db), roads=None, min_vehicle_km=0.25, min_vehicles=2)
+    settings = Settings(store=str(db), roads=None, min_vehicle_km=0.25, min_vehicles=min_vehicles)
     app = create_app(settings)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

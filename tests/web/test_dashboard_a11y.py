@@ -180,12 +180,38 @@ def test_tab_reaches_every_control_and_enter_moves_the_map(page: Any) -> None:
     assert page.locator(".maplibregl-popup-content").is_visible()
 
 
-def test_top20_says_ranked_by_rate_when_no_spf_fits(page: Any, live_server: LiveServer) -> None:
-    """The fixture's five eligible cells cannot support an SPF (it needs ten): the server
-    ranks by rate and sends no excess, and the table says so instead of "excess 0"."""
+@pytest.fixture
+def rate_page(browser_context: Any, rate_only_server: LiveServer) -> Iterator[Any]:
+    """The analyst's dashboard on the server whose cells are too few for an SPF."""
+    browser_context.add_cookies(
+        [
+            {
+                "name": "roadsense_session",
+                "value": rate_only_server.session,
+                "url": rate_only_server.url,
+            }
+        ]
+    )
+    page = browser_context.new_page()
+    page.goto(f"{rate_only_server.url}/")
+    page.evaluate("localStorage.setItem('roadsense.lang', 'en')")
+    page.reload()
+    _wait_ready(page)
+    try:
+        yield page
+    finally:
+        page.close()
+
+
+def test_top20_says_ranked_by_rate_when_no_spf_fits(
+    rate_page: Any, rate_only_server: LiveServer
+) -> None:
+    """Four eligible cells cannot support an SPF (it needs ten): the server ranks by rate
+    and sends no excess, and the table says so instead of "excess 0"."""
+    page = rate_page
     hotspots = httpx.get(
-        f"{live_server.url}/v1/panels/hotspots",
-        cookies={"roadsense_session": live_server.session},
+        f"{rate_only_server.url}/v1/panels/hotspots",
+        cookies={"roadsense_session": rate_only_server.session},
         timeout=30,
     ).json()
     assert hotspots["ranking"] == "rate"

@@ -96,7 +96,7 @@ def run_pipeline(
         # fresh: the dashboard's cube rebuilt now, with every upload in it
         summary = _get(client, "/v1/panels/summary", params={"fresh": "true"})
         progress("analyse", 1, 2)
-        ranked = _get(client, "/v1/panels/hotspots", params={"format": "list", "limit": 1000})
+        ranked = _get(client, "/v1/panels/top-cells", params={"limit": 1000})
     top = ranked[:10]
     truth = load_ground_truth(sim_config.out_dir)
     top_k = {row["cell"] for row in ranked[:HAZARD_TOP_K]}

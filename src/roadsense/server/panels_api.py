@@ -27,7 +27,7 @@ import json
 import math
 from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import h3
@@ -207,48 +207,67 @@ def _store_ranking(state: AppState, f: Filter, resolution: int) -> Ranking:
     return rank_cells(_store_for(state, f), params)
 
 
+Resolution = Annotated[
+    int | None,
+    Query(ge=5, le=12, description=f"H3 resolution; other than {RESOLUTION}: from the store"),
+]
+
+
+def _store_resolution(resolution: int | None, f: Filter) -> int | None:
+    """The resolution to read from the store, or None to answer from the cube."""
+    if resolution is None or resolution == RESOLUTION:
+        return None
+    if (f.since, f.until, f.hour_from, f.hour_to) != (None, None, 0, 24):
+        raise ApiError(400, f"dates and hours filter only at resolution {RESOLUTION}")
+    return resolution
+
+
 @router.get(
     "/hotspots",
-    response_model=dict[str, Any] | list[Hotspot],
-    summary="Cells with exposure, events, rate and EB excess (GeoJSON, or a ranked list)",
+    response_model=dict[str, Any],
+    summary="Cells with exposure, events, rate and EB excess (GeoJSON)",
 )
 async def panel_hotspots(
-    request: Request,
-    f: QueryFilter,
-    fresh: Fresh = False,
-    format: Annotated[
-        Literal["geojson", "list"],
-        Query(description="geojson: every cell as a polygon; list: the top cells, ranked"),
-    ] = "geojson",
-    limit: Annotated[int, Query(ge=1, le=1000, description="Cells of the list")] = 20,
-    resolution: Annotated[
-        int | None,
-        Query(ge=5, le=12, description=f"H3 resolution; other than {RESOLUTION}: from the store"),
-    ] = None,
-) -> dict[str, Any] | list[dict[str, Any]]:
+    request: Request, f: QueryFilter, fresh: Fresh = False, resolution: Resolution = None
+) -> dict[str, Any]:
     """Every cell with exposure or events under the filters, ranked by the hotspot ranking
     (docs/hotspots.md): empirical Bayes excess over a fitted SPF.
 
     ``ranking`` says how the ranks were made: ``"excess"`` (empirical Bayes excess over a
     fitted SPF) or ``"rate"`` (events per vehicle-km, when no SPF could be fitted; then
-    ``expected`` and ``excess`` are null). ``format=list`` gives the ``limit`` best-ranked
-    cells as a plain JSON list instead. The cube holds H3 resolution 10; another
+    ``expected`` and ``excess`` are null). The cube holds H3 resolution 10; another
     ``resolution`` is read from the store at each request (fleet and event type filters
-    only, no dates or hours).
+    only, no dates or hours). ``/v1/panels/top-cells`` gives the best-ranked cells as a list.
     """
-    if resolution is not None and resolution != RESOLUTION:
-        if (f.since, f.until, f.hour_from, f.hour_to) != (None, None, 0, 24):
-            raise ApiError(400, f"dates and hours filter only at resolution {RESOLUTION}")
+    from_store = _store_resolution(resolution, f)
+    if from_store is not None:
         state = get_state(request)
-        ranking = await run_in_threadpool(_store_ranking, state, f, resolution)
-        if format == "list":
-            return [hotspot_figures(c) for c in ranking.top(limit)]
-        return hotspots_geojson(ranking)
-    if format == "list":
-        top: list[dict[str, Any]] = await _cached(request, f"top{limit}", f, _top(limit), fresh)
-        return top
+        return hotspots_geojson(await run_in_threadpool(_store_ranking, state, f, from_store))
     result: dict[str, Any] = await _cached(request, "hotspots", f, _hotspots, fresh)
     return result
+
+
+@router.get(
+    "/top-cells",
+    response_model=list[Hotspot],
+    summary="The best-ranked hotspot cells, as a list (the same ranking as /hotspots)",
+)
+async def panel_top_cells(
+    request: Request,
+    f: QueryFilter,
+    fresh: Fresh = False,
+    limit: Annotated[int, Query(ge=1, le=1000, description="How many cells")] = 20,
+    resolution: Resolution = None,
+) -> list[dict[str, Any]]:
+    """The ``limit`` best-ranked cells of ``/v1/panels/hotspots`` (rank, cell, centre,
+    events, vehicle-km, vehicles, rate, expected, excess), best first."""
+    from_store = _store_resolution(resolution, f)
+    if from_store is not None:
+        state = get_state(request)
+        ranking = await run_in_threadpool(_store_ranking, state, f, from_store)
+        return [hotspot_figures(c) for c in ranking.top(limit)]
+    top: list[dict[str, Any]] = await _cached(request, f"top{limit}", f, _top(limit), fresh)
+    return top
 
 
 def _density(resolution: int) -> Any:
