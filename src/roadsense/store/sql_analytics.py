@@ -63,7 +63,8 @@ def _vehicle_panel(
 
     A vehicle that warned in a bucket without positions there is kept, with 0 km.
     """
-    scope, sparams = ReadsMixin._scope(backend)
+    scope, sparams = ReadsMixin._scope(backend, of="positions")
+    escope, esparams = ReadsMixin._scope(backend, of="events")
     window, wparams = _window("ts", since, until)
     ev_window, evparams = _window("ts", since, until, "AND" if scope else "WHERE")
     with backend._read() as r:
@@ -73,9 +74,9 @@ def _vehicle_panel(
             [*bucket_params, *sparams, *wparams],
         )
         ev_rows = r.fetch(
-            f"SELECT vehicle_id, {bucket} AS b, type, count(*) FROM events {scope} {ev_window} "
+            f"SELECT vehicle_id, {bucket} AS b, type, count(*) FROM events {escope} {ev_window} "
             "GROUP BY vehicle_id, b, type",
-            [*bucket_params, *sparams, *evparams],
+            [*bucket_params, *esparams, *evparams],
         )
     panel: dict[tuple[str, Any], tuple[float, dict[str, int]]] = {}
     for v, b, km in km_rows:
@@ -111,7 +112,7 @@ class AnalyticsMixin:
         """
         unit = _period(period)
         cell = self.dialect.parent("h3_cell", resolution)
-        scope, sparams = ReadsMixin._scope(self)
+        scope, sparams = ReadsMixin._scope(self, of="positions")
         window, wparams = _window("ts", since, until)
         rscope, rparams = ReadsMixin._rollup_scope(self)
         rwindow, rwparams = _window("hour", since, until, "AND" if rscope else "WHERE")
@@ -149,7 +150,7 @@ class AnalyticsMixin:
         """Events per H3 cell, local period and type."""
         unit = _period(period)
         cell = self.dialect.parent("h3_cell", resolution)
-        scope, sparams = ReadsMixin._scope(self, "AND")
+        scope, sparams = ReadsMixin._scope(self, "AND", of="events")
         window, wparams = _window("ts", since, until, "AND")
         with self._read() as r:
             rows = r.fetch(
@@ -269,7 +270,9 @@ class AnalyticsMixin:
     ) -> QualityCounts:
         """GPS gaps (pauses in (gap_min_s, gap_max_s] between a vehicle's fixes), failsafe,
         silent and tampered units in [since, until)."""
-        scope, sparams = ReadsMixin._scope(self, "AND")
+        scope, sparams = ReadsMixin._scope(self, "AND", of="positions")
+        sscope, _ = ReadsMixin._scope(self, "AND", of="device_status")
+        escope, _ = ReadsMixin._scope(self, "AND", of="events")
         with self._read() as r:
             gaps = one(
                 r,
@@ -285,13 +288,13 @@ class AnalyticsMixin:
                 " count(CASE WHEN failsafe THEN 1 END),"
                 " count(DISTINCT CASE WHEN adas_silent THEN vehicle_id END),"
                 " count(DISTINCT CASE WHEN tamper THEN vehicle_id END)"
-                f" FROM device_status WHERE ts >= ? AND ts < ? {scope}",
+                f" FROM device_status WHERE ts >= ? AND ts < ? {sscope}",
                 [since, until, *sparams],
             )
             failsafe = one(
                 r,
                 "SELECT count(*), count(DISTINCT vehicle_id) FROM events"
-                f" WHERE type = 'FAILSAFE' AND ts >= ? AND ts < ? {scope}",
+                f" WHERE type = 'FAILSAFE' AND ts >= ? AND ts < ? {escope}",
                 [since, until, *sparams],
             )
         return QualityCounts(

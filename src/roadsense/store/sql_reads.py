@@ -20,10 +20,10 @@ from roadsense.store.analytics_rows import (
     VehicleHourExposure,
 )
 from roadsense.store.exposure import position_steps_sql
+from roadsense.store.fleet_membership import fleet_at_sql, in_fleet_sql
 from roadsense.store.read_store import CellEvents, CellExposure, Totals
 from roadsense.store.sql import Row, SqlBackend, one, placeholders
 
-_FLEET_VEHICLES = "vehicle_id IN (SELECT vehicle_id FROM vehicles WHERE fleet_id = ?)"
 _EVENT_POINT_COLUMNS = (
     "CAST(event_id AS VARCHAR), vehicle_id, extract(epoch FROM ts), type, level, lat, lon,"
     " speed_mps, ttc_s, headway_s"
@@ -38,11 +38,15 @@ def epoch_hour_sql(column: str) -> str:
 class ReadsMixin:
     """The reads of :class:`~roadsense.store.read_store.ReadStore`, written once for both SQLs."""
 
-    def _scope(self: SqlBackend, column_prefix: str = "WHERE") -> tuple[str, list[object]]:
-        """A filter on ``vehicle_id`` to the scoped fleet's vehicles, or nothing."""
+    def _scope(
+        self: SqlBackend, column_prefix: str = "WHERE", *, of: str
+    ) -> tuple[str, list[object]]:
+        """A filter to the records of table (or alias) ``of`` whose vehicle was in the scoped
+        fleet at the record's time (``of.ts``), or nothing (see ``store.fleet_membership``)."""
         if self._fleet_scope is None:
             return "", []
-        return f"{column_prefix} {_FLEET_VEHICLES}", [self._fleet_scope]
+        member = in_fleet_sql(f"{of}.vehicle_id", f"{of}.ts")
+        return f"{column_prefix} {member}", [self._fleet_scope]
 
     def _rollup_scope(self: SqlBackend) -> tuple[str, list[object]]:
         if self._fleet_scope is None:
@@ -51,14 +55,15 @@ class ReadsMixin:
 
     def totals(self: SqlBackend) -> Totals:
         """Headline counts; vehicle-km includes the roll-up of pruned positions."""
-        where, params = ReadsMixin._scope(self)
+        where, params = ReadsMixin._scope(self, of="positions")
+        ewhere, eparams = ReadsMixin._scope(self, of="events")
         rwhere, rparams = ReadsMixin._rollup_scope(self)
         with self._read() as r:
             vehicles, positions = one(
                 r, f"SELECT count(DISTINCT vehicle_id), count(*) FROM positions {where}", params
             )
             by_type = r.fetch(
-                f"SELECT type, count(*) FROM events {where} GROUP BY type ORDER BY type", params
+                f"SELECT type, count(*) FROM events {ewhere} GROUP BY type ORDER BY type", eparams
             )
             (vkm,) = one(
                 r, f"SELECT coalesce(sum(km), 0) FROM ({position_steps_sql(where)}) s", params
@@ -72,7 +77,7 @@ class ReadsMixin:
                 (batches,) = one(
                     r,
                     "SELECT count(*) FROM batches b JOIN devices d ON d.device_id = b.device_id "
-                    "JOIN vehicles v ON v.vehicle_id = d.vehicle_id WHERE v.fleet_id = ?",
+                    f"WHERE {in_fleet_sql('d.vehicle_id', 'b.received_at')}",
                     [self._fleet_scope],
                 )
         counts = {str(k): int(v) for k, v in by_type}
@@ -92,7 +97,7 @@ class ReadsMixin:
         count used is the largest hourly one, a lower bound, so that old data never makes
         a cell pass the minimum-vehicles rule that fresh data would not.
         """
-        where, params = ReadsMixin._scope(self)
+        where, params = ReadsMixin._scope(self, of="positions")
         rwhere, rparams = ReadsMixin._rollup_scope(self)
         raw_cell = self.dialect.parent("h3_cell", resolution)
         with self._read() as r:
@@ -123,7 +128,7 @@ class ReadsMixin:
     ) -> list[CellEvents]:
         """Event counts per H3 cell for the given types (all types when None)."""
         cell = self.dialect.parent("h3_cell", resolution)
-        where, params = ReadsMixin._scope(self, "AND")
+        where, params = ReadsMixin._scope(self, "AND", of="events")
         types, tparams = _type_filter(event_types)
         with self._read() as r:
             rows = r.fetch(
@@ -155,25 +160,25 @@ class ReadsMixin:
         positions; the per-vehicle rows cannot (the roll-up keeps no vehicle). The batches
         stored per fleet come with them (the dashboard's headline figures).
         """
-        where, params = ReadsMixin._scope(self)
-        ewhere, eparams = ReadsMixin._scope(self, "AND")
+        where, params = ReadsMixin._scope(self, of="positions")
+        ewhere, eparams = ReadsMixin._scope(self, "AND", of="s")
+        vwhere, vparams = ReadsMixin._scope(self, of="s")
         rwhere, rparams = ReadsMixin._rollup_scope(self)
         cell = self.dialect.parent("h3_cell", resolution)
         hour = epoch_hour_sql("ts")
-        fleet = "coalesce((SELECT fleet_id FROM vehicles v WHERE v.vehicle_id = s.vehicle_id), '')"
+        fleet = fleet_at_sql("s.vehicle_id", "s.ts")
         with self._read() as r:
+            # each fix counts for the fleet that had its vehicle at the fix's time
             x = r.fetch(
                 "SELECT GROUPING(q.vehicle_id, q.h) AS g, q.vehicle_id, q.h, q.c,"
-                " coalesce(v.fleet_id, '') AS f, sum(q.km), count(*), sum(q.n),"
+                " q.f, sum(q.km), count(*), sum(q.n),"
                 " count(DISTINCT q.vehicle_id) FROM ("
-                "  SELECT vehicle_id, h, c, sum(km) AS km, count(*) AS n FROM ("
-                f"   SELECT vehicle_id, {hour} AS h, {cell} AS c, km"
-                f"   FROM ({position_steps_sql(where)}) p) t"
-                "  GROUP BY vehicle_id, h, c) q"
-                " LEFT JOIN vehicles v ON v.vehicle_id = q.vehicle_id"
+                "  SELECT vehicle_id, h, c, f, sum(km) AS km, count(*) AS n FROM ("
+                f"   SELECT vehicle_id, {hour} AS h, {cell} AS c, {fleet} AS f, km"
+                f"   FROM ({position_steps_sql(where)}) s) t"
+                "  GROUP BY vehicle_id, h, c, f) q"
                 " GROUP BY GROUPING SETS"
-                "  ((q.h, q.c, coalesce(v.fleet_id, '')), (q.vehicle_id, q.h),"
-                "   (q.c, coalesce(v.fleet_id, '')))",
+                "  ((q.h, q.c, q.f), (q.vehicle_id, q.h, q.f), (q.c, q.f))",
                 params,
             )
             rolled = r.fetch(
@@ -187,15 +192,15 @@ class ReadsMixin:
                 eparams,
             )
             ve = r.fetch(
-                f"SELECT vehicle_id, {hour} AS h, type, count(*) FROM events {where}"
-                " GROUP BY vehicle_id, h, type",
-                params,
+                f"SELECT vehicle_id, {hour} AS h, type, {fleet} AS f, count(*) FROM events s"
+                f" {vwhere} GROUP BY vehicle_id, h, type, f",
+                vparams,
             )
+            batch_fleet = fleet_at_sql("d.vehicle_id", "b.received_at")
             batches = r.fetch(
-                "SELECT coalesce(v.fleet_id, '') AS f, count(*) FROM batches b"
-                " LEFT JOIN devices d ON d.device_id = b.device_id"
-                " LEFT JOIN vehicles v ON v.vehicle_id = d.vehicle_id"
-                f"{'' if self._fleet_scope is None else ' WHERE v.fleet_id = ?'} GROUP BY 1",
+                f"SELECT f, count(*) FROM (SELECT {batch_fleet} AS f FROM batches b"
+                " LEFT JOIN devices d ON d.device_id = b.device_id) s"
+                f"{'' if self._fleet_scope is None else ' WHERE f = ?'} GROUP BY f",
                 [] if self._fleet_scope is None else [self._fleet_scope],
             )
         # g is GROUPING(vehicle_id, hour): 2 for the (hour, cell, fleet) rows, 0 for the
@@ -214,14 +219,16 @@ class ReadsMixin:
         return HourlyAggregates(
             cells=cells,
             vehicles=[
-                VehicleHourExposure(str(v), int(h), float(km), int(n))
-                for g, v, h, _, _, km, _, n, _ in x
+                VehicleHourExposure(str(v), int(h), float(km), int(n), str(f))
+                for g, v, h, _, f, km, _, n, _ in x
                 if g == 0
             ],
             cell_events=[
                 CellHourEvents(int(h), int(c), str(f), str(t), int(n)) for h, c, f, t, n in e
             ],
-            vehicle_events=[VehicleHourEvents(str(v), int(h), str(t), int(n)) for v, h, t, n in ve],
+            vehicle_events=[
+                VehicleHourEvents(str(v), int(h), str(t), int(n), str(f)) for v, h, t, f, n in ve
+            ],
             batches={str(f): int(n) for f, n in batches},
             cell_vehicles=[CellVehicles(c, f, n) for (c, f), n in distinct.items()],
         )
@@ -257,7 +264,7 @@ def _event_window(backend: SqlBackend, window: EventWindow) -> tuple[str, list[o
     if window.types:
         where.append(f"type IN ({placeholders(len(window.types))})")
         params.extend(window.types)
-    scope, sparams = ReadsMixin._scope(backend, "")
+    scope, sparams = ReadsMixin._scope(backend, "", of="events")
     if scope:
         where.append(scope)
         params.extend(sparams)
