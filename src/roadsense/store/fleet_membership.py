@@ -35,6 +35,12 @@ def in_fleet_sql(vehicle: str, at: str) -> str:
     return f"EXISTS (SELECT 1 {_period_sql(vehicle, at)} AND fm.fleet_id = ?)"
 
 
+def ever_in_fleet_sql(vehicle: str) -> str:
+    """SQL true when ``vehicle`` was ever in the fleet of one ``?`` parameter (a cheap
+    pre-filter: the time-aware test is :func:`in_fleet_sql`)."""
+    return f"{vehicle} IN (SELECT fm.vehicle_id FROM fleet_memberships fm WHERE fm.fleet_id = ?)"
+
+
 def fleet_at_sql(vehicle: str, at: str) -> str:
     """SQL for the fleet that had ``vehicle`` at time ``at``; '' for none."""
     return f"coalesce((SELECT max(fm.fleet_id) {_period_sql(vehicle, at)}), '')"

@@ -26,7 +26,6 @@ from roadsense.store.analytics_rows import (
     VehicleHour,
     VehiclePeriod,
 )
-from roadsense.store.exposure import position_steps_sql
 from roadsense.store.h3cells import fine_cell
 from roadsense.store.sql import SqlBackend, chunks, one
 from roadsense.store.sql_reads import ReadsMixin
@@ -63,13 +62,13 @@ def _vehicle_panel(
 
     A vehicle that warned in a bucket without positions there is kept, with 0 km.
     """
-    scope, sparams = ReadsMixin._scope(backend, of="positions")
+    steps, sparams = ReadsMixin._steps(backend)
     escope, esparams = ReadsMixin._scope(backend, of="events")
     window, wparams = _window("ts", since, until)
-    ev_window, evparams = _window("ts", since, until, "AND" if scope else "WHERE")
+    ev_window, evparams = _window("ts", since, until, "AND" if escope else "WHERE")
     with backend._read() as r:
         km_rows = r.fetch(
-            f"SELECT vehicle_id, {bucket} AS b, sum(km) FROM ({position_steps_sql(scope)}) s "
+            f"SELECT vehicle_id, {bucket} AS b, sum(km) FROM ({steps}) s "
             f"{window} GROUP BY vehicle_id, b",
             [*bucket_params, *sparams, *wparams],
         )
@@ -112,14 +111,14 @@ class AnalyticsMixin:
         """
         unit = _period(period)
         cell = self.dialect.parent("h3_cell", resolution)
-        scope, sparams = ReadsMixin._scope(self, of="positions")
+        steps, sparams = ReadsMixin._steps(self)
         window, wparams = _window("ts", since, until)
         rscope, rparams = ReadsMixin._rollup_scope(self)
         rwindow, rwparams = _window("hour", since, until, "AND" if rscope else "WHERE")
         with self._read() as r:
             rows = r.fetch(
                 f"SELECT {cell} AS c, date_trunc('{unit}', ts AT TIME ZONE ?) AS p, sum(km), "
-                f"count(DISTINCT vehicle_id) FROM ({position_steps_sql(scope)}) s {window} "
+                f"count(DISTINCT vehicle_id) FROM ({steps}) s {window} "
                 "GROUP BY c, p",
                 [tz, *sparams, *wparams],
             )

@@ -20,7 +20,7 @@ from roadsense.store.analytics_rows import (
     VehicleHourExposure,
 )
 from roadsense.store.exposure import position_steps_sql
-from roadsense.store.fleet_membership import fleet_at_sql, in_fleet_sql
+from roadsense.store.fleet_membership import ever_in_fleet_sql, fleet_at_sql, in_fleet_sql
 from roadsense.store.read_store import CellEvents, CellExposure, Totals
 from roadsense.store.sql import Row, SqlBackend, one, placeholders
 
@@ -48,6 +48,19 @@ class ReadsMixin:
         member = in_fleet_sql(f"{of}.vehicle_id", f"{of}.ts")
         return f"{column_prefix} {member}", [self._fleet_scope]
 
+    def _steps(self: SqlBackend) -> tuple[str, list[object]]:
+        """The exposure rule's positions and steps (``position_steps_sql``) in scope.
+
+        A fix's step is taken over its vehicle's whole track and the fix then kept when its
+        vehicle was in the scoped fleet at its time, so that a fleet's kilometres are the
+        city's kilometres of its fixes, a vehicle moved between fleets included.
+        """
+        if self._fleet_scope is None:
+            return position_steps_sql(), []
+        steps = position_steps_sql(f"WHERE {ever_in_fleet_sql('positions.vehicle_id')}")
+        member = in_fleet_sql("steps.vehicle_id", "steps.ts")
+        return f"SELECT * FROM ({steps}) steps WHERE {member}", [self._fleet_scope] * 2
+
     def _rollup_scope(self: SqlBackend) -> tuple[str, list[object]]:
         if self._fleet_scope is None:
             return "", []
@@ -57,6 +70,7 @@ class ReadsMixin:
         """Headline counts; vehicle-km includes the roll-up of pruned positions."""
         where, params = ReadsMixin._scope(self, of="positions")
         ewhere, eparams = ReadsMixin._scope(self, of="events")
+        steps, stparams = ReadsMixin._steps(self)
         rwhere, rparams = ReadsMixin._rollup_scope(self)
         with self._read() as r:
             vehicles, positions = one(
@@ -65,9 +79,7 @@ class ReadsMixin:
             by_type = r.fetch(
                 f"SELECT type, count(*) FROM events {ewhere} GROUP BY type ORDER BY type", eparams
             )
-            (vkm,) = one(
-                r, f"SELECT coalesce(sum(km), 0) FROM ({position_steps_sql(where)}) s", params
-            )
+            (vkm,) = one(r, f"SELECT coalesce(sum(km), 0) FROM ({steps}) s", stparams)
             (rolled,) = one(
                 r, f"SELECT coalesce(sum(vehicle_km), 0) FROM position_rollup {rwhere}", rparams
             )
@@ -97,13 +109,13 @@ class ReadsMixin:
         count used is the largest hourly one, a lower bound, so that old data never makes
         a cell pass the minimum-vehicles rule that fresh data would not.
         """
-        where, params = ReadsMixin._scope(self, of="positions")
+        steps, params = ReadsMixin._steps(self)
         rwhere, rparams = ReadsMixin._rollup_scope(self)
         raw_cell = self.dialect.parent("h3_cell", resolution)
         with self._read() as r:
             raw = r.fetch(
                 f"SELECT {raw_cell} AS c, sum(km), count(DISTINCT vehicle_id) "
-                f"FROM ({position_steps_sql(where)}) s GROUP BY c",
+                f"FROM ({steps}) s GROUP BY c",
                 params,
             )
             rolled = r.fetch(
@@ -160,7 +172,7 @@ class ReadsMixin:
         positions; the per-vehicle rows cannot (the roll-up keeps no vehicle). The batches
         stored per fleet come with them (the dashboard's headline figures).
         """
-        where, params = ReadsMixin._scope(self, of="positions")
+        steps, params = ReadsMixin._steps(self)
         ewhere, eparams = ReadsMixin._scope(self, "AND", of="s")
         vwhere, vparams = ReadsMixin._scope(self, of="s")
         rwhere, rparams = ReadsMixin._rollup_scope(self)
@@ -175,7 +187,7 @@ class ReadsMixin:
                 " count(DISTINCT q.vehicle_id) FROM ("
                 "  SELECT vehicle_id, h, c, f, sum(km) AS km, count(*) AS n FROM ("
                 f"   SELECT vehicle_id, {hour} AS h, {cell} AS c, {fleet} AS f, km"
-                f"   FROM ({position_steps_sql(where)}) s) t"
+                f"   FROM ({steps}) s) t"
                 "  GROUP BY vehicle_id, h, c, f) q"
                 " GROUP BY GROUPING SETS"
                 "  ((q.h, q.c, q.f), (q.vehicle_id, q.h, q.f), (q.c, q.f))",
