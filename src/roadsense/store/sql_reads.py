@@ -20,7 +20,12 @@ from roadsense.store.analytics_rows import (
     VehicleHourExposure,
 )
 from roadsense.store.exposure import position_steps_sql
-from roadsense.store.fleet_membership import ever_in_fleet_sql, fleet_at_sql, in_fleet_sql
+from roadsense.store.fleet_membership import (
+    ever_in_fleet_sql,
+    fleet_at_sql,
+    fleet_join_sql,
+    in_fleet_sql,
+)
 from roadsense.store.read_store import CellEvents, CellExposure, Totals
 from roadsense.store.sql import Row, SqlBackend, one, placeholders
 
@@ -45,8 +50,9 @@ class ReadsMixin:
         fleet at the record's time (``of.ts``), or nothing (see ``store.fleet_membership``)."""
         if self._fleet_scope is None:
             return "", []
+        ever = ever_in_fleet_sql(f"{of}.vehicle_id")  # a cheap pre-filter first
         member = in_fleet_sql(f"{of}.vehicle_id", f"{of}.ts")
-        return f"{column_prefix} {member}", [self._fleet_scope]
+        return f"{column_prefix} {ever} AND {member}", [self._fleet_scope] * 2
 
     def _steps(self: SqlBackend) -> tuple[str, list[object]]:
         """The exposure rule's positions and steps (``position_steps_sql``) in scope.
@@ -186,8 +192,9 @@ class ReadsMixin:
                 " q.f, sum(q.km), count(*), sum(q.n),"
                 " count(DISTINCT q.vehicle_id) FROM ("
                 "  SELECT vehicle_id, h, c, f, sum(km) AS km, count(*) AS n FROM ("
-                f"   SELECT vehicle_id, {hour} AS h, {cell} AS c, {fleet} AS f, km"
-                f"   FROM ({steps}) s) t"
+                f"   SELECT s.vehicle_id, {epoch_hour_sql('s.ts')} AS h, {cell} AS c,"
+                f"   coalesce(fm.fleet_id, '') AS f, km"
+                f"   FROM ({steps}) s {fleet_join_sql('s.vehicle_id', 's.ts')}) t"
                 "  GROUP BY vehicle_id, h, c, f) q"
                 " GROUP BY GROUPING SETS"
                 "  ((q.h, q.c, q.f), (q.vehicle_id, q.h, q.f), (q.c, q.f))",
