@@ -41,6 +41,21 @@ def ever_in_fleet_sql(vehicle: str) -> str:
     return f"{vehicle} IN (SELECT fm.vehicle_id FROM fleet_memberships fm WHERE fm.fleet_id = ?)"
 
 
+def fleet_rows_sql(source: str) -> str:
+    """The rows of ``source`` (a table, or a parenthesised query, with ``vehicle_id`` and
+    ``ts``) whose vehicle was at the row's time in the fleet of one ``?`` parameter.
+
+    A parenthesised query to be given an alias: ``FROM {fleet_rows_sql('events')} e``.
+    A join, not a correlated EXISTS, so that the engines hash it (periods never overlap,
+    so a row matches once at most); several times faster on big tables.
+    """
+    return (
+        f"(SELECT r.* FROM {source} r JOIN fleet_memberships fm ON fm.vehicle_id = r.vehicle_id"
+        " AND fm.fleet_id = ? AND fm.valid_from <= r.ts"
+        " AND (fm.valid_to IS NULL OR r.ts < fm.valid_to))"
+    )
+
+
 def fleet_join_sql(vehicle: str, at: str) -> str:
     """A LEFT JOIN of the membership (alias ``fm``) that held ``vehicle`` at time ``at``:
     ``coalesce(fm.fleet_id, '')`` is then the fleet of the row (periods never overlap, so

@@ -24,6 +24,7 @@ from roadsense.store.fleet_membership import (
     ever_in_fleet_sql,
     fleet_at_sql,
     fleet_join_sql,
+    fleet_rows_sql,
     in_fleet_sql,
 )
 from roadsense.store.read_store import CellEvents, CellExposure, Totals
@@ -43,16 +44,13 @@ def epoch_hour_sql(column: str) -> str:
 class ReadsMixin:
     """The reads of :class:`~roadsense.store.read_store.ReadStore`, written once for both SQLs."""
 
-    def _scope(
-        self: SqlBackend, column_prefix: str = "WHERE", *, of: str
-    ) -> tuple[str, list[object]]:
-        """A filter to the records of table (or alias) ``of`` whose vehicle was in the scoped
-        fleet at the record's time (``of.ts``), or nothing (see ``store.fleet_membership``)."""
+    def _rows(self: SqlBackend, source: str) -> tuple[str, list[object]]:
+        """``source`` (a table with ``vehicle_id`` and ``ts``) as the view may read it: the
+        rows whose vehicle was in the scoped fleet at the row's time (see
+        ``store.fleet_membership``), or all of them. Give it an alias."""
         if self._fleet_scope is None:
-            return "", []
-        ever = ever_in_fleet_sql(f"{of}.vehicle_id")  # a cheap pre-filter first
-        member = in_fleet_sql(f"{of}.vehicle_id", f"{of}.ts")
-        return f"{column_prefix} {ever} AND {member}", [self._fleet_scope] * 2
+            return source, []
+        return fleet_rows_sql(source), [self._fleet_scope]
 
     def _steps(self: SqlBackend) -> tuple[str, list[object]]:
         """The exposure rule's positions and steps (``position_steps_sql``) in scope.
@@ -64,8 +62,7 @@ class ReadsMixin:
         if self._fleet_scope is None:
             return position_steps_sql(), []
         steps = position_steps_sql(f"WHERE {ever_in_fleet_sql('positions.vehicle_id')}")
-        member = in_fleet_sql("steps.vehicle_id", "steps.ts")
-        return f"SELECT * FROM ({steps}) steps WHERE {member}", [self._fleet_scope] * 2
+        return f"SELECT * FROM {fleet_rows_sql(f'({steps})')} steps", [self._fleet_scope] * 2
 
     def _rollup_scope(self: SqlBackend) -> tuple[str, list[object]]:
         if self._fleet_scope is None:
@@ -74,16 +71,16 @@ class ReadsMixin:
 
     def totals(self: SqlBackend) -> Totals:
         """Headline counts; vehicle-km includes the roll-up of pruned positions."""
-        where, params = ReadsMixin._scope(self, of="positions")
-        ewhere, eparams = ReadsMixin._scope(self, of="events")
+        pos, params = ReadsMixin._rows(self, "positions")
+        ev, eparams = ReadsMixin._rows(self, "events")
         steps, stparams = ReadsMixin._steps(self)
         rwhere, rparams = ReadsMixin._rollup_scope(self)
         with self._read() as r:
             vehicles, positions = one(
-                r, f"SELECT count(DISTINCT vehicle_id), count(*) FROM positions {where}", params
+                r, f"SELECT count(DISTINCT vehicle_id), count(*) FROM {pos} p", params
             )
             by_type = r.fetch(
-                f"SELECT type, count(*) FROM events {ewhere} GROUP BY type ORDER BY type", eparams
+                f"SELECT type, count(*) FROM {ev} e GROUP BY type ORDER BY type", eparams
             )
             (vkm,) = one(r, f"SELECT coalesce(sum(km), 0) FROM ({steps}) s", stparams)
             (rolled,) = one(
@@ -146,24 +143,25 @@ class ReadsMixin:
     ) -> list[CellEvents]:
         """Event counts per H3 cell for the given types (all types when None)."""
         cell = self.dialect.parent("h3_cell", resolution)
-        where, params = ReadsMixin._scope(self, "AND", of="events")
+        ev, params = ReadsMixin._rows(self, "events")
         types, tparams = _type_filter(event_types)
         with self._read() as r:
             rows = r.fetch(
-                f"SELECT {cell} AS c, count(*), count(DISTINCT vehicle_id) FROM events "
-                f"WHERE h3_cell IS NOT NULL {where} {types} GROUP BY c",
+                f"SELECT {cell} AS c, count(*), count(DISTINCT vehicle_id) FROM {ev} e "
+                f"WHERE h3_cell IS NOT NULL {types} GROUP BY c",
                 [*params, *tparams],
             )
         return [CellEvents(int(c), int(n), int(v)) for c, n, v in rows]
 
     def event_points(self: SqlBackend, window: EventWindow, limit: int) -> list[EventPoint]:
         """The newest ``limit`` events with a position in ``window``, newest first."""
-        where, params = _event_window(self, window)
+        where, params = _event_window(window)
+        ev, eparams = ReadsMixin._rows(self, "events")
         with self._read() as r:
             rows = r.fetch(
-                f"SELECT {_EVENT_POINT_COLUMNS} FROM events WHERE {where} "
+                f"SELECT {_EVENT_POINT_COLUMNS} FROM {ev} e WHERE {where} "
                 "ORDER BY ts DESC, event_id LIMIT ?",
-                [*params, limit],
+                [*eparams, *params, limit],
             )
         # PostgreSQL's extract() is numeric: the row type promises seconds as a float
         return [EventPoint(r[0], r[1], float(r[2]), *r[3:]) for r in rows]
@@ -179,12 +177,11 @@ class ReadsMixin:
         stored per fleet come with them (the dashboard's headline figures).
         """
         steps, params = ReadsMixin._steps(self)
-        ewhere, eparams = ReadsMixin._scope(self, "AND", of="s")
-        vwhere, vparams = ReadsMixin._scope(self, of="s")
+        ev, eparams = ReadsMixin._rows(self, "events")
         rwhere, rparams = ReadsMixin._rollup_scope(self)
         cell = self.dialect.parent("h3_cell", resolution)
         hour = epoch_hour_sql("ts")
-        fleet = fleet_at_sql("s.vehicle_id", "s.ts")
+        fleet_of = fleet_join_sql("s.vehicle_id", "s.ts")
         with self._read() as r:
             # each fix counts for the fleet that had its vehicle at the fix's time
             x = r.fetch(
@@ -194,7 +191,7 @@ class ReadsMixin:
                 "  SELECT vehicle_id, h, c, f, sum(km) AS km, count(*) AS n FROM ("
                 f"   SELECT s.vehicle_id, {epoch_hour_sql('s.ts')} AS h, {cell} AS c,"
                 f"   coalesce(fm.fleet_id, '') AS f, km"
-                f"   FROM ({steps}) s {fleet_join_sql('s.vehicle_id', 's.ts')}) t"
+                f"   FROM ({steps}) s {fleet_of}) t"
                 "  GROUP BY vehicle_id, h, c, f) q"
                 " GROUP BY GROUPING SETS"
                 "  ((q.h, q.c, q.f), (q.vehicle_id, q.h, q.f), (q.c, q.f))",
@@ -206,14 +203,15 @@ class ReadsMixin:
                 rparams,
             )
             e = r.fetch(
-                f"SELECT {hour} AS h, {cell} AS c, {fleet} AS f, type, count(*) FROM events s"
-                f" WHERE h3_cell IS NOT NULL {ewhere} GROUP BY h, c, f, type",
+                f"SELECT {hour} AS h, {cell} AS c, coalesce(fm.fleet_id, '') AS f, type,"
+                f" count(*) FROM {ev} s {fleet_of} WHERE h3_cell IS NOT NULL"
+                " GROUP BY h, c, f, type",
                 eparams,
             )
             ve = r.fetch(
-                f"SELECT vehicle_id, {hour} AS h, type, {fleet} AS f, count(*) FROM events s"
-                f" {vwhere} GROUP BY vehicle_id, h, type, f",
-                vparams,
+                f"SELECT s.vehicle_id AS v, {hour} AS h, type, coalesce(fm.fleet_id, '') AS f,"
+                f" count(*) FROM {ev} s {fleet_of} GROUP BY v, h, type, f",
+                eparams,
             )
             batch_fleet = fleet_at_sql("d.vehicle_id", "b.received_at")
             batches = r.fetch(
@@ -267,8 +265,8 @@ def _with_rollup(cells: list[CellHourExposure], rolled: list[Row]) -> list[CellH
     return list(merged.values())
 
 
-def _event_window(backend: SqlBackend, window: EventWindow) -> tuple[str, list[object]]:
-    """WHERE clause and parameters of the events with a position in ``window`` (in scope).
+def _event_window(window: EventWindow) -> tuple[str, list[object]]:
+    """WHERE clause and parameters of the events with a position in ``window``.
 
     The time range comes first, so that the engines can skip the older part of the table.
     """
@@ -283,10 +281,6 @@ def _event_window(backend: SqlBackend, window: EventWindow) -> tuple[str, list[o
     if window.types:
         where.append(f"type IN ({placeholders(len(window.types))})")
         params.extend(window.types)
-    scope, sparams = ReadsMixin._scope(backend, "", of="events")
-    if scope:
-        where.append(scope)
-        params.extend(sparams)
     if (window.hour_from, window.hour_to) != (0, 24):
         # mod(), not %: the PostgreSQL driver reads % as a placeholder
         local = f"mod({epoch_hour_sql('ts')} + {int(window.utc_offset_h)} + 48, 24)"
