@@ -110,6 +110,14 @@ def test_each_operator_counts_the_mover_for_its_own_time_only(
     assert got == dict.fromkeys(got, OWN_EVENTS[fleet])
     fresh = _get(moved, fleet, "/v1/panels/summary", {"fresh": "true"})
     assert fresh["batches"] == 2  # its own gateway's batch and the mover's batch of its time
+    assert fresh["vehicles"] == 2  # its own vehicle and the mover
+
+
+def test_the_city_counts_the_moved_vehicle_once(moved: TestClient) -> None:
+    r = moved.get("/v1/panels/summary", headers={"Authorization": f"Bearer {ANALYST_KEY}"})
+    city = r.json()
+    assert city["vehicles"] == 3
+    assert city["events"] == NORTH_EVENTS + SOUTH_EVENTS + BEFORE_EVENTS + AFTER_EVENTS
 
 
 def test_meta_lists_only_the_fleets_own_types_and_days(moved: TestClient) -> None:

@@ -466,7 +466,7 @@ def _summary(cube: Cube, f: Filter, state: AppState) -> Summary:
     by_type = np.bincount(cube.ve_type[ekeep], cube.ve_count[ekeep], len(cube.ve_types))
     events_by_type = {t: int(n) for t, n in zip(cube.ve_types, by_type, strict=True) if n > 0}
     return Summary(
-        vehicles=int(cube.f_vehicles[keep].sum()),
+        vehicles=cube.city_vehicles if f.fleet is None else int(cube.f_vehicles[keep].sum()),
         positions=int(cube.f_positions[keep].sum()),
         events=sum(events_by_type.values()),
         events_by_type=events_by_type,

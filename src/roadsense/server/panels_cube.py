@@ -63,7 +63,10 @@ class Cube:
     f_positions: npt.NDArray[np.int64]
     """Positions held per fleet code (for the headline figures)."""
     f_vehicles: npt.NDArray[np.int64]
-    """Distinct vehicles with positions per fleet code."""
+    """Distinct vehicles with positions per fleet code (a vehicle moved between fleets
+    counts for each fleet that had it while it sent positions)."""
+    city_vehicles: int
+    """Distinct vehicles with positions, every fleet together (each vehicle once)."""
     f_batches: npt.NDArray[np.int64]
     cv_cell: npt.NDArray[np.uint64]
     cv_fleet: npt.NDArray[np.int32]
@@ -249,6 +252,7 @@ def build(store: Store) -> Cube:
         e_count=np.array([r.events for r in e], dtype=np.int64),
         f_positions=np.bincount(vh_fleet, vh_positions, len(fleets)).astype(np.int64),
         f_vehicles=np.bincount(with_positions, minlength=len(fleets)).astype(np.int64),
+        city_vehicles=int(np.unique(vh_vehicle[vh_positions > 0]).size),
         f_batches=np.array([agg.batches.get(f, 0) for f in fleets], dtype=np.int64),
         cv_cell=np.array([r.cell for r in agg.cell_vehicles], dtype=np.uint64),
         cv_fleet=_codes([r.fleet_id for r in agg.cell_vehicles], fcode),
