@@ -2,7 +2,8 @@
 
 Exposure follows the one rule of :mod:`roadsense.store.exposure`, over the raw positions
 still held plus the hourly roll-up that retention keeps of pruned ones.
-A store view scoped to one fleet (:meth:`Store.scoped`) sees only that fleet's vehicles.
+A store view scoped to one fleet (:meth:`Store.scoped`) sees only the records its vehicles
+made while in that fleet (:mod:`roadsense.store.fleet_membership`).
 """
 
 from __future__ import annotations
