@@ -67,7 +67,7 @@ def private_store_access(root: Path, names: set[str]) -> list[str]:
 
 def test_the_scan_knows_the_stores_private_members() -> None:
     names = store_private_names()
-    assert {"_read", "_tx", "_fleet_scope", "_scope", "_write"} <= names
+    assert {"_read", "_tx", "_fleet_scope", "_rows", "_write"} <= names
 
 
 def test_the_scan_finds_a_private_call(tmp_path: Path) -> None:

@@ -452,10 +452,10 @@ async def panel_events(
 
 
 def _meta(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
-    hours = cube.hours
+    types, hours = cube.seen(f.fleet)  # a fleet operator's: its own fleet's only
     tz = ZoneInfo(f.tz)
     return {
-        "event_types": cube.types,
+        "event_types": types,
         "first_day": None if hours is None else hours[0].astimezone(tz).date().isoformat(),
         "last_day": None if hours is None else hours[1].astimezone(tz).date().isoformat(),
         "fleets": [{"fleet_id": x.fleet_id, "name": x.name} for x in state.store.list_fleets()],
@@ -467,7 +467,9 @@ def _meta(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
 async def panel_meta(request: Request, scope: ReadScope) -> dict[str, Any]:
     """Role, fleet, event types, the days with data, the fleets the caller may see, and the
     city's time zone (``tz``) and default locale."""
-    meta: dict[str, Any] = dict(await _cached(request, "meta", Filter(tz=_tz(request)), _meta))
+    meta: dict[str, Any] = dict(
+        await _cached(request, "meta", Filter(tz=_tz(request), fleet=scope.fleet_id), _meta)
+    )
     meta["fleets"] = [x for x in meta["fleets"] if scope.may_see(x["fleet_id"])]
     who = scope.who
     locale = get_state(request).settings.locale
@@ -479,12 +481,11 @@ def _summary(cube: Cube, f: Filter, state: AppState) -> Summary:
     if f.fleet is not None:
         keep = np.array([x == f.fleet for x in cube.fleets], dtype=bool)
     xkeep = keep[cube.x_fleet] if cube.x_fleet.size else np.zeros(0, dtype=bool)
-    vkeep = keep[cube.v_fleet] if cube.v_fleet.size else np.zeros(0, dtype=bool)
-    ekeep = vkeep[cube.ve_vehicle] if cube.ve_vehicle.size else np.zeros(0, dtype=bool)
+    ekeep = keep[cube.ve_fleet] if cube.ve_fleet.size else np.zeros(0, dtype=bool)
     by_type = np.bincount(cube.ve_type[ekeep], cube.ve_count[ekeep], len(cube.ve_types))
     events_by_type = {t: int(n) for t, n in zip(cube.ve_types, by_type, strict=True) if n > 0}
     return Summary(
-        vehicles=int(cube.f_vehicles[keep].sum()),
+        vehicles=cube.city_vehicles if f.fleet is None else int(cube.f_vehicles[keep].sum()),
         positions=int(cube.f_positions[keep].sum()),
         events=sum(events_by_type.values()),
         events_by_type=events_by_type,
@@ -512,9 +513,13 @@ async def panel_summary(request: Request, scope: ReadScope, fresh: Fresh = False
 
 @router.get("/evaluation", summary="The latest roll-out evaluation: rate ratios with intervals")
 def panel_evaluation(request: Request, scope: ReadScope) -> dict[str, Any]:
-    """Rate ratios live vs silent, from the newest ``roadsense evaluate rollout`` run."""
+    """Rate ratios live vs silent, from the newest ``roadsense evaluate rollout`` run.
+
+    A run covers the vehicles of its plan across the city: a fleet operator sees only a
+    run made for its own fleet (``parameters["fleet_id"]``), else the empty answer.
+    """
     for run in get_state(request).store.analysis_runs(limit=200):
-        if run.kind == "rollout":
+        if run.kind == "rollout" and scope.may_see(run.parameters.get("fleet_id")):
             return {
                 "run_id": run.run_id,
                 "started_at": run.started_at.isoformat(),

@@ -63,7 +63,10 @@ class Cube:
     f_positions: npt.NDArray[np.int64]
     """Positions held per fleet code (for the headline figures)."""
     f_vehicles: npt.NDArray[np.int64]
-    """Distinct vehicles with positions per fleet code."""
+    """Distinct vehicles with positions per fleet code (a vehicle moved between fleets
+    counts for each fleet that had it while it sent positions)."""
+    city_vehicles: int
+    """Distinct vehicles with positions, every fleet together (each vehicle once)."""
     f_batches: npt.NDArray[np.int64]
     cv_cell: npt.NDArray[np.uint64]
     cv_fleet: npt.NDArray[np.int32]
@@ -72,16 +75,17 @@ class Cube:
     """Batches stored per fleet code (by the fleet of the device's vehicle)."""
     vehicles: list[str]
     """Vehicle ids by code (every vehicle with positions or events)."""
-    v_fleet: npt.NDArray[np.int32]
-    """The fleet code of each vehicle code."""
     vh_vehicle: npt.NDArray[np.int32]
-    """Vehicle-hours with positions: vehicle code, UTC hour (since the epoch) and km."""
+    """Vehicle-hours with positions: vehicle code, UTC hour (since the epoch), km and the
+    code of the fleet that had the vehicle then (a vehicle moved keeps its past there)."""
+    vh_fleet: npt.NDArray[np.int32]
     vh_hour: npt.NDArray[np.int64]
     vh_km: npt.NDArray[np.float64]
     ve_types: list[str]
     """Event types of the per-vehicle counts by code (events without a cell included)."""
     ve_vehicle: npt.NDArray[np.int32]
-    """Events per vehicle code, UTC hour and type code."""
+    """Events per vehicle code, UTC hour, type code and fleet code (the fleet then)."""
+    ve_fleet: npt.NDArray[np.int32]
     ve_hour: npt.NDArray[np.int64]
     ve_type: npt.NDArray[np.int32]
     ve_count: npt.NDArray[np.int64]
@@ -99,14 +103,29 @@ class Cube:
             datetime.fromtimestamp(int(both.max()) * 3600, UTC),
         )
 
+    def seen(self, fleet: str | None) -> tuple[list[str], tuple[datetime, datetime] | None]:
+        """The event types and the first and last hour of one fleet's rows (None: every
+        fleet's), by the fleet that had each vehicle at each row's time."""
+        if fleet is None:
+            return self.types, self.hours
+        if fleet not in self.fleets:
+            return [], None
+        code = self.fleets.index(fleet)
+        mine = self.e_fleet == code
+        types = [self.types[t] for t in np.unique(self.e_type[mine])]
+        both = np.concatenate([self.x_hour[self.x_fleet == code], self.e_hour[mine]])
+        if both.size == 0:
+            return types, None
+        first, last = (datetime.fromtimestamp(int(h) * 3600, UTC) for h in (both.min(), both.max()))
+        return types, (first, last)
+
     def last_hour(self, fleet: str) -> datetime | None:
         """The fleet's newest hour with positions or events; None without any."""
         if fleet not in self.fleets:
             return None
-        mine = self.v_fleet == self.fleets.index(fleet)
+        code = self.fleets.index(fleet)
         hours = [
-            h[mine[v]]
-            for v, h in ((self.vh_vehicle, self.vh_hour), (self.ve_vehicle, self.ve_hour))
+            h[f == code] for f, h in ((self.vh_fleet, self.vh_hour), (self.ve_fleet, self.ve_hour))
         ]
         both = np.concatenate(hours)
         return None if both.size == 0 else datetime.fromtimestamp(int(both.max()) * 3600, UTC)
@@ -122,9 +141,9 @@ class Cube:
         """
         if fleet not in self.fleets:
             return []
-        mine = self.v_fleet == self.fleets.index(fleet)
-        x_keep = mine[self.vh_vehicle]
-        e_keep = mine[self.ve_vehicle]
+        code = self.fleets.index(fleet)
+        x_keep = self.vh_fleet == code
+        e_keep = self.ve_fleet == code
         x_vehicle, x_hour, x_km = self.vh_vehicle[x_keep], self.vh_hour[x_keep], self.vh_km[x_keep]
         e_vehicle, e_hour = self.ve_vehicle[e_keep], self.ve_hour[e_keep]
         e_type, e_count = self.ve_type[e_keep], self.ve_count[e_keep]
@@ -193,13 +212,13 @@ def build(store: Store) -> Cube:
     vh = [r for r in agg.vehicles if lo <= r.hour <= hi]
     e = [r for r in agg.cell_events if lo <= r.hour <= hi]
     ve = [r for r in agg.vehicle_events if lo <= r.hour <= hi]
-    fleet_of = {v.vehicle_id: v.fleet_id or "" for v in store.list_vehicles()}
     vehicles = sorted({r.vehicle_id for r in vh} | {r.vehicle_id for r in ve})
     vcode = {v: i for i, v in enumerate(vehicles)}
     fleets = sorted(
         {r.fleet_id for r in xc}
         | {r.fleet_id for r in e}
-        | {fleet_of.get(v, "") for v in vehicles}
+        | {r.fleet_id for r in vh}
+        | {r.fleet_id for r in ve}
         | set(agg.batches)
         | {r.fleet_id for r in agg.cell_vehicles}
     )
@@ -208,11 +227,15 @@ def build(store: Store) -> Cube:
     fcode = {f: i for i, f in enumerate(fleets)}
     tcode = {t: i for i, t in enumerate(types)}
     vtcode = {t: i for i, t in enumerate(ve_types)}
-    v_fleet = _codes([fleet_of.get(v, "") for v in vehicles], fcode)
     vh_vehicle = _codes([r.vehicle_id for r in vh], vcode)
     vh_positions = np.array([r.positions for r in vh], dtype=np.int64)
-    vh_fleet = v_fleet[vh_vehicle]
-    with_positions = np.unique(vh_vehicle[vh_positions > 0])
+    vh_fleet = _codes([r.fleet_id for r in vh], fcode)
+    # a vehicle counts once for each fleet that had it while it sent positions
+    pairs = np.unique(
+        vh_fleet[vh_positions > 0].astype(np.int64) * max(len(vehicles), 1)
+        + vh_vehicle[vh_positions > 0]
+    )
+    with_positions = (pairs // max(len(vehicles), 1)).astype(np.int64)
     return Cube(
         built_at=time.monotonic(),
         fleets=fleets,
@@ -228,18 +251,20 @@ def build(store: Store) -> Cube:
         e_type=_codes([r.event_type for r in e], tcode),
         e_count=np.array([r.events for r in e], dtype=np.int64),
         f_positions=np.bincount(vh_fleet, vh_positions, len(fleets)).astype(np.int64),
-        f_vehicles=np.bincount(v_fleet[with_positions], minlength=len(fleets)).astype(np.int64),
+        f_vehicles=np.bincount(with_positions, minlength=len(fleets)).astype(np.int64),
+        city_vehicles=int(np.unique(vh_vehicle[vh_positions > 0]).size),
         f_batches=np.array([agg.batches.get(f, 0) for f in fleets], dtype=np.int64),
         cv_cell=np.array([r.cell for r in agg.cell_vehicles], dtype=np.uint64),
         cv_fleet=_codes([r.fleet_id for r in agg.cell_vehicles], fcode),
         cv_vehicles=np.array([r.vehicles for r in agg.cell_vehicles], dtype=np.int32),
         vehicles=vehicles,
-        v_fleet=v_fleet,
         vh_vehicle=vh_vehicle,
+        vh_fleet=vh_fleet,
         vh_hour=np.array([r.hour for r in vh], dtype=np.int64),
         vh_km=np.array([r.vehicle_km for r in vh], dtype=np.float64),
         ve_types=ve_types,
         ve_vehicle=_codes([r.vehicle_id for r in ve], vcode),
+        ve_fleet=_codes([r.fleet_id for r in ve], fcode),
         ve_hour=np.array([r.hour for r in ve], dtype=np.int64),
         ve_type=_codes([r.event_type for r in ve], vtcode),
         ve_count=np.array([r.events for r in ve], dtype=np.int64),

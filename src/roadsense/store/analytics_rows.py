@@ -121,6 +121,9 @@ class VehicleHourExposure(NamedTuple):
     """UTC hours since the epoch."""
     vehicle_km: float
     positions: int
+    fleet_id: str = ""
+    """The fleet that had the vehicle at these fixes ('' for none): a vehicle moved within
+    an hour has one row per fleet."""
 
 
 class CellHourEvents(NamedTuple):
@@ -140,6 +143,8 @@ class VehicleHourEvents(NamedTuple):
     hour: int
     event_type: str
     events: int
+    fleet_id: str = ""
+    """The fleet that had the vehicle at these events ('' for none)."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from roadsense.store.analytics_rows import (
     VehicleHour,
     VehiclePeriod,
 )
-from roadsense.store.exposure import position_steps_sql
 from roadsense.store.h3cells import fine_cell
 from roadsense.store.sql import SqlBackend, chunks, one
 from roadsense.store.sql_reads import ReadsMixin
@@ -63,19 +62,20 @@ def _vehicle_panel(
 
     A vehicle that warned in a bucket without positions there is kept, with 0 km.
     """
-    scope, sparams = ReadsMixin._scope(backend)
+    steps, sparams = ReadsMixin._steps(backend)
+    ev, esparams = ReadsMixin._rows(backend, "events")
     window, wparams = _window("ts", since, until)
-    ev_window, evparams = _window("ts", since, until, "AND" if scope else "WHERE")
+    ev_window, evparams = _window("ts", since, until)
     with backend._read() as r:
         km_rows = r.fetch(
-            f"SELECT vehicle_id, {bucket} AS b, sum(km) FROM ({position_steps_sql(scope)}) s "
+            f"SELECT vehicle_id, {bucket} AS b, sum(km) FROM ({steps}) s "
             f"{window} GROUP BY vehicle_id, b",
             [*bucket_params, *sparams, *wparams],
         )
         ev_rows = r.fetch(
-            f"SELECT vehicle_id, {bucket} AS b, type, count(*) FROM events {scope} {ev_window} "
+            f"SELECT vehicle_id, {bucket} AS b, type, count(*) FROM {ev} e {ev_window} "
             "GROUP BY vehicle_id, b, type",
-            [*bucket_params, *sparams, *evparams],
+            [*bucket_params, *esparams, *evparams],
         )
     panel: dict[tuple[str, Any], tuple[float, dict[str, int]]] = {}
     for v, b, km in km_rows:
@@ -111,14 +111,14 @@ class AnalyticsMixin:
         """
         unit = _period(period)
         cell = self.dialect.parent("h3_cell", resolution)
-        scope, sparams = ReadsMixin._scope(self)
+        steps, sparams = ReadsMixin._steps(self)
         window, wparams = _window("ts", since, until)
         rscope, rparams = ReadsMixin._rollup_scope(self)
         rwindow, rwparams = _window("hour", since, until, "AND" if rscope else "WHERE")
         with self._read() as r:
             rows = r.fetch(
                 f"SELECT {cell} AS c, date_trunc('{unit}', ts AT TIME ZONE ?) AS p, sum(km), "
-                f"count(DISTINCT vehicle_id) FROM ({position_steps_sql(scope)}) s {window} "
+                f"count(DISTINCT vehicle_id) FROM ({steps}) s {window} "
                 "GROUP BY c, p",
                 [tz, *sparams, *wparams],
             )
@@ -149,13 +149,13 @@ class AnalyticsMixin:
         """Events per H3 cell, local period and type."""
         unit = _period(period)
         cell = self.dialect.parent("h3_cell", resolution)
-        scope, sparams = ReadsMixin._scope(self, "AND")
+        ev, sparams = ReadsMixin._rows(self, "events")
         window, wparams = _window("ts", since, until, "AND")
         with self._read() as r:
             rows = r.fetch(
                 f"SELECT {cell} AS c, date_trunc('{unit}', ts AT TIME ZONE ?) AS p, type, "
-                "count(*), count(DISTINCT vehicle_id) FROM events "
-                f"WHERE h3_cell IS NOT NULL {scope} {window} GROUP BY c, p, type ORDER BY p, c",
+                f"count(*), count(DISTINCT vehicle_id) FROM {ev} e "
+                f"WHERE h3_cell IS NOT NULL {window} GROUP BY c, p, type ORDER BY p, c",
                 [tz, *sparams, *wparams],
             )
         return [
@@ -269,15 +269,17 @@ class AnalyticsMixin:
     ) -> QualityCounts:
         """GPS gaps (pauses in (gap_min_s, gap_max_s] between a vehicle's fixes), failsafe,
         silent and tampered units in [since, until)."""
-        scope, sparams = ReadsMixin._scope(self, "AND")
+        pos, sparams = ReadsMixin._rows(self, "positions")
+        status_rows, _ = ReadsMixin._rows(self, "device_status")
+        ev, _ = ReadsMixin._rows(self, "events")
         with self._read() as r:
             gaps = one(
                 r,
                 "SELECT count(*), coalesce(sum(gap), 0), count(DISTINCT vehicle_id) FROM ("
                 " SELECT vehicle_id, extract(epoch FROM ts - lag(ts) OVER"
                 "  (PARTITION BY vehicle_id ORDER BY ts)) AS gap"
-                f" FROM positions WHERE ts >= ? AND ts < ? {scope}) g WHERE gap > ? AND gap <= ?",
-                [since, until, *sparams, gap_min_s, gap_max_s],
+                f" FROM {pos} p WHERE ts >= ? AND ts < ?) g WHERE gap > ? AND gap <= ?",
+                [*sparams, since, until, gap_min_s, gap_max_s],
             )
             status = one(
                 r,
@@ -285,14 +287,14 @@ class AnalyticsMixin:
                 " count(CASE WHEN failsafe THEN 1 END),"
                 " count(DISTINCT CASE WHEN adas_silent THEN vehicle_id END),"
                 " count(DISTINCT CASE WHEN tamper THEN vehicle_id END)"
-                f" FROM device_status WHERE ts >= ? AND ts < ? {scope}",
-                [since, until, *sparams],
+                f" FROM {status_rows} d WHERE ts >= ? AND ts < ?",
+                [*sparams, since, until],
             )
             failsafe = one(
                 r,
-                "SELECT count(*), count(DISTINCT vehicle_id) FROM events"
-                f" WHERE type = 'FAILSAFE' AND ts >= ? AND ts < ? {scope}",
-                [since, until, *sparams],
+                f"SELECT count(*), count(DISTINCT vehicle_id) FROM {ev} e"
+                " WHERE type = 'FAILSAFE' AND ts >= ? AND ts < ?",
+                [*sparams, since, until],
             )
         return QualityCounts(
             gps_gaps=int(gaps[0]),

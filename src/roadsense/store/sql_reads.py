@@ -2,7 +2,8 @@
 
 Exposure follows the one rule of :mod:`roadsense.store.exposure`, over the raw positions
 still held plus the hourly roll-up that retention keeps of pruned ones.
-A store view scoped to one fleet (:meth:`Store.scoped`) sees only that fleet's vehicles.
+A store view scoped to one fleet (:meth:`Store.scoped`) sees only the records its vehicles
+made while in that fleet (:mod:`roadsense.store.fleet_membership`).
 """
 
 from __future__ import annotations
@@ -20,10 +21,16 @@ from roadsense.store.analytics_rows import (
     VehicleHourExposure,
 )
 from roadsense.store.exposure import position_steps_sql
+from roadsense.store.fleet_membership import (
+    ever_in_fleet_sql,
+    fleet_at_sql,
+    fleet_join_sql,
+    fleet_rows_sql,
+    in_fleet_sql,
+)
 from roadsense.store.read_store import CellEvents, CellExposure, Totals
 from roadsense.store.sql import Row, SqlBackend, one, placeholders
 
-_FLEET_VEHICLES = "vehicle_id IN (SELECT vehicle_id FROM vehicles WHERE fleet_id = ?)"
 _EVENT_POINT_COLUMNS = (
     "CAST(event_id AS VARCHAR), vehicle_id, extract(epoch FROM ts), type, level, lat, lon,"
     " speed_mps, ttc_s, headway_s"
@@ -38,11 +45,25 @@ def epoch_hour_sql(column: str) -> str:
 class ReadsMixin:
     """The reads of :class:`~roadsense.store.read_store.ReadStore`, written once for both SQLs."""
 
-    def _scope(self: SqlBackend, column_prefix: str = "WHERE") -> tuple[str, list[object]]:
-        """A filter on ``vehicle_id`` to the scoped fleet's vehicles, or nothing."""
+    def _rows(self: SqlBackend, source: str) -> tuple[str, list[object]]:
+        """``source`` (a table with ``vehicle_id`` and ``ts``) as the view may read it: the
+        rows whose vehicle was in the scoped fleet at the row's time (see
+        ``store.fleet_membership``), or all of them. Give it an alias."""
         if self._fleet_scope is None:
-            return "", []
-        return f"{column_prefix} {_FLEET_VEHICLES}", [self._fleet_scope]
+            return source, []
+        return fleet_rows_sql(source), [self._fleet_scope]
+
+    def _steps(self: SqlBackend) -> tuple[str, list[object]]:
+        """The exposure rule's positions and steps (``position_steps_sql``) in scope.
+
+        A fix's step is taken over its vehicle's whole track and the fix then kept when its
+        vehicle was in the scoped fleet at its time, so that a fleet's kilometres are the
+        city's kilometres of its fixes, a vehicle moved between fleets included.
+        """
+        if self._fleet_scope is None:
+            return position_steps_sql(), []
+        steps = position_steps_sql(f"WHERE {ever_in_fleet_sql('positions.vehicle_id')}")
+        return f"SELECT * FROM {fleet_rows_sql(f'({steps})')} steps", [self._fleet_scope] * 2
 
     def _rollup_scope(self: SqlBackend) -> tuple[str, list[object]]:
         if self._fleet_scope is None:
@@ -51,18 +72,18 @@ class ReadsMixin:
 
     def totals(self: SqlBackend) -> Totals:
         """Headline counts; vehicle-km includes the roll-up of pruned positions."""
-        where, params = ReadsMixin._scope(self)
+        pos, params = ReadsMixin._rows(self, "positions")
+        ev, eparams = ReadsMixin._rows(self, "events")
+        steps, stparams = ReadsMixin._steps(self)
         rwhere, rparams = ReadsMixin._rollup_scope(self)
         with self._read() as r:
             vehicles, positions = one(
-                r, f"SELECT count(DISTINCT vehicle_id), count(*) FROM positions {where}", params
+                r, f"SELECT count(DISTINCT vehicle_id), count(*) FROM {pos} p", params
             )
             by_type = r.fetch(
-                f"SELECT type, count(*) FROM events {where} GROUP BY type ORDER BY type", params
+                f"SELECT type, count(*) FROM {ev} e GROUP BY type ORDER BY type", eparams
             )
-            (vkm,) = one(
-                r, f"SELECT coalesce(sum(km), 0) FROM ({position_steps_sql(where)}) s", params
-            )
+            (vkm,) = one(r, f"SELECT coalesce(sum(km), 0) FROM ({steps}) s", stparams)
             (rolled,) = one(
                 r, f"SELECT coalesce(sum(vehicle_km), 0) FROM position_rollup {rwhere}", rparams
             )
@@ -72,7 +93,7 @@ class ReadsMixin:
                 (batches,) = one(
                     r,
                     "SELECT count(*) FROM batches b JOIN devices d ON d.device_id = b.device_id "
-                    "JOIN vehicles v ON v.vehicle_id = d.vehicle_id WHERE v.fleet_id = ?",
+                    f"WHERE {in_fleet_sql('d.vehicle_id', 'b.received_at')}",
                     [self._fleet_scope],
                 )
         counts = {str(k): int(v) for k, v in by_type}
@@ -92,13 +113,13 @@ class ReadsMixin:
         count used is the largest hourly one, a lower bound, so that old data never makes
         a cell pass the minimum-vehicles rule that fresh data would not.
         """
-        where, params = ReadsMixin._scope(self)
+        steps, params = ReadsMixin._steps(self)
         rwhere, rparams = ReadsMixin._rollup_scope(self)
         raw_cell = self.dialect.parent("h3_cell", resolution)
         with self._read() as r:
             raw = r.fetch(
                 f"SELECT {raw_cell} AS c, sum(km), count(DISTINCT vehicle_id) "
-                f"FROM ({position_steps_sql(where)}) s GROUP BY c",
+                f"FROM ({steps}) s GROUP BY c",
                 params,
             )
             rolled = r.fetch(
@@ -123,24 +144,25 @@ class ReadsMixin:
     ) -> list[CellEvents]:
         """Event counts per H3 cell for the given types (all types when None)."""
         cell = self.dialect.parent("h3_cell", resolution)
-        where, params = ReadsMixin._scope(self, "AND")
+        ev, params = ReadsMixin._rows(self, "events")
         types, tparams = _type_filter(event_types)
         with self._read() as r:
             rows = r.fetch(
-                f"SELECT {cell} AS c, count(*), count(DISTINCT vehicle_id) FROM events "
-                f"WHERE h3_cell IS NOT NULL {where} {types} GROUP BY c",
+                f"SELECT {cell} AS c, count(*), count(DISTINCT vehicle_id) FROM {ev} e "
+                f"WHERE h3_cell IS NOT NULL {types} GROUP BY c",
                 [*params, *tparams],
             )
         return [CellEvents(int(c), int(n), int(v)) for c, n, v in rows]
 
     def event_points(self: SqlBackend, window: EventWindow, limit: int) -> list[EventPoint]:
         """The newest ``limit`` events with a position in ``window``, newest first."""
-        where, params = _event_window(self, window)
+        where, params = _event_window(window)
+        ev, eparams = ReadsMixin._rows(self, "events")
         with self._read() as r:
             rows = r.fetch(
-                f"SELECT {_EVENT_POINT_COLUMNS} FROM events WHERE {where} "
+                f"SELECT {_EVENT_POINT_COLUMNS} FROM {ev} e WHERE {where} "
                 "ORDER BY ts DESC, event_id LIMIT ?",
-                [*params, limit],
+                [*eparams, *params, limit],
             )
         # PostgreSQL's extract() is numeric: the row type promises seconds as a float
         return [EventPoint(r[0], r[1], float(r[2]), *r[3:]) for r in rows]
@@ -155,25 +177,25 @@ class ReadsMixin:
         positions; the per-vehicle rows cannot (the roll-up keeps no vehicle). The batches
         stored per fleet come with them (the dashboard's headline figures).
         """
-        where, params = ReadsMixin._scope(self)
-        ewhere, eparams = ReadsMixin._scope(self, "AND")
+        steps, params = ReadsMixin._steps(self)
+        ev, eparams = ReadsMixin._rows(self, "events")
         rwhere, rparams = ReadsMixin._rollup_scope(self)
         cell = self.dialect.parent("h3_cell", resolution)
         hour = epoch_hour_sql("ts")
-        fleet = "coalesce((SELECT fleet_id FROM vehicles v WHERE v.vehicle_id = s.vehicle_id), '')"
+        fleet_of = fleet_join_sql("s.vehicle_id", "s.ts")
         with self._read() as r:
+            # each fix counts for the fleet that had its vehicle at the fix's time
             x = r.fetch(
                 "SELECT GROUPING(q.vehicle_id, q.h) AS g, q.vehicle_id, q.h, q.c,"
-                " coalesce(v.fleet_id, '') AS f, sum(q.km), count(*), sum(q.n),"
+                " q.f, sum(q.km), count(*), sum(q.n),"
                 " count(DISTINCT q.vehicle_id) FROM ("
-                "  SELECT vehicle_id, h, c, sum(km) AS km, count(*) AS n FROM ("
-                f"   SELECT vehicle_id, {hour} AS h, {cell} AS c, km"
-                f"   FROM ({position_steps_sql(where)}) p) t"
-                "  GROUP BY vehicle_id, h, c) q"
-                " LEFT JOIN vehicles v ON v.vehicle_id = q.vehicle_id"
+                "  SELECT vehicle_id, h, c, f, sum(km) AS km, count(*) AS n FROM ("
+                f"   SELECT s.vehicle_id, {epoch_hour_sql('s.ts')} AS h, {cell} AS c,"
+                f"   coalesce(fm.fleet_id, '') AS f, km"
+                f"   FROM ({steps}) s {fleet_of}) t"
+                "  GROUP BY vehicle_id, h, c, f) q"
                 " GROUP BY GROUPING SETS"
-                "  ((q.h, q.c, coalesce(v.fleet_id, '')), (q.vehicle_id, q.h),"
-                "   (q.c, coalesce(v.fleet_id, '')))",
+                "  ((q.h, q.c, q.f), (q.vehicle_id, q.h, q.f), (q.c, q.f))",
                 params,
             )
             rolled = r.fetch(
@@ -182,20 +204,21 @@ class ReadsMixin:
                 rparams,
             )
             e = r.fetch(
-                f"SELECT {hour} AS h, {cell} AS c, {fleet} AS f, type, count(*) FROM events s"
-                f" WHERE h3_cell IS NOT NULL {ewhere} GROUP BY h, c, f, type",
+                f"SELECT {hour} AS h, {cell} AS c, coalesce(fm.fleet_id, '') AS f, type,"
+                f" count(*) FROM {ev} s {fleet_of} WHERE h3_cell IS NOT NULL"
+                " GROUP BY h, c, f, type",
                 eparams,
             )
             ve = r.fetch(
-                f"SELECT vehicle_id, {hour} AS h, type, count(*) FROM events {where}"
-                " GROUP BY vehicle_id, h, type",
-                params,
+                f"SELECT s.vehicle_id AS v, {hour} AS h, type, coalesce(fm.fleet_id, '') AS f,"
+                f" count(*) FROM {ev} s {fleet_of} GROUP BY v, h, type, f",
+                eparams,
             )
+            batch_fleet = fleet_at_sql("d.vehicle_id", "b.received_at")
             batches = r.fetch(
-                "SELECT coalesce(v.fleet_id, '') AS f, count(*) FROM batches b"
-                " LEFT JOIN devices d ON d.device_id = b.device_id"
-                " LEFT JOIN vehicles v ON v.vehicle_id = d.vehicle_id"
-                f"{'' if self._fleet_scope is None else ' WHERE v.fleet_id = ?'} GROUP BY 1",
+                f"SELECT f, count(*) FROM (SELECT {batch_fleet} AS f FROM batches b"
+                " LEFT JOIN devices d ON d.device_id = b.device_id) s"
+                f"{'' if self._fleet_scope is None else ' WHERE f = ?'} GROUP BY f",
                 [] if self._fleet_scope is None else [self._fleet_scope],
             )
         # g is GROUPING(vehicle_id, hour): 2 for the (hour, cell, fleet) rows, 0 for the
@@ -214,14 +237,16 @@ class ReadsMixin:
         return HourlyAggregates(
             cells=cells,
             vehicles=[
-                VehicleHourExposure(str(v), int(h), float(km), int(n))
-                for g, v, h, _, _, km, _, n, _ in x
+                VehicleHourExposure(str(v), int(h), float(km), int(n), str(f))
+                for g, v, h, _, f, km, _, n, _ in x
                 if g == 0
             ],
             cell_events=[
                 CellHourEvents(int(h), int(c), str(f), str(t), int(n)) for h, c, f, t, n in e
             ],
-            vehicle_events=[VehicleHourEvents(str(v), int(h), str(t), int(n)) for v, h, t, n in ve],
+            vehicle_events=[
+                VehicleHourEvents(str(v), int(h), str(t), int(n), str(f)) for v, h, t, f, n in ve
+            ],
             batches={str(f): int(n) for f, n in batches},
             cell_vehicles=[CellVehicles(c, f, n) for (c, f), n in distinct.items()],
         )
@@ -241,8 +266,8 @@ def _with_rollup(cells: list[CellHourExposure], rolled: list[Row]) -> list[CellH
     return list(merged.values())
 
 
-def _event_window(backend: SqlBackend, window: EventWindow) -> tuple[str, list[object]]:
-    """WHERE clause and parameters of the events with a position in ``window`` (in scope).
+def _event_window(window: EventWindow) -> tuple[str, list[object]]:
+    """WHERE clause and parameters of the events with a position in ``window``.
 
     The time range comes first, so that the engines can skip the older part of the table.
     """
@@ -257,10 +282,6 @@ def _event_window(backend: SqlBackend, window: EventWindow) -> tuple[str, list[o
     if window.types:
         where.append(f"type IN ({placeholders(len(window.types))})")
         params.extend(window.types)
-    scope, sparams = ReadsMixin._scope(backend, "")
-    if scope:
-        where.append(scope)
-        params.extend(sparams)
     if (window.hour_from, window.hour_to) != (0, 24):
         # mod(), not %: the PostgreSQL driver reads % as a placeholder
         local = f"mod({epoch_hour_sql('ts')} + {int(window.utc_offset_h)} + 48, 24)"

@@ -16,6 +16,7 @@ from roadsense.store.account_store import (
     User,
 )
 from roadsense.store.errors import StoreError
+from roadsense.store.fleet_membership import EARLIEST, record_membership
 from roadsense.store.registry_store import Driver, Fleet, Vehicle
 from roadsense.store.sql import Runner, SqlBackend
 
@@ -104,8 +105,10 @@ class RegistryMixin:
                 tx.run(
                     "UPDATE vehicles SET fleet_id = ? WHERE vehicle_id = ?", [fleet_id, vehicle_id]
                 )
+                record_membership(tx, vehicle_id, fleet_id, now)
                 return Vehicle(vehicle_id, fleet_id, known[0][0])
             tx.run("INSERT INTO vehicles VALUES (?, ?, ?)", [vehicle_id, fleet_id, now])
+            record_membership(tx, vehicle_id, fleet_id, now)
         return Vehicle(vehicle_id, fleet_id, now)
 
     def list_vehicles(self: SqlBackend, fleet_id: str | None = None) -> list[Vehicle]:
@@ -196,10 +199,16 @@ class RegistryMixin:
                 "vehicles (vehicle_id, fleet_id, created_at)",
                 [(v, f, created) for v, f in new_vehicles.items()],
             )
+            _insert_rows(
+                tx,
+                "fleet_memberships (vehicle_id, fleet_id, valid_from)",
+                [(v, f, EARLIEST) for v, f in new_vehicles.items() if f is not None],
+            )
             for vehicle_id, fleet_id in moves.items():
                 tx.run(
                     "UPDATE vehicles SET fleet_id = ? WHERE vehicle_id = ?", [fleet_id, vehicle_id]
                 )
+                record_membership(tx, vehicle_id, fleet_id, created)
             _insert_rows(
                 tx,
                 "devices (device_id, vehicle_id, token_hash, created_at)",

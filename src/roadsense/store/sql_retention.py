@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from roadsense.store.errors import StoreError
 from roadsense.store.exposure import MAX_STEP_S, step_km_sql, step_seconds_sql
+from roadsense.store.fleet_membership import fleet_join_sql
 from roadsense.store.retention_store import PruneResult
 from roadsense.store.sql import SqlBackend, one
 
@@ -27,12 +28,12 @@ def _pruned_steps_sql() -> str:
     )
     step = step_seconds_sql("extract(epoch FROM p.next_ts - p.ts)", beyond)
     return (
-        "SELECT p.vehicle_id, p.ts, p.h3_cell, p.speed_mps, coalesce(v.fleet_id, '') AS fleet, "
-        f"{step_km_sql(step)} AS km "
+        "SELECT p.vehicle_id, p.ts, p.h3_cell, p.speed_mps, "
+        f"coalesce(fm.fleet_id, '') AS fleet, {step_km_sql(step)} AS km "
         "FROM (SELECT vehicle_id, ts, h3_cell, speed_mps, "
         "lead(ts) OVER (PARTITION BY vehicle_id ORDER BY ts) AS next_ts "
         "FROM positions WHERE ts < ?) p "
-        "LEFT JOIN vehicles v ON v.vehicle_id = p.vehicle_id WHERE p.ts < ?"
+        f"{fleet_join_sql('p.vehicle_id', 'p.ts')} WHERE p.ts < ?"
     )
 
 
