@@ -61,3 +61,15 @@ def test_onset_line_names_the_range() -> None:
     assert line["type"] == "PED_IN_DZ"
     assert line["object_id"] == 1
     assert isinstance(line["range"], float)
+
+
+def test_the_event_carries_the_pedestrians_offset() -> None:
+    from roadsense.edge.adas.episodes import Episode
+    from roadsense.edge.decoding.event_building import episode_event
+    from roadsense.schema import EventSource, EventType
+
+    onset = next(o for o in run(STEPPING_IN, 10, 0) if o.type == "PED_IN_DZ")
+    episode = Episode(EventType.PED_IN_DZ, 100.0, 101.0, onset.level, onset.measurements)
+    event = episode_event(episode, "taxi-1", EventSource.ENGINE)
+    assert event.type is EventType.PED_IN_DZ
+    assert event.lateral_m == pytest.approx(onset.measurements["lateral_m"])

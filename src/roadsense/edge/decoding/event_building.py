@@ -16,7 +16,11 @@ from roadsense.schema import AdasEvent, EventSource, EventType
 EVENT_NAMESPACE = uuid.UUID("6f1c0b52-4d0e-4c53-9d7a-2f6a3c1e8b11")
 """Namespace of the event ids made on the edge."""
 
-_LATERAL_KEY = {EventType.LDW_LEFT: "lateral_left_m", EventType.LDW_RIGHT: "lateral_right_m"}
+_LATERAL_KEY = {
+    EventType.LDW_LEFT: "lateral_left_m",
+    EventType.LDW_RIGHT: "lateral_right_m",
+    EventType.PED_IN_DZ: "lateral_m",  # the pedestrian's offset from the path's centre
+}
 
 
 def event_id(vehicle_id: str, kind: EventType, onset_t: float, scope: str = "") -> uuid.UUID:
