@@ -16,25 +16,9 @@ from datetime import UTC
 from typing import Any
 
 from roadsense.schema import AdasEvent, Batch
+from roadsense.store.rows import EVENT_COLUMNS
 
-CONTENT_COLUMNS = (
-    "event_id",
-    "vehicle_id",
-    "ts",
-    "type",
-    "level",
-    "duration_s",
-    "lat",
-    "lon",
-    "position_flag",
-    "speed_mps",
-    "ttc_s",
-    "headway_s",
-    "speed_limit_kmh",
-    "lateral_m",
-    "source",
-    "raw",
-)
+CONTENT_COLUMNS = tuple(c for c in EVENT_COLUMNS if c not in ("h3_cell", "batch_id"))
 """The columns an event's content is compared on (``event_id`` first); the batch it came
 in and its derived cell are not content."""
 
