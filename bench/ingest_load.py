@@ -35,7 +35,7 @@ import ingest_loadgen as lg
 from roadsense.accounts import hash_token
 from roadsense.cli.server_process import free_port
 from roadsense.schema import Batch
-from roadsense.store import Store, open_store
+from roadsense.store import DeviceToAdd, Store, open_store
 from roadsense.store.pg_local import LocalPostgres
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -71,11 +71,14 @@ def tree(root: int) -> list[int]:
 
 
 def provision(store: Store, n: int) -> list[lg.Device]:
-    devices = []
-    for i in range(n):
-        token = f"bench-token-{i:06d}-{os.urandom(8).hex()}"
-        store.add_device(f"gw-{i:05d}", f"taxi-{i:05d}", hash_token(token))
-        devices.append(lg.Device(f"gw-{i:05d}", f"taxi-{i:05d}", token))
+    """``n`` gateways in one transaction, as ``roadsense devices provision-bulk`` does."""
+    devices = [
+        lg.Device(f"gw-{i:05d}", f"taxi-{i:05d}", f"bench-token-{i:06d}-{os.urandom(8).hex()}")
+        for i in range(n)
+    ]
+    store.add_devices(
+        [DeviceToAdd(d.device_id, d.vehicle_id, hash_token(d.token)) for d in devices]
+    )
     return devices
 
 
@@ -194,6 +197,13 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--connections", type=int, default=None)
     p.add_argument("--access-log", action="store_true", help="log every request (JSON)")
+    p.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="sample the server with py-spy while the load runs and write its collapsed "
+        "stacks here (pip install py-spy; may need ptrace rights)",
+    )
     args = p.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so that cleanup runs
     vehicles = args.vehicles or {"fleet": 16_000, "overload": 32_000, "max": 256}[args.scenario]
@@ -255,6 +265,27 @@ def main() -> None:
             "connections": connections,
         }
         proc = mp.get_context("fork").Process(target=_loadgen, args=(gen_args, devices, child))
+        spy = None
+        if args.profile is not None:
+            spy = subprocess.Popen(
+                [
+                    "py-spy",
+                    "record",
+                    "--pid",
+                    str(server.pid),
+                    "--subprocesses",
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "200",
+                    "--duration",
+                    str(int(args.duration)),
+                    "--output",
+                    str(args.profile),
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+            )
         wall0 = time.perf_counter()
         proc.start()
         gen_pid = proc.pid or 0
@@ -262,6 +293,8 @@ def main() -> None:
         wall = time.perf_counter() - wall0
         gen_cpu = cpu_seconds([gen_pid])
         proc.join()
+        if spy is not None:
+            spy.wait(60)
         server_pids = tree(server.pid)
         pg_pids = tree(int((pg.data / "postmaster.pid").read_text().split()[0])) if pg else []
         cpu1 = (cpu_seconds(server_pids), cpu_seconds(pg_pids))

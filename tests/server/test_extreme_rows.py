@@ -55,13 +55,17 @@ def _edge_times(now: datetime) -> list[datetime]:
     return [oldest, oldest + timedelta(seconds=1), newest - timedelta(seconds=1), newest]
 
 
-def position(vehicle: str, *, lat: float, lon: float, at: datetime) -> Position:
+SMALLEST_SPEED = 5e-324
+"""The smallest positive float: times a step of a millisecond it underflows."""
+
+
+def position(vehicle: str, *, lat: float, lon: float, at: datetime, speed: float) -> Position:
     return Position(
         vehicle_id=vehicle,
         time=at,
         lat=lat,
         lon=lon,
-        speed_mps=MAX_SPEED_MPS,
+        speed_mps=speed,
         heading_deg=359.999,
         hdop=MAX_HDOP,
     )
@@ -72,7 +76,8 @@ def extreme_items(vehicle: str, now: datetime) -> list[AnyRecord]:
     for i, t in enumerate(_edge_times(now)):
         for j, (lat, lon) in enumerate(CORNERS):
             at = t + timedelta(milliseconds=j)
-            items.append(position(vehicle, lat=lat, lon=lon, at=at))
+            speed = MAX_SPEED_MPS if (i + j) % 2 else SMALLEST_SPEED
+            items.append(position(vehicle, lat=lat, lon=lon, at=at, speed=speed))
             items.append(
                 AdasEvent(
                     event_id=uuid.uuid4(),
@@ -140,7 +145,9 @@ def extreme_store(store_url: str) -> Iterator[TestClient]:
         db.ingest(batch([*track("taxi-1", 30), *extreme_items("taxi-1", now)], "gw-1"))
         db.ingest(batch(extreme_items("taxi-2", now), "gw-2"))
         # a row from before uploads were bounded, which the window refuses now
-        db.ingest(batch([position("taxi-1", lat=60.17, lon=24.94, at=YEAR_9999)], "gw-1"))
+        db.ingest(
+            batch([position("taxi-1", lat=60.17, lon=24.94, at=YEAR_9999, speed=1.0)], "gw-1")
+        )
     app = create_app(settings_for(store_url))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client

@@ -73,3 +73,39 @@ def test_a_closed_writer_takes_nothing() -> None:
     writer.close()
     with pytest.raises(StoreError, match="closed"):
         writer.submit(batch([position()]))
+
+
+def test_under_load_the_writer_lingers_to_commit_more_at_once() -> None:
+    commit = GatedCommit()
+    writer = GroupWriter("test-writer", commit, capacity=10, max_group=10, linger_s=1.0)
+    try:
+        # a lone caller waiting for each upload is never kept waiting for company
+        commit.gate.set()
+        for _ in range(2):
+            writer.submit(batch([position()])).result(timeout=10)
+        assert [len(g) for g in commit.groups] == [1, 1]
+        # load: uploads queue up behind a commit in progress...
+        commit.gate.clear()
+        commit.entered.clear()
+        held = writer.submit(batch([position()]))
+        assert commit.entered.wait(10)
+        queued = [writer.submit(batch([position()])) for _ in range(2)]
+        commit.gate.set()
+        for future in [held, *queued]:
+            future.result(timeout=10)
+        assert [len(g) for g in commit.groups] == [1, 1, 1, 2]
+        # ...so the next group waits for the upload that comes a moment after its first
+        first = writer.submit(batch([position()]))
+        threading.Event().wait(0.05)
+        second = writer.submit(batch([position()]))
+        first.result(timeout=10)
+        second.result(timeout=10)
+        assert [len(g) for g in commit.groups][-1] == 2
+    finally:
+        commit.gate.set()
+        writer.close()
+
+
+def test_linger_is_bounded() -> None:
+    with pytest.raises(ValueError, match="linger_s"):
+        GroupWriter("test-writer", GatedCommit(), linger_s=5.0)

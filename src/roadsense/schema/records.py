@@ -12,7 +12,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetPydanticSchema,
+    Strict,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import core_schema
 
 SCHEMA_VERSION = 1
 """Version of the upload schema written into every :class:`Batch`."""
@@ -22,12 +32,28 @@ MAX_BATCH_ITEMS = 5000
 
 
 def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("time must carry a timezone (UTC expected)")
     try:
         return value.astimezone(UTC)
     except OverflowError:
         raise ValueError("time is out of range once converted to UTC") from None
+
+
+def _utc_time_schema(_source: Any, _handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    # A time in UTC (what every gateway sends) is validated in pydantic-core alone; only a
+    # time with another offset is converted, in Python. Upload validation then calls no
+    # Python per item, which matters at a fleet's 16,000 records a second.
+    return core_schema.union_schema(
+        [
+            core_schema.datetime_schema(tz_constraint=0),
+            core_schema.no_info_after_validator_function(
+                _utc, core_schema.datetime_schema(tz_constraint="aware")
+            ),
+        ],
+        mode="left_to_right",
+        custom_error_type="utc_time",
+        custom_error_message="time must be a date and time with a timezone (UTC expected), "
+        "within the years 1 to 9999 once in UTC",
+    )
 
 
 def _bounded(low: float, high: float) -> Any:
@@ -56,7 +82,12 @@ MAX_SIGN_VALUE = 1000.0
 MAX_UPTIME_S = 20 * 365.25 * 86_400.0
 """Twenty years of uptime."""
 
-UtcTime = Annotated[datetime, AfterValidator(_utc)]
+UtcTime = Annotated[
+    datetime,
+    GetPydanticSchema(_utc_time_schema),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+"""A timezone-aware time, converted to UTC."""
 Latitude = Annotated[float, Strict(), _bounded(-90.0, 90.0)]
 Longitude = Annotated[float, Strict(), _bounded(-180.0, 180.0)]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
@@ -212,24 +243,32 @@ Record = Annotated[AnyRecord, Field(discriminator="kind")]
 """Any record a vehicle uploads, discriminated by its ``kind`` field (for validation)."""
 
 
+def _schema_version_schema(_source: Any, _handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    return core_schema.custom_error_schema(
+        core_schema.int_schema(strict=True, ge=1, le=SCHEMA_VERSION),
+        custom_error_type="schema_version",
+        custom_error_message=f"schema_version must be an integer from 1 to {SCHEMA_VERSION}; "
+        "a newer one is more than this server understands",
+    )
+
+
+SchemaVersion = Annotated[
+    int,
+    GetPydanticSchema(_schema_version_schema),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": SCHEMA_VERSION}),
+]
+"""The version of the record format a batch is written in (checked in pydantic-core)."""
+
+
 class Batch(_Record):
     """What a gateway uploads in one request."""
 
     batch_id: uuid.UUID
     """Made by the gateway; a batch sent twice is stored once."""
     device_id: Identifier
-    schema_version: Annotated[int, Strict(), Field(ge=1)] = SCHEMA_VERSION
+    schema_version: SchemaVersion = SCHEMA_VERSION
     sent_at: UtcTime | None = None
     items: list[Record] = Field(min_length=1, max_length=MAX_BATCH_ITEMS)
-
-    @model_validator(mode="after")
-    def _supported_version(self) -> Batch:
-        if self.schema_version > SCHEMA_VERSION:
-            raise ValueError(
-                f"schema_version {self.schema_version} is newer than this server "
-                f"understands ({SCHEMA_VERSION})"
-            )
-        return self
 
 
 def utc_now() -> datetime:

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from roadsense import __version__
 from roadsense.roads.extracts import bundled_extract
@@ -46,6 +47,19 @@ log = logging.getLogger(__name__)
 def static_dir() -> Path:
     """The dashboard's static files."""
     return Path(str(resources.files("roadsense.web") / "static"))
+
+
+class RoadsenseApi(FastAPI):
+    """FastAPI, with the upload answered first by :class:`~roadsense.server.ingest.IngestFastPath`
+    (when set), ahead of the middleware and routing every other request goes through."""
+
+    upload: ingest.IngestFastPath | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.upload is not None and ingest.is_upload(scope):
+            await self.upload(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -88,16 +102,19 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             if own:
                 active.close()
 
-    app = FastAPI(
+    app = RoadsenseApi(
         title="roadsense",
         version=__version__,
         summary="Ingest from ADAS-equipped vehicles, and the road-safety data made from it.",
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # our own metrics are Prometheus's (/metrics); FastAPI's OpenTelemetry hooks would
+        # only cost every request a look-up of providers nobody configured
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     install_error_handlers(app)
-    app.add_middleware(ingest.IngestFastPath, api=app)
+    app.upload = ingest.IngestFastPath(app)
     app.add_middleware(
         ObserveRequests,
         metrics=metrics,

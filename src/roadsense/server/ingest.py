@@ -12,15 +12,17 @@ one is queued for the store's writer and acknowledged once committed. A full que
 stored event id with other content is refused with 409 (:mod:`roadsense.store.event_claims`).
 
 The upload is the one hot path (a city's fleet sends 1,600 a second), so
-:class:`IngestFastPath` answers it in plain ASGI, ahead of FastAPI's routing and
-dependency machinery; the FastAPI route below does the same through
-:func:`accept_upload` and carries the operation's OpenAPI description.
+:class:`IngestFastPath` answers it in plain ASGI, ahead of FastAPI's middleware, routing
+and dependency machinery; the FastAPI route below (reached only by an app that does not
+call the fast path) does the same through :func:`accept_upload` and carries the
+operation's OpenAPI description.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -29,12 +31,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from roadsense.schema import AdasEvent, Batch
 from roadsense.schema.upload_json import UploadJsonError, parse_batch
 from roadsense.server.auth import authenticate_device
 from roadsense.server.errors import ApiError, error_response
+from roadsense.server.observe import declared_too_large, record_request, too_large_message
+from roadsense.server.security_headers import HEADERS as SECURITY_HEADERS
 from roadsense.server.settings import Settings
 from roadsense.server.state import AppState, get_state
 from roadsense.store import Device, StoreBusy, StoreError
@@ -114,6 +118,11 @@ def clock_window_problems(batch: Batch, settings: Settings, now: datetime) -> li
     more than ``upload_max_ahead_s`` ahead, or more than ``upload_max_age_days`` ago."""
     latest = now + timedelta(seconds=settings.upload_max_ahead_s)
     earliest = now - timedelta(days=settings.upload_max_age_days)
+    times = [item.time for item in batch.items]
+    if batch.sent_at is not None:
+        times.append(batch.sent_at)
+    if earliest <= min(times) and max(times) <= latest:
+        return []  # the usual case, found without a loop in Python
     problems: list[dict[str, Any]] = []
 
     def check(loc: list[Any], t: datetime) -> None:
@@ -211,9 +220,7 @@ async def accept_upload(state: AppState, device: Device, body: bytes) -> bytes:
     if result.status == "conflict":
         metrics.rejects.labels("event_conflict").inc()
         raise _conflict(batch, result.conflicts)
-    metrics.batches.labels(result.status).inc()
-    for kind, n in result.counts.items():
-        metrics.records.labels(kind).inc(n)
+    metrics.count_ingest(result.status, result.counts)
     ack = BatchAck(batch_id=str(result.batch_id), status=result.status, counts=result.counts)
     return ack.__pydantic_serializer__.to_json(ack)
 
@@ -251,34 +258,52 @@ CLOSE = {"Connection": "close"}
 """Sent with an answer given before the body was read: the connection is not reused."""
 
 
+def is_upload(scope: Scope) -> bool:
+    """Whether the request is ``POST /v1/batches`` (which :class:`IngestFastPath` answers)."""
+    return bool(scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "POST")
+
+
 class IngestFastPath:
-    """Answers ``POST /v1/batches`` in plain ASGI; everything else goes on to FastAPI.
+    """Answers ``POST /v1/batches`` in plain ASGI, ahead of the framework's middleware and
+    routing (the app calls it first, see :mod:`roadsense.server.app`); it observes the
+    request (:mod:`roadsense.server.observe`) and sets the security headers itself.
 
     It also sheds load before it costs anything, in this order:
 
-    1. the device is authenticated from the headers, before the body is read: a request
+    1. a body declared larger than ``max_body_bytes`` is answered 413 unread;
+    2. the device is authenticated from the headers, before the body is read: a request
        without a valid token is answered 401 (and its connection closed) at once and never
        holds an upload slot;
-    2. when ``max_inflight_uploads`` uploads are in progress in this process (the CPU, not
+    3. when ``max_inflight_uploads`` uploads are in progress in this process (the CPU, not
        the write queue, is then the bottleneck), or this device already holds
        ``max_uploads_per_device`` of them, the upload is answered 429 with ``Retry-After``
        without being read;
-    3. the body must arrive within ``body_timeout_s``; a slower one is answered 408, its
+    4. the body must arrive within ``body_timeout_s``; a slower one is answered 408, its
        connection closed and its slot freed.
     """
 
-    def __init__(self, app: ASGIApp, *, api: FastAPI) -> None:
-        self.app = app
+    def __init__(self, api: FastAPI) -> None:
         self.api = api
         self.inflight = 0
         self.per_device: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
+        started = time.perf_counter()
         scope["roadsense.route"] = PATH
         state: AppState = self.api.state.roadsense
+        status = 500
+        try:
+            status = await self._answer(scope, receive, send, state)
+        finally:
+            record_request(state.metrics, state.settings.access_log, scope, status, started)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, state: AppState) -> int:
+        """Answer the upload; the status sent (500 when the client went away first)."""
+        settings = state.settings
+        if declared_too_large(scope, settings.max_body_bytes):
+            state.metrics.rejects.labels("too_large").inc()
+            too_large = ApiError(413, too_large_message(settings.max_body_bytes))
+            return await _send_error(send, too_large, too_large.headers)
         authorization = None
         for name, value in scope["headers"]:
             if name == b"authorization":
@@ -287,17 +312,15 @@ class IngestFastPath:
         try:
             device = await authenticate_upload(state, authorization, scope.setdefault("state", {}))
         except ApiError as exc:
-            await _answer(exc, {**(exc.headers or {}), **CLOSE}, scope, receive, send)
-            return
+            return await _send_error(send, exc, {**(exc.headers or {}), **CLOSE})
         busy = self._busy(state, device.device_id)
         if busy is not None:
             state.metrics.rejects.labels("busy").inc()
-            await _answer(busy, busy.headers, scope, receive, send)
-            return
+            return await _send_error(send, busy, busy.headers)
         self.inflight += 1
         self.per_device[device.device_id] += 1
         try:
-            await self._upload(scope, receive, send, state, device)
+            return await self._upload(receive, send, state, device)
         finally:
             self.inflight -= 1
             left = self.per_device[device.device_id] - 1
@@ -326,9 +349,7 @@ class IngestFastPath:
             )
         return None
 
-    async def _upload(
-        self, scope: Scope, receive: Receive, send: Send, state: AppState, device: Device
-    ) -> None:
+    async def _upload(self, receive: Receive, send: Send, state: AppState, device: Device) -> int:
         settings = state.settings
         try:
             async with asyncio.timeout(settings.body_timeout_s):
@@ -340,30 +361,22 @@ class IngestFastPath:
                 f"the upload's body did not arrive within {settings.body_timeout_s:g} s; "
                 "nothing was stored",
             )
-            await _answer(slow, CLOSE, scope, receive, send)
-            return
+            return await _send_error(send, slow, CLOSE)
         except _TooLargeError:
             state.metrics.rejects.labels("too_large").inc()
-            too_large = ApiError(
-                413,
-                f"the upload is larger than {settings.max_body_bytes} bytes; send smaller batches",
-            )
-            await _answer(too_large, CLOSE, scope, receive, send)
-            return
+            too_large = ApiError(413, too_large_message(settings.max_body_bytes))
+            return await _send_error(send, too_large, CLOSE)
         if body is None:
-            return  # the client went away
-        response: Response
+            return 500  # the client went away
         try:
             ack = await accept_upload(state, device, body)
-            response = Response(ack, media_type="application/json")
         except ApiError as exc:
-            response = error_response(
-                exc.status, exc.message, code=exc.code, details=exc.details, headers=exc.headers
-            )
+            return await _send_error(send, exc, exc.headers)
         except Exception:
             log.exception("unhandled error in an upload")
-            response = error_response(500, "internal error; nothing of this upload was stored")
-        await response(scope, receive, send)
+            failed = ApiError(500, "internal error; nothing of this upload was stored")
+            return await _send_error(send, failed, None)
+        return await _send_json(send, 200, ack, None)
 
 
 class _TooLargeError(Exception):
@@ -388,11 +401,18 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-async def _answer(
-    exc: ApiError, headers: dict[str, str] | None, scope: Scope, receive: Receive, send: Send
-) -> None:
-    """Send ``exc`` in the API's error shape with ``headers``."""
-    response = error_response(
-        exc.status, exc.message, code=exc.code, details=exc.details, headers=headers
-    )
-    await response(scope, receive, send)
+async def _send_error(send: Send, exc: ApiError, headers: dict[str, str] | None) -> int:
+    """Send ``exc`` in the API's error shape with ``headers``; its status."""
+    body = error_response(exc.status, exc.message, code=exc.code, details=exc.details).body
+    return await _send_json(send, exc.status, bytes(body), headers)
+
+
+async def _send_json(send: Send, status: int, body: bytes, headers: dict[str, str] | None) -> int:
+    """Send a JSON answer with the security headers (and ``headers``); its status."""
+    raw = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    if headers:
+        raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    raw += SECURITY_HEADERS
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+    return status

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -97,6 +98,33 @@ class Metrics:
         )
         self._last_seen = LastSeenCollector(last_seen)
         r.register(self._last_seen)
+        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._ingest_children: dict[tuple[str, str], Any] = {}
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Count one answered request and its latency (the labelled series looked up once)."""
+        key = (route, method, status)
+        children = self._request_children.get(key)
+        if children is None:
+            children = (
+                self.latency.labels(route, method),
+                self.responses.labels(route, str(status)),
+            )
+            self._request_children[key] = children
+        children[0].observe(seconds)
+        children[1].inc()
+
+    def count_ingest(self, status: str, counts: dict[str, int]) -> None:
+        """Count one acknowledged batch by ``status`` and its records by kind."""
+        self._ingest_child(self.batches, "batch", status).inc()
+        for kind, n in counts.items():
+            self._ingest_child(self.records, "record", kind).inc(n)
+
+    def _ingest_child(self, metric: Counter, family: str, label: str) -> Any:
+        child = self._ingest_children.get((family, label))
+        if child is None:
+            child = self._ingest_children[(family, label)] = metric.labels(label)
+        return child
 
     def exposition(self) -> bytes:
         """The metrics in Prometheus's text format."""

@@ -1,4 +1,8 @@
-"""One pure-ASGI middleware around every request: body-size limit, latency, access log."""
+"""One pure-ASGI middleware around every request: body-size limit, latency, access log.
+
+The upload, answered ahead of the framework (:class:`roadsense.server.ingest.IngestFastPath`),
+calls the same two steps, :func:`declared_too_large` and :func:`record_request`.
+"""
 
 from __future__ import annotations
 
@@ -31,15 +35,10 @@ class ObserveRequests:
             return
         started = time.perf_counter()
         status = 500
-        length = _header(scope, b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            if scope["path"] == "/v1/batches":
-                self.metrics.rejects.labels("too_large").inc()
-            response = error_response(
-                413, f"the upload is larger than {self.max_body_bytes} bytes; send smaller batches"
-            )
+        if declared_too_large(scope, self.max_body_bytes):
+            response = error_response(413, too_large_message(self.max_body_bytes))
             await response(scope, receive, send)
-            self._record(scope, 413, started)
+            record_request(self.metrics, self.access_log, scope, 413, started)
             return
 
         async def send_and_note(message: Message) -> None:
@@ -51,31 +50,43 @@ class ObserveRequests:
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            self._record(scope, status, started)
+            record_request(self.metrics, self.access_log, scope, status, started)
 
-    def _record(self, scope: Scope, status: int, started: float) -> None:
-        elapsed = time.perf_counter() - started
-        route = (
-            scope.get("roadsense.route") or getattr(scope.get("route"), "path", None) or "unmatched"
+
+def declared_too_large(scope: Scope, max_body_bytes: int) -> bool:
+    """Whether the request's ``Content-Length`` is over ``max_body_bytes`` (or not a number)."""
+    length = _header(scope, b"content-length")
+    return length is not None and (not length.isdigit() or int(length) > max_body_bytes)
+
+
+def too_large_message(max_body_bytes: int) -> str:
+    """The 413's message."""
+    return f"the upload is larger than {max_body_bytes} bytes; send smaller batches"
+
+
+def record_request(
+    metrics: Metrics, access_log: bool, scope: Scope, status: int, started: float
+) -> None:
+    """Count the answered request, its latency since ``started`` and, if asked, log it."""
+    elapsed = time.perf_counter() - started
+    route = scope.get("roadsense.route") or getattr(scope.get("route"), "path", None) or "unmatched"
+    metrics.observe_request(route, scope["method"], status, elapsed)
+    if access_log:
+        access.info(
+            "%s %s %d",
+            scope["method"],
+            scope["path"],
+            status,
+            extra={
+                "method": scope["method"],
+                "path": scope["path"],
+                "route": route,
+                "status": status,
+                "ms": round(elapsed * 1000, 2),
+                "client": _client(scope),
+                "device": scope.get("state", {}).get("device_id"),
+            },
         )
-        self.metrics.latency.labels(route, scope["method"]).observe(elapsed)
-        self.metrics.responses.labels(route, str(status)).inc()
-        if self.access_log:
-            access.info(
-                "%s %s %d",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "route": route,
-                    "status": status,
-                    "ms": round(elapsed * 1000, 2),
-                    "client": _client(scope),
-                    "device": scope.get("state", {}).get("device_id"),
-                },
-            )
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 DEFAULT_QUEUE_CAPACITY = 1024
 """Uploads the write queue holds before new ones are refused (429)."""
 _MAX_GROUP = 512
+_LINGER_S = 0.1
+"""How long the writer waits for more uploads to commit with one under load (see
+:class:`~roadsense.store.writer.GroupWriter`)."""
 """The most uploads committed in one transaction."""
 
 
@@ -103,7 +106,11 @@ class DuckDBStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analyti
             self._migrate()
             self._writer_con = self._con.cursor()
             self._writer = GroupWriter(
-                "duckdb-writer", self._commit, capacity=queue_capacity, max_group=_MAX_GROUP
+                "duckdb-writer",
+                self._commit,
+                capacity=queue_capacity,
+                max_group=_MAX_GROUP,
+                linger_s=_LINGER_S,
             )
 
     # -- schema ------------------------------------------------------------------------
@@ -338,7 +345,10 @@ def _insert_arrow(
 ) -> list[Row]:
     arrays = {}
     for name, values in zip(columns, zip(*data, strict=True), strict=True):
-        if name in ("batch_id", "event_id"):
+        if name == "batch_id":  # the same few ids on many rows: each made text once
+            text = {v: str(v) for v in set(values)}
+            values = tuple(text[v] for v in values)
+        elif name == "event_id":
             values = tuple(str(v) for v in values)
         arrays[name] = pa.array(values, type=types[name])
     view = f"incoming_{table}"

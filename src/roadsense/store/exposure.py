@@ -31,9 +31,18 @@ def step_seconds_sql(gap: str = NEXT_GAP_SQL, without_next: str = "0") -> str:
     return f"least(coalesce({gap}, {without_next}), {MAX_STEP_S})"
 
 
+MIN_MOVING_MPS = 0.001
+"""A speed under a millimetre a second is standing still. Besides being true, it keeps the
+product with a step of a microsecond far from the smallest float: PostgreSQL refuses a
+product that underflows (a stored speed of 1e-300 would otherwise break every read)."""
+
+
 def step_km_sql(step_s: str) -> str:
-    """SQL for a fix's distance in km: its speed (0 when unknown) times ``step_s``."""
-    return f"coalesce(speed_mps, 0) * {step_s} / 1000.0"
+    """SQL for a fix's distance in km: its speed (0 when unknown or under
+    :data:`MIN_MOVING_MPS`) times ``step_s``."""
+    return (
+        f"(CASE WHEN speed_mps >= {MIN_MOVING_MPS} THEN speed_mps ELSE 0 END) * {step_s} / 1000.0"
+    )
 
 
 def position_steps_sql(where: str = "") -> str:

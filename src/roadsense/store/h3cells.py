@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import h3
+import h3.api.basic_int as h3int
 
 FINE_H3_RESOLUTION = 12
 """Resolution of the H3 cell the store keeps with every position and event (about 9 m)."""
@@ -10,7 +10,7 @@ FINE_H3_RESOLUTION = 12
 
 def fine_cell(lat: float, lon: float) -> int:
     """The store's fine H3 cell of a point, as an unsigned 64-bit integer."""
-    return int(h3.str_to_int(h3.latlng_to_cell(lat, lon, FINE_H3_RESOLUTION)))
+    return int(h3int.latlng_to_cell(lat, lon, FINE_H3_RESOLUTION))
 
 
 def parent_sql(column: str, resolution: int) -> str:

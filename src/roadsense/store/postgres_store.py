@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_CAPACITY = 1024
 _MAX_GROUP = 512
+_LINGER_S = 0.02
+"""How long the writer waits for more uploads to commit with one under load (see
+:class:`~roadsense.store.writer.GroupWriter`)."""
 _MIGRATION_LOCK = 0x726F6164  # pg_advisory_lock key: one process migrates at a time
 
 
@@ -116,7 +119,11 @@ class PostgresStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analy
         )
         self._staging_ready = False
         self._writer = GroupWriter(
-            "postgres-writer", self._commit, capacity=queue_capacity, max_group=_MAX_GROUP
+            "postgres-writer",
+            self._commit,
+            capacity=queue_capacity,
+            max_group=_MAX_GROUP,
+            linger_s=_LINGER_S,
         )
 
     def _connect(self, timeout_s: float) -> psycopg.Connection[Any]:

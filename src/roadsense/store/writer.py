@@ -4,7 +4,12 @@ Uploads wait in a queue of fixed capacity; when it is full :meth:`GroupWriter.su
 raises :class:`~roadsense.store.ingest_store.StoreBusy` at once (the API answers 429) instead of
 letting memory and latency grow without bound. The writer takes what has queued up, up to
 ``max_group`` uploads, and commits them in one transaction (group commit); each upload's
-future resolves only after that commit, so an acknowledgement means durable. A group that
+future resolves only after that commit, so an acknowledgement means durable. A commit costs
+the database a fixed few milliseconds whatever its size, so under load (the previous group
+had more than one upload) the writer lingers up to ``linger_s`` after the first upload of
+a group for more to arrive: at a fleet's rate this makes groups of a hundred or more
+uploads, for a fraction of the CPU per upload and at most ``linger_s`` more latency. A
+lone caller that waits for each upload in turn never lingers. A group that
 fails is retried upload by upload, so one bad upload cannot take others down with it.
 """
 
@@ -40,13 +45,22 @@ class GroupWriter:
     """One writer thread fed by a bounded queue; see the module's docstring."""
 
     def __init__(
-        self, name: str, commit: CommitGroup, *, capacity: int = 1024, max_group: int = 64
+        self,
+        name: str,
+        commit: CommitGroup,
+        *,
+        capacity: int = 1024,
+        max_group: int = 64,
+        linger_s: float = 0.0,
     ) -> None:
         if capacity < 1 or max_group < 1:
             raise ValueError("capacity and max_group must be at least 1")
+        if not 0.0 <= linger_s <= 1.0:
+            raise ValueError("linger_s must be between 0 and 1 second")
         self._commit = commit
         self.capacity = capacity
         self.max_group = max_group
+        self.linger_s = linger_s
         self._queue: queue.Queue[_Job | None] = queue.Queue(maxsize=capacity)
         self._closed = False
         self._rate = 0.0
@@ -86,21 +100,25 @@ class GroupWriter:
         self._thread.join()
 
     def _loop(self) -> None:
+        loaded = False
         while True:
             job = self._queue.get()
             if job is None:
                 return
             group = [job]
             stop = False
+            deadline = time.monotonic() + (self.linger_s if loaded else 0.0)
             while len(group) < self.max_group:
                 try:
-                    nxt = self._queue.get_nowait()
+                    wait = deadline - time.monotonic()
+                    nxt = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if nxt is None:
                     stop = True
                     break
                 group.append(nxt)
+            loaded = len(group) > 1
             started = time.monotonic()
             self._commit_group(group)
             elapsed = max(time.monotonic() - started, 1e-4)
