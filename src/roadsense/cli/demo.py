@@ -74,6 +74,8 @@ class DemoReport:
     found: dict[str, Any] = field(default_factory=dict)
     """Found vs planted (:func:`roadsense.cli.demo_truth.found_vs_planted`), ``seconds``
     being the pipeline's."""
+    dashboard_time_zone: str = ""
+    """The time zone the dashboard counts hours and days in (its ``/v1/panels/meta``)."""
 
     @property
     def all_hazards_found(self) -> bool:
@@ -99,6 +101,7 @@ def run_pipeline(
     store to themselves) when ``product``; else it is left running. The caller stops it.
     """
     city = city or demo_city(sim_config.roads)
+    server.env["ROADSENSE_TIME_ZONE"] = city.time_zone  # the dashboard's hours: the city's
     started = time.monotonic()
     seconds: dict[str, float] = {}
     t = time.monotonic()
@@ -142,6 +145,7 @@ def run_pipeline(
         summary = _get(client, "/v1/panels/summary", params={"fresh": "true"})
         progress("analyse", 1, 2)
         ranked = _get(client, "/v1/panels/top-cells", params={"limit": 1000})
+        dashboard_tz = str(_get(client, "/v1/panels/meta")["tz"])
     progress("analyse", 2, 2)
     seconds["dashboard"] = time.monotonic() - t
     run = None
@@ -185,6 +189,7 @@ def run_pipeline(
         viewer_key=viewer_key,
         product=run,
         found=found,
+        dashboard_time_zone=dashboard_tz,
     )
 
 
@@ -362,7 +367,6 @@ def demo(
         port if serve else free_port(),
         roads=roads,
         log_file=workdir / "server.log",
-        env={"ROADSENSE_TIME_ZONE": city.time_zone},
     )
     try:
         with stage_bars(console) as progress:
