@@ -27,7 +27,7 @@ from roadsense.city import CitySettings
 from roadsense.cli.demo_product import ProductRun, import_roads, run_product
 from roadsense.cli.demo_truth import ROLLOUT_PLAN_FILE, found_vs_planted
 from roadsense.cli.errors import fail
-from roadsense.cli.fleet import load_outboxes, provision, provision_viewer, run_gateways
+from roadsense.cli.fleet import decode_and_upload, provision, provision_viewer
 from roadsense.cli.progress import StageProgress, stage_bars
 from roadsense.cli.server_process import ServerProcess, free_port
 from roadsense.roads.extracts import bundled_extract
@@ -117,24 +117,16 @@ def run_pipeline(
         seconds["roads"] = time.monotonic() - t
         t = time.monotonic()
     server.start()
-    outboxes = workdir / "outbox"
-    decode_t = time.monotonic()
-    load_outboxes(
+    decode_and_upload(
         sim_config.out_dir,
-        outboxes,
+        workdir / "outbox",
         creds,
         server.url,
-        progress=lambda done, total: progress("decode", done, total),
+        upload_workers=workers,
+        decoded=lambda done, total: progress("decode", done, total),
+        uploaded=lambda done, total: progress("upload", done, total),
     )
-    seconds["decode"] = time.monotonic() - decode_t
-    run_gateways(
-        outboxes,
-        creds,
-        server.url,
-        workers=workers,
-        progress=lambda done, total: progress("upload", done, total),
-    )
-    seconds["upload"] = time.monotonic() - t - seconds["decode"]
+    seconds["decode+upload"] = time.monotonic() - t
 
     t = time.monotonic()
     progress("analyse", 0, 2)
@@ -328,6 +320,9 @@ def demo(
     roads: Path | None = typer.Option(None, "--roads", help="OSM .pbf (default: Helsinki)."),
     vehicles: int = typer.Option(100, "--vehicles", min=1, help="Simulated taxis."),
     hours: float = typer.Option(2.0, "--hours", min=0.01, help="Simulated hours."),
+    background: int = typer.Option(
+        150, "--background", min=0, help="Other traffic that reports nothing (leaders to follow)."
+    ),
     gps_sigma: float = typer.Option(5.0, "--gps-sigma", min=0.0, help="GPS noise, metres."),
     seed: int = typer.Option(42, "--seed", help="Random seed."),
     port: int = typer.Option(8000, "--port", help="Dashboard port (with --serve)."),
@@ -357,6 +352,7 @@ def demo(
         out_dir=workdir / "sim",
         roads=roads,
         vehicles=vehicles,
+        background_vehicles=background,
         duration_s=round(hours * 3600),
         gps_sigma_m=gps_sigma,
         seed=seed,
