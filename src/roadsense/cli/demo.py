@@ -37,6 +37,13 @@ console = Console()
 
 HAZARD_TOP_K = 5
 """A planted hazard counts as found when one of its cells is among this many top cells."""
+DEFAULT_VEHICLES = 30
+"""Taxis of the default demo: with :data:`DEFAULT_HOURS`, about 450 vehicle-km in under
+150 s on two cores (docs/simulation.md, "The demo's size and time")."""
+DEFAULT_HOURS = 1.0
+"""Simulated hours of the default demo."""
+DEFAULT_BACKGROUND = 150
+"""Other traffic of the default demo (leaders for the taxis to follow)."""
 BUNDLED_TIME_ZONE = "Europe/Helsinki"
 """The time zone of the bundled extract the demo runs on by default (Helsinki centre)."""
 
@@ -318,10 +325,13 @@ def demo(
     ),
     workdir: Path = typer.Option(Path("var/demo"), "--workdir", help="Folder for all outputs."),
     roads: Path | None = typer.Option(None, "--roads", help="OSM .pbf (default: Helsinki)."),
-    vehicles: int = typer.Option(100, "--vehicles", min=1, help="Simulated taxis."),
-    hours: float = typer.Option(2.0, "--hours", min=0.01, help="Simulated hours."),
+    vehicles: int = typer.Option(DEFAULT_VEHICLES, "--vehicles", min=1, help="Simulated taxis."),
+    hours: float = typer.Option(DEFAULT_HOURS, "--hours", min=0.01, help="Simulated hours."),
     background: int = typer.Option(
-        150, "--background", min=0, help="Other traffic that reports nothing (leaders to follow)."
+        DEFAULT_BACKGROUND,
+        "--background",
+        min=0,
+        help="Other traffic that reports nothing (leaders to follow).",
     ),
     gps_sigma: float = typer.Option(5.0, "--gps-sigma", min=0.0, help="GPS noise, metres."),
     seed: int = typer.Option(42, "--seed", help="Random seed."),
