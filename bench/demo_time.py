@@ -43,7 +43,12 @@ def main() -> None:
         capture_output=True,
         text=True,
         check=False,
-        env={"COLUMNS": "120", "PATH": str(Path(sys.executable).parent)},
+        env={
+            "COLUMNS": "120",
+            "PATH": str(Path(sys.executable).parent),
+            # a worktree sharing the venv times its own source tree
+            **{k: v for k, v in os.environ.items() if k in ("PYTHONPATH", "HOME")},
+        },
     )
     wall = time.monotonic() - start
     load_after = os.getloadavg()
