@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -52,6 +53,10 @@ def main() -> None:
     )
     wall = time.monotonic() - start
     load_after = os.getloadavg()
+    # CPU seconds of the demo and its children (decoders, server): not inflated by other
+    # work on the machine, nor by the demo being paused, as the wall time is
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime
     if done.returncode != 0:
         sys.exit(f"the demo failed:\n{done.stdout}\n{done.stderr}")
     summary = next(line for line in done.stdout.splitlines() if "positions" in line)
@@ -75,6 +80,7 @@ def main() -> None:
             "| what | figure |",
             "|---|---|",
             f"| wall time, whole demo | {wall:.1f} s |",
+            f"| CPU time, the demo and its children (user + system) | {cpu:.1f} s |",
             f"| stages | {stages.group(0) if stages else '?'} |",
             f"| data | {summary.strip()} |",
             f"| warnings per 100 vehicle-km | {per_100:.1f} |",
