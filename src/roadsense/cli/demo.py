@@ -24,7 +24,13 @@ from rich.console import Console
 from rich.table import Table
 
 from roadsense.city import CitySettings
-from roadsense.cli.demo_product import ProductRun, import_roads, run_product
+from roadsense.cli.demo_product import (
+    ProductRun,
+    StageClock,
+    cpu_seconds,
+    import_roads,
+    run_product,
+)
 from roadsense.cli.demo_truth import ROLLOUT_PLAN_FILE, found_vs_planted
 from roadsense.cli.errors import fail
 from roadsense.cli.fleet import decode_and_upload, provision, provision_viewer
@@ -74,6 +80,8 @@ class DemoReport:
     ranked_cells: int
     """Cells with enough exposure to be ranked."""
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    stage_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    """CPU seconds per stage (this process and the children it waited for)."""
     viewer_key: str = ""
     """An analyst API key for the dashboard (sign in at /signin#key=...)."""
     product: ProductRun | None = None
@@ -110,19 +118,15 @@ def run_pipeline(
     city = city or demo_city(sim_config.roads)
     server.env["ROADSENSE_TIME_ZONE"] = city.time_zone  # the dashboard's hours: the city's
     started = time.monotonic()
-    seconds: dict[str, float] = {}
-    t = time.monotonic()
+    clock = StageClock()
     result = run_simulation(sim_config, progress)
-    seconds["simulate"] = time.monotonic() - t
-
-    t = time.monotonic()
+    clock.lap("simulate")
     creds = provision(server.store, result.vehicle_ids)
     viewer_key = provision_viewer(server.store)
     roads = None
     if product:
         roads = import_roads(Path(server.store), sim_config.roads or bundled_extract(), progress)
-        seconds["roads"] = time.monotonic() - t
-        t = time.monotonic()
+        clock.lap("roads")
     server.start()
     decode_and_upload(
         sim_config.out_dir,
@@ -133,9 +137,7 @@ def run_pipeline(
         decoded=lambda done, total: progress("decode", done, total),
         uploaded=lambda done, total: progress("upload", done, total),
     )
-    seconds["decode+upload"] = time.monotonic() - t
-
-    t = time.monotonic()
+    clock.lap("decode+upload")
     progress("analyse", 0, 2)
     with httpx.Client(
         base_url=server.url, timeout=60.0, headers={"Authorization": f"Bearer {viewer_key}"}
@@ -146,7 +148,7 @@ def run_pipeline(
         ranked = _get(client, "/v1/panels/top-cells", params={"limit": 1000})
         dashboard_tz = str(_get(client, "/v1/panels/meta")["tz"])
     progress("analyse", 2, 2)
-    seconds["dashboard"] = time.monotonic() - t
+    clock.lap("dashboard")
     run = None
     if roads is not None:
         server.stop()
@@ -160,7 +162,8 @@ def run_pipeline(
             gps_sigma_m=sim_config.gps_sigma_m,
             progress=progress,
         )
-        seconds.update(run.seconds)
+        clock.wall.update(run.clock.wall)
+        clock.cpu.update(run.clock.cpu)
     truth = load_ground_truth(sim_config.out_dir)
     found = found_vs_planted(
         sim_config.out_dir,
@@ -184,7 +187,8 @@ def run_pipeline(
         hotspots=ranked[:10],
         hazards=hazards,
         ranked_cells=len(ranked),
-        stage_seconds=seconds,
+        stage_seconds=clock.wall,
+        stage_cpu_seconds=clock.cpu,
         viewer_key=viewer_key,
         product=run,
         found=found,
@@ -233,6 +237,8 @@ def print_report(report: DemoReport, wall_s: float) -> None:
     _print_found(report)
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in report.stage_seconds.items())
     console.print(f"done in {wall_s:.1f} s ({stages})")
+    cpu = ", ".join(f"{k} {v:.1f} s" for k, v in report.stage_cpu_seconds.items())
+    console.print(f"CPU {cpu_seconds():.1f} s ({cpu})")
 
 
 def _print_product(run: ProductRun) -> None:
@@ -381,7 +387,12 @@ def demo(
         print_report(report, wall)
         if json_out is not None:
             json_out.parent.mkdir(parents=True, exist_ok=True)
-            payload = {**report.found, "seconds": round(wall, 1)}
+            payload = {
+                **report.found,
+                "seconds": round(wall, 1),
+                "cpu_seconds": round(cpu_seconds(), 1),
+                "stages_cpu_seconds": {k: round(v, 1) for k, v in report.stage_cpu_seconds.items()},
+            }
             json_out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
             console.print(f"wrote {json_out}")
         if serve:

@@ -10,6 +10,7 @@ evaluate rollout`` when the simulation wrote a plan, ``roadsense report`` (HTML)
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,35 @@ from roadsense.store.roads_rows import NetworkInfo
 
 Progress = Callable[[str, int, int], None]
 
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and of its children waited for (the
+    decoders once their pool is shut down, the server once stopped)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class StageClock:
+    """Wall and CPU seconds per stage: the wall time grows when other work shares the
+    cores (or the run is paused), the CPU time does not."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._mark()
+
+    def _mark(self) -> None:
+        self._t = time.monotonic()
+        self._c = cpu_seconds()
+
+    def lap(self, stage: str) -> None:
+        """The time since the last lap (or the start) was ``stage``'s."""
+        self.wall[stage] = time.monotonic() - self._t
+        self.cpu[stage] = cpu_seconds() - self._c
+        self._mark()
+
+
 ASSET_MIN_VEHICLES = 2
 """Distinct vehicles a sign or pothole needs (as ``roadsense roads export``)."""
 
@@ -62,7 +92,8 @@ class ProductRun:
     open_data: OpenDataRun
     places: PlaceNamer
     month: str
-    seconds: dict[str, float] = field(default_factory=dict)
+    clock: StageClock = field(default_factory=StageClock)
+    """Wall and CPU seconds of ``match``, ``analyse``, ``rollout`` and ``report``."""
 
 
 def import_roads(store_path: Path, pbf: Path, progress: Progress | None = None) -> CityRoads:
@@ -86,16 +117,14 @@ def run_product(
 ) -> ProductRun:
     """Every product step on the store at ``store_path`` (no server may hold it)."""
     tick = progress or (lambda *_: None)
-    seconds: dict[str, float] = {}
+    clock = StageClock()
     tz = city.time_zone
     month = parse_month(f"{month_start.astimezone(ZoneInfo(tz)):%Y-%m}", tz)
     with open_store(store_path) as db:
-        t = time.monotonic()
         matcher = roads.matcher(MatchOptions.tuned(max(gps_sigma_m, 1.0)))
         matched = match_new(db, matcher, progress=tick)
-        seconds["match"] = time.monotonic() - t
+        clock.lap("match")
 
-        t = time.monotonic()
         params = AnalyzeParams(
             city.hotspot_resolution, city.min_vehicle_km, city.min_vehicles, tz=tz
         )
@@ -110,9 +139,8 @@ def run_product(
         lanes = assets.lane_quality(db, k)
         quality = data_quality(db, month)
         places = PlaceNamer(segments, db.road_junctions())
-        seconds["analyse"] = time.monotonic() - t
+        clock.lap("analyse")
 
-        t = time.monotonic()
         rollout: list[RateRatio] = []
         problems: dict[str, str] = {}
         if rollout_plan is not None and rollout_plan.is_file():
@@ -120,9 +148,8 @@ def run_product(
             rollout, problems = evaluate_and_record(
                 db, plan, str(rollout_plan), rollout_period(plan_days(plan)), "poisson"
             )
-        seconds["rollout"] = time.monotonic() - t
+        clock.lap("rollout")
 
-        t = time.monotonic()
         tick("report", 0, 2)
         report = out_dir / f"report-{month.label}.html"
         report.write_text(render_html(build_report(db, month)), encoding="utf-8")
@@ -131,7 +158,7 @@ def run_product(
             db, out_dir / "open-data", 9, "month", OPEN_DATA_MIN_VEHICLES, tz
         )
         tick("report", 2, 2)
-        seconds["report"] = time.monotonic() - t
+        clock.lap("report")
         network = db.road_network_info()
     if network is None:  # import_roads stored one; nothing removes it
         raise RuntimeError("the store lost its road network")
@@ -152,7 +179,7 @@ def run_product(
         open_data=open_data,
         places=places,
         month=month.label,
-        seconds=seconds,
+        clock=clock,
     )
 
 
