@@ -396,7 +396,8 @@ def demo(
             json_out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
             console.print(f"wrote {json_out}")
         if serve:
-            server.start()
+            if report.product is not None:  # stopped for the product steps
+                server.start()
             console.print(
                 f"\n[bold green]Dashboard:[/] {server.url}/signin#key={report.viewer_key}\n"
                 "  (that link signs you in with a demo analyst API key; Ctrl-C to stop)"
