@@ -152,6 +152,7 @@ def run_pipeline(
     run = None
     if roads is not None:
         server.stop()
+        clock.lap("server")  # its CPU counts once it is waited for: the ingest's
         run = run_product(
             Path(server.store),
             roads,
