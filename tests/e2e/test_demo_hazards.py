@@ -8,7 +8,13 @@ import pytest
 
 from roadsense.analytics.hotspots import cells_along
 from roadsense.analytics.network_screening import screen_cells
-from roadsense.cli.demo import DemoReport, run_pipeline
+from roadsense.cli.demo import (
+    DEFAULT_BACKGROUND,
+    DEFAULT_HOURS,
+    DEFAULT_VEHICLES,
+    DemoReport,
+    run_pipeline,
+)
 from roadsense.cli.server_process import ServerProcess, free_port
 from roadsense.sim import SimConfig, load_ground_truth
 from roadsense.store import open_store
@@ -33,10 +39,16 @@ def default_demo(demo_workdir: Path) -> DemoReport:
         seen[stage] = total
 
     try:
-        report = run_pipeline(workdir, SimConfig(out_dir=workdir / "sim"), server, progress)
+        config = SimConfig(
+            out_dir=workdir / "sim",
+            vehicles=DEFAULT_VEHICLES,
+            duration_s=round(DEFAULT_HOURS * 3600),
+            background_vehicles=DEFAULT_BACKGROUND,
+        )
+        report = run_pipeline(workdir, config, server, progress)
     finally:
         server.stop()
-    assert {"simulate", "upload", "analyse"} <= set(seen)
+    assert {"simulate", "decode", "upload", "analyse", "match", "report"} <= set(seen)
     return report
 
 
@@ -63,11 +75,12 @@ def test_empirical_bayes_screening_ranks_every_planted_hazard_in_the_top_5(
 
 def test_the_default_demo_has_the_whole_fleet(default_demo: DemoReport) -> None:
     s = default_demo.summary
-    assert s["vehicles"] == 100
-    # 100 taxis for 2 h at 1 Hz, less the seconds before each entered the network
-    assert 100 * 7000 <= s["positions"] <= 100 * 7200
+    seconds = round(DEFAULT_HOURS * 3600)
+    assert s["vehicles"] == DEFAULT_VEHICLES
+    # every taxi at 1 Hz, less the seconds before each entered the network
+    assert DEFAULT_VEHICLES * (seconds - 200) <= s["positions"] <= DEFAULT_VEHICLES * seconds
     assert s["events"] > 0
-    assert s["vehicle_km"] > 500
+    assert s["vehicle_km"] > 300
 
 
 def test_a_nonexistent_output_folder_is_fine_and_reruns_are_clean(tmp_path: Path) -> None:

@@ -1,7 +1,15 @@
-"""``roadsense demo``: simulated fleet -> gateways -> ingest API -> DuckDB -> hotspots -> map."""
+"""``roadsense demo``: the whole product on a simulated city, and what it found there.
+
+Simulated fleet -> gateways -> ingest API -> DuckDB; then the product steps of
+:mod:`roadsense.cli.demo_product` (roads, matching, screening, speeds, signs, potholes,
+device health, roll-out evaluation, report, open data) and the comparison with what the
+simulation planted (:mod:`roadsense.cli.demo_truth`), printed and, with ``--json``, written.
+The city's hours are counted in its time zone (:func:`demo_city`).
+"""
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import time
@@ -9,23 +17,57 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import h3
 import httpx
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from roadsense.analytics.hotspots import cells_along
+from roadsense.city import CitySettings
+from roadsense.cli.demo_product import (
+    ProductRun,
+    StageClock,
+    cpu_seconds,
+    import_roads,
+    run_product,
+)
+from roadsense.cli.demo_truth import ROLLOUT_PLAN_FILE, found_vs_planted
 from roadsense.cli.errors import fail
-from roadsense.cli.fleet import load_outboxes, provision, provision_viewer, run_gateways
+from roadsense.cli.fleet import decode_and_upload, provision, provision_viewer
 from roadsense.cli.progress import StageProgress, stage_bars
 from roadsense.cli.server_process import ServerProcess, free_port
+from roadsense.roads.extracts import bundled_extract
 from roadsense.sim import SimConfig, load_ground_truth, run_simulation
 
 console = Console()
 
 HAZARD_TOP_K = 5
 """A planted hazard counts as found when one of its cells is among this many top cells."""
+DEFAULT_VEHICLES = 30
+"""Taxis of the default demo: with :data:`DEFAULT_HOURS`, about 450 vehicle-km in under
+150 s on two cores (docs/simulation.md, "The demo's size and time")."""
+DEFAULT_HOURS = 1.0
+"""Simulated hours of the default demo."""
+DEFAULT_BACKGROUND = 150
+"""Other traffic of the default demo (leaders for the taxis to follow)."""
+BUNDLED_TIME_ZONE = "Europe/Helsinki"
+"""The time zone of the bundled extract the demo runs on by default (Helsinki centre)."""
+
+
+def demo_city(roads: Path | None, tz: str | None = None) -> CitySettings:
+    """The demo city's settings: ``--tz`` if given, else ``ROADSENSE_TIME_ZONE`` if set,
+    else Helsinki's zone for the bundled Helsinki extract (the configured default
+    otherwise). Raises ``ValueError`` for an unknown zone."""
+    try:
+        if tz is not None:
+            return CitySettings(time_zone=tz)
+        settings = CitySettings()
+        if roads is None and "time_zone" not in settings.model_fields_set:
+            return CitySettings(time_zone=BUNDLED_TIME_ZONE)
+        return settings
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise ValueError(problems) from exc
 
 
 @dataclass
@@ -38,8 +80,17 @@ class DemoReport:
     ranked_cells: int
     """Cells with enough exposure to be ranked."""
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    stage_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    """CPU seconds per stage (this process and the children it waited for)."""
     viewer_key: str = ""
     """An analyst API key for the dashboard (sign in at /signin#key=...)."""
+    product: ProductRun | None = None
+    """The product steps after the upload (None when the pipeline ran without them)."""
+    found: dict[str, Any] = field(default_factory=dict)
+    """Found vs planted (:func:`roadsense.cli.demo_truth.found_vs_planted`), ``seconds``
+    being the pipeline's."""
+    dashboard_time_zone: str = ""
+    """The time zone the dashboard counts hours and days in (its ``/v1/panels/meta``)."""
 
     @property
     def all_hazards_found(self) -> bool:
@@ -54,41 +105,39 @@ def run_pipeline(
     progress: StageProgress,
     *,
     workers: int = 8,
+    city: CitySettings | None = None,
+    product: bool = True,
 ) -> DemoReport:
     """Simulate, decode each vehicle's logs with its gateway's decoder, upload through one
-    gateway per vehicle, and read the results back.
+    gateway per vehicle, read the dashboard's figures; then (``product``) run every
+    product step on the store and compare with what the simulation planted.
 
-    The server is started here and left running; the caller stops it.
+    The server is started here and stopped before the product steps (which need the
+    store to themselves) when ``product``; else it is left running. The caller stops it.
     """
-    seconds: dict[str, float] = {}
-    t = time.monotonic()
+    city = city or demo_city(sim_config.roads)
+    server.env["ROADSENSE_TIME_ZONE"] = city.time_zone  # the dashboard's hours: the city's
+    started = time.monotonic()
+    clock = StageClock()
     result = run_simulation(sim_config, progress)
-    seconds["simulate"] = time.monotonic() - t
-
-    t = time.monotonic()
+    clock.lap("simulate")
     creds = provision(server.store, result.vehicle_ids)
     viewer_key = provision_viewer(server.store)
+    roads = None
+    if product:
+        roads = import_roads(Path(server.store), sim_config.roads or bundled_extract(), progress)
+        clock.lap("roads")
     server.start()
-    outboxes = workdir / "outbox"
-    decode_t = time.monotonic()
-    load_outboxes(
+    decode_and_upload(
         sim_config.out_dir,
-        outboxes,
+        workdir / "outbox",
         creds,
         server.url,
-        progress=lambda done, total: progress("decode", done, total),
+        upload_workers=workers,
+        decoded=lambda done, total: progress("decode", done, total),
+        uploaded=lambda done, total: progress("upload", done, total),
     )
-    seconds["decode"] = time.monotonic() - decode_t
-    run_gateways(
-        outboxes,
-        creds,
-        server.url,
-        workers=workers,
-        progress=lambda done, total: progress("upload", done, total),
-    )
-    seconds["upload"] = time.monotonic() - t - seconds["decode"]
-
-    t = time.monotonic()
+    clock.lap("decode+upload")
     progress("analyse", 0, 2)
     with httpx.Client(
         base_url=server.url, timeout=60.0, headers={"Authorization": f"Bearer {viewer_key}"}
@@ -97,33 +146,54 @@ def run_pipeline(
         summary = _get(client, "/v1/panels/summary", params={"fresh": "true"})
         progress("analyse", 1, 2)
         ranked = _get(client, "/v1/panels/top-cells", params={"limit": 1000})
-    top = ranked[:10]
-    truth = load_ground_truth(sim_config.out_dir)
-    top_k = {row["cell"] for row in ranked[:HAZARD_TOP_K]}
-    resolution = _resolution(top)
-    hazards = []
-    for hazard in truth.hazards:
-        cells: set[str] = set()
-        for line in hazard.polylines if resolution else []:
-            cells |= cells_along(line, resolution or 0)
-        ranks = [row["rank"] for row in ranked if row["cell"] in cells]
-        hazards.append(
-            {
-                "id": hazard.hazard_id,
-                "osm_way_ids": hazard.osm_way_ids,
-                "found": bool(cells & top_k),
-                "best_rank": min(ranks) if ranks else None,
-            }
-        )
+        dashboard_tz = str(_get(client, "/v1/panels/meta")["tz"])
     progress("analyse", 2, 2)
-    seconds["analyse"] = time.monotonic() - t
+    clock.lap("dashboard")
+    run = None
+    if roads is not None:
+        server.stop()
+        clock.lap("server")  # its CPU counts once it is waited for: the ingest's
+        run = run_product(
+            Path(server.store),
+            roads,
+            workdir,
+            city,
+            sim_config.start_time,
+            sim_config.out_dir / ROLLOUT_PLAN_FILE,
+            gps_sigma_m=sim_config.gps_sigma_m,
+            progress=progress,
+        )
+        clock.wall.update(run.clock.wall)
+        clock.cpu.update(run.clock.cpu)
+    truth = load_ground_truth(sim_config.out_dir)
+    found = found_vs_planted(
+        sim_config.out_dir,
+        truth,
+        summary,
+        ranked,
+        run,
+        time.monotonic() - started,
+        city.time_zone,
+    )
+    top_k = HAZARD_TOP_K
+    hazards = [
+        {
+            **h,
+            "found": h["cell_rank"] is not None and h["cell_rank"] <= top_k,
+        }
+        for h in found["hazards"]
+    ]
     return DemoReport(
         summary=summary,
-        hotspots=top,
+        hotspots=ranked[:10],
         hazards=hazards,
         ranked_cells=len(ranked),
-        stage_seconds=seconds,
+        stage_seconds=clock.wall,
+        stage_cpu_seconds=clock.cpu,
         viewer_key=viewer_key,
+        product=run,
+        found=found,
+        dashboard_time_zone=dashboard_tz,
     )
 
 
@@ -133,52 +203,123 @@ def _get(client: httpx.Client, path: str, params: dict[str, Any] | None = None) 
     return response.json()
 
 
-def _resolution(top: list[dict[str, Any]]) -> int | None:
-    if not top:
-        return None
-    return int(h3.get_resolution(top[0]["cell"]))
-
-
 def print_report(report: DemoReport, wall_s: float) -> None:
-    """The demo's summary on the console."""
+    """The demo's summary on the console: the data, the top sites, found vs planted."""
     s = report.summary
+    run = report.product
     console.print(
         f"\n[bold]{s['vehicles']}[/] vehicles, [bold]{s['positions']:,}[/] positions, "
         f"[bold]{s['events']:,}[/] events, [bold]{s['vehicle_km']:,.1f}[/] vehicle-km "
-        f"in {s['batches']:,} batches"
+        f"in {s['batches']:,} batches (hours in {report.found.get('time_zone')})"
     )
-    events = Table("event type", "count", title="Events by type")
+    events = Table("event type", "count", "per 100 km", title="Events by type")
+    km = max(float(s["vehicle_km"]), 1e-9)
     for kind, count in sorted(s["events_by_type"].items()):
-        events.add_row(kind, f"{count:,}")
+        events.add_row(kind, f"{count:,}", f"{100.0 * count / km:.2f}")
     console.print(events)
     top = Table(title=f"Top 10 of {report.ranked_cells} ranked cells (docs/hotspots.md)")
-    for name in ("rank", "H3 cell", "lat", "lon", "events", "veh-km", "rate", "excess"):
-        top.add_column(name, no_wrap=True, justify="left" if name == "H3 cell" else "right")
+    for name in ("rank", "place", "events", "veh-km", "rate", "excess"):
+        top.add_column(
+            name, no_wrap=name != "place", justify="left" if name == "place" else "right"
+        )
     for row in report.hotspots:
+        place = run.places.point(row["lon"], row["lat"]) if run else row["cell"]
         top.add_row(
             str(row["rank"]),
-            row["cell"],
-            f"{row['lat']:.5f}",
-            f"{row['lon']:.5f}",
+            place,
             f"{row['events']:,}",
             f"{row['vehicle_km']:.1f}",
             f"{row['rate_per_1000_vkm']:,.0f}",
             "-" if row.get("excess") is None else f"{row['excess']:+.1f}",
         )
     console.print(top)
-    hazards = Table(
-        "planted hazard", f"found in top {HAZARD_TOP_K}", "best rank", title="Ground truth"
-    )
-    for h in report.hazards:
-        ways = ", ".join(str(w) for w in h["osm_way_ids"])
-        hazards.add_row(
-            f"{h['id']} (OSM way {ways})",
-            "[green]yes[/]" if h["found"] else "[red]no[/]",
-            str(h["best_rank"] or "-"),
-        )
-    console.print(hazards)
+    if run is not None:
+        _print_product(run)
+    _print_found(report)
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in report.stage_seconds.items())
     console.print(f"done in {wall_s:.1f} s ({stages})")
+    cpu = ", ".join(f"{k} {v:.1f} s" for k, v in report.stage_cpu_seconds.items())
+    console.print(f"CPU {cpu_seconds():.1f} s ({cpu})")
+
+
+def _print_product(run: ProductRun) -> None:
+    segments = run.analysis.segment_screening
+    if segments is not None and segments.segments:
+        table = Table(
+            "rank",
+            "segment",
+            "road",
+            "observed",
+            "veh-km",
+            "excess",
+            title="Top 5 road segments by empirical Bayes excess",
+        )
+        for seg in segments.segments[:5]:
+            table.add_row(
+                str(seg.rank),
+                seg.segment_id,
+                seg.name or "-",
+                str(seg.observed),
+                f"{seg.vehicle_km:.1f}",
+                f"{seg.excess:+.1f}",
+            )
+        console.print(table)
+    spf = run.analysis.screenings["ALL"].spf if "ALL" in run.analysis.screenings else None
+    if spf is not None:
+        console.print(
+            f"cell SPF: count ~ vehicle-km^{spf.exposure_coef:.2f}, "
+            f"overdispersion k = {spf.overdispersion:.3f}"
+        )
+    m = run.match
+    console.print(
+        f"roads: {run.network.segments} segments, {run.network.junctions} junctions; "
+        f"matched {m.matched:,}/{m.fixes:,} positions, {m.events_matched:,}/{m.events:,} "
+        f"events; exposure on {run.exposure_segments} segments; speeds for "
+        f"{len({x.segment_id for x in run.speeds})} segments; {len(run.signs)} signs "
+        f"({len(run.mismatches)} differ from the map); {len(run.potholes)} potholes"
+    )
+    console.print(f"report {run.report}; open data in {run.report.parent / 'open-data'}")
+    for note in run.analysis.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    for kind, why in run.rollout_problems.items():
+        console.print(f"[yellow]roll-out {kind}:[/] {why}")
+
+
+def _print_found(report: DemoReport) -> None:
+    found = report.found
+    table = Table("planted", "found", title="Found vs planted (ground truth)")
+    for h in report.hazards:
+        table.add_row(
+            f"hazard {h['id']} ({h.get('place') or 'OSM way ' + str(h['osm_way_ids'][0])})",
+            f"{'[green]' if h['found'] else '[red]'}best rank {h['best_rank'] or '-'}[/] "
+            f"(cell {h['cell_rank'] or '-'}, segment {h['segment_rank'] or '-'})",
+        )
+    for r in found.get("rollout", []):
+        table.add_row(
+            f"roll-out {r['event_type']}: ratio {_num(r['planted_rate_ratio'])}",
+            f"{_num(r['rate_ratio'])} ({_num(r['ci_low'])}-{_num(r['ci_high'])})",
+        )
+    sp = found.get("speeds", {})
+    table.add_row(
+        f"speeds on {sp.get('segments', 0)} segments vs SUMO",
+        f"mean abs error {_num(sp.get('mean_abs_error_kmh'))} km/h "
+        f"({sp.get('ways_compared', 0)} ways)",
+    )
+    for key, label, hit in (
+        ("signs", "signs that differ from OSM", "found"),
+        ("potholes", "potholes", "found"),
+    ):
+        part = found.get(key, {})
+        table.add_row(f"{label}: {part.get('planted', 0)}", f"{part.get(hit, 0)}")
+    dev = found.get("devices", {})
+    table.add_row(
+        f"device faults: {dev.get('planted_faults', 0)}", f"{dev.get('flagged', 0)} flagged"
+    )
+    console.print(table)
+
+
+def _num(value: object) -> str:
+    return "-" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -191,15 +332,34 @@ def demo(
     ),
     workdir: Path = typer.Option(Path("var/demo"), "--workdir", help="Folder for all outputs."),
     roads: Path | None = typer.Option(None, "--roads", help="OSM .pbf (default: Helsinki)."),
-    vehicles: int = typer.Option(100, "--vehicles", min=1, help="Simulated taxis."),
-    hours: float = typer.Option(2.0, "--hours", min=0.01, help="Simulated hours."),
+    vehicles: int = typer.Option(DEFAULT_VEHICLES, "--vehicles", min=1, help="Simulated taxis."),
+    hours: float = typer.Option(DEFAULT_HOURS, "--hours", min=0.01, help="Simulated hours."),
+    background: int = typer.Option(
+        DEFAULT_BACKGROUND,
+        "--background",
+        min=0,
+        help="Other traffic that reports nothing (leaders to follow).",
+    ),
     gps_sigma: float = typer.Option(5.0, "--gps-sigma", min=0.0, help="GPS noise, metres."),
     seed: int = typer.Option(42, "--seed", help="Random seed."),
     port: int = typer.Option(8000, "--port", help="Dashboard port (with --serve)."),
+    json_out: Path | None = typer.Option(
+        None, "--json", help="Write found vs planted (and the run's size) as JSON."
+    ),
+    tz: str | None = typer.Option(
+        None,
+        "--tz",
+        help="The city's time zone (default: ROADSENSE_TIME_ZONE, else Europe/Helsinki "
+        "for the bundled Helsinki extract).",
+    ),
 ) -> None:
     """Run the whole pipeline on a simulated fleet; then serve the map (or print and exit)."""
     if roads is not None and not roads.is_file():
         fail(f"OSM file not found: {roads}")
+    try:
+        city = demo_city(roads, tz)
+    except ValueError as exc:
+        fail(f"--tz: {exc}")
     signal.signal(signal.SIGTERM, _interrupt)
     start = time.monotonic()
     if workdir.exists():
@@ -209,9 +369,11 @@ def demo(
         out_dir=workdir / "sim",
         roads=roads,
         vehicles=vehicles,
+        background_vehicles=background,
         duration_s=round(hours * 3600),
         gps_sigma_m=gps_sigma,
         seed=seed,
+        write_truth_positions=True,  # SUMO's speeds, for the speeds' found vs planted
     )
     server = ServerProcess(
         workdir / "roadsense.duckdb",
@@ -221,9 +383,22 @@ def demo(
     )
     try:
         with stage_bars(console) as progress:
-            report = run_pipeline(workdir, sim_config, server, progress)
-        print_report(report, time.monotonic() - start)
+            report = run_pipeline(workdir, sim_config, server, progress, city=city)
+        wall = time.monotonic() - start
+        print_report(report, wall)
+        if json_out is not None:
+            json_out.parent.mkdir(parents=True, exist_ok=True)
+            payload = {
+                **report.found,
+                "seconds": round(wall, 1),
+                "cpu_seconds": round(cpu_seconds(), 1),
+                "stages_cpu_seconds": {k: round(v, 1) for k, v in report.stage_cpu_seconds.items()},
+            }
+            json_out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+            console.print(f"wrote {json_out}")
         if serve:
+            if report.product is not None:  # stopped for the product steps
+                server.start()
             console.print(
                 f"\n[bold green]Dashboard:[/] {server.url}/signin#key={report.viewer_key}\n"
                 "  (that link signs you in with a demo analyst API key; Ctrl-C to stop)"

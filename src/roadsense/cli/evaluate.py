@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from roadsense.analytics.before_after import TreatedSite, eb_before_after
-from roadsense.analytics.rollout import Model
-from roadsense.analytics.rollout_panel import evaluate_rollout, read_rollout
+from roadsense.analytics.rollout import Model, RateRatio
+from roadsense.analytics.rollout_panel import Rollout, evaluate_rollout, read_rollout
 from roadsense.analytics.tables import (
     Column,
     non_negative_float,
@@ -22,8 +22,8 @@ from roadsense.analytics.tables import (
 )
 from roadsense.cli.errors import fail
 from roadsense.cli.store import StoreOption, store_location
-from roadsense.store import open_store
-from roadsense.store.analytics_rows import PERIODS
+from roadsense.store import Store, open_store
+from roadsense.store.analytics_rows import PERIODS, Period
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -99,21 +99,7 @@ def rollout(
     glm: Model = "negbin" if model == "negbin" else "poisson"
     rollout_plan = read_rollout(plan)
     with open_store(store_location(store)) as db:
-        started = datetime.now(UTC)
-        types = ["ALL", *sorted(db.totals().events_by_type)]
-        results, problems = evaluate_rollout(db, rollout_plan, types, period, glm)
-        db.record_analysis_run(
-            "rollout",
-            started,
-            {
-                "plan": str(plan),
-                "period": period,
-                "model": glm,
-                "vehicles_in_plan": len(rollout_plan),
-            },
-            {"vehicle_km": db.totals().vehicle_km},
-            {"rate_ratios": [asdict(r) for r in results], "not_estimated": problems},
-        )
+        results, problems = evaluate_and_record(db, rollout_plan, str(plan), period, glm)
     table = Table(
         "warning",
         "rate ratio",
@@ -145,3 +131,26 @@ def rollout(
         payload = {"results": [asdict(r) for r in results], "not_estimated": problems}
         json_out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         console.print(f"wrote {json_out}")
+
+
+def evaluate_and_record(
+    db: Store, rollout_plan: list[Rollout], plan_label: str, period: Period, glm: Model
+) -> tuple[list[RateRatio], dict[str, str]]:
+    """Rate ratios live vs silent for all warnings and each type, recorded in the store as
+    the latest ``rollout`` run (what the dashboard's evaluation panel shows)."""
+    started = datetime.now(UTC)
+    types = ["ALL", *sorted(db.totals().events_by_type)]
+    results, problems = evaluate_rollout(db, rollout_plan, types, period, glm)
+    db.record_analysis_run(
+        "rollout",
+        started,
+        {
+            "plan": plan_label,
+            "period": period,
+            "model": glm,
+            "vehicles_in_plan": len(rollout_plan),
+        },
+        {"vehicle_km": db.totals().vehicle_km},
+        {"rate_ratios": [asdict(r) for r in results], "not_estimated": problems},
+    )
+    return results, problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import h3
@@ -19,7 +20,7 @@ from roadsense.analytics.open_data import (
 from roadsense.city import city_settings
 from roadsense.cli.errors import fail
 from roadsense.cli.store import StoreOption, store_location
-from roadsense.store import open_store
+from roadsense.store import Store, open_store
 from roadsense.store.analytics_rows import PERIODS, Period
 
 app = typer.Typer(no_args_is_help=True)
@@ -48,11 +49,45 @@ def open_data(
         fail(f"--period must be one of {', '.join(PERIODS)}")
     unit: Period = period
     with open_store(store_location(store)) as db:
-        exposure = db.cell_period_exposure(resolution, unit, tz=tz)
-        events = db.cell_period_events(resolution, unit, tz=tz)
-        types = sorted(db.totals().events_by_type)
-        lines = {s.segment_id: s.coords for s in db.road_segments()}
-        segment_rows = segment_place_periods(db, unit, tz) if lines else []
+        run = write_open_data(db, out, resolution, unit, min_vehicles, tz)
+    console.print(
+        f"published {run.cells_published} cell-{period}s, held back "
+        f"{run.cells_suppressed} seen by fewer than {min_vehicles} vehicles"
+    )
+    if run.segments_published is not None:
+        console.print(
+            f"published {run.segments_published} segment-{period}s, held back "
+            f"{run.segments_suppressed} seen by fewer than {min_vehicles} vehicles"
+        )
+    else:
+        console.print("no map-matched road segments: cells only (see `roadsense roads`)")
+    paths = run.paths
+    for p in paths:
+        console.print(f"  {p}")
+
+
+@dataclass(frozen=True)
+class OpenDataRun:
+    """What :func:`write_open_data` published and held back."""
+
+    cells_published: int
+    cells_suppressed: int
+    segments_published: int | None
+    """None where the store has no map-matched road segments (cells only)."""
+    segments_suppressed: int | None
+    paths: list[Path]
+
+
+def write_open_data(
+    db: Store, out: Path, resolution: int, unit: Period, min_vehicles: int, tz: str
+) -> OpenDataRun:
+    """Cell (and, where matched, segment) aggregates of ``db`` into ``out``, small counts
+    held back: what ``roadsense export open-data`` and the demo write."""
+    exposure = db.cell_period_exposure(resolution, unit, tz=tz)
+    events = db.cell_period_events(resolution, unit, tz=tz)
+    types = sorted(db.totals().events_by_type)
+    lines = {s.segment_id: s.coords for s in db.road_segments()}
+    segment_rows = segment_place_periods(db, unit, tz) if lines else []
     counts: dict[tuple[int, object], dict[str, int]] = defaultdict(dict)
     for e in events:
         counts[(e.cell, e.period)][e.event_type] = e.events
@@ -68,18 +103,14 @@ def open_data(
     ]
     disclosure = suppress(rows, min_vehicles)
     paths = write_exports(disclosure, out, types)
-    console.print(
-        f"published {len(disclosure.published)} cell-{period}s, held back "
-        f"{disclosure.suppressed} seen by fewer than {min_vehicles} vehicles"
+    if not segment_rows:
+        return OpenDataRun(len(disclosure.published), disclosure.suppressed, None, None, paths)
+    segments = suppress(segment_rows, min_vehicles)
+    paths += write_exports(segments, out, types, name="segments", lines=lines)
+    return OpenDataRun(
+        len(disclosure.published),
+        disclosure.suppressed,
+        len(segments.published),
+        segments.suppressed,
+        paths,
     )
-    if segment_rows:
-        segments = suppress(segment_rows, min_vehicles)
-        paths += write_exports(segments, out, types, name="segments", lines=lines)
-        console.print(
-            f"published {len(segments.published)} segment-{period}s, held back "
-            f"{segments.suppressed} seen by fewer than {min_vehicles} vehicles"
-        )
-    else:
-        console.print("no map-matched road segments: cells only (see `roadsense roads`)")
-    for p in paths:
-        console.print(f"  {p}")

@@ -105,8 +105,7 @@ def run_gateways(
     done = 0
 
     def one(cred: Credentials) -> None:
-        with _gateway(outbox_dir, cred, server_url, max_items) as gateway:
-            gateway.run(stop, until_empty=True)
+        upload_outbox(outbox_dir, cred, server_url, stop, max_items)
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gateway") as pool:
         futures = [pool.submit(one, cred) for cred in creds.values()]
@@ -116,6 +115,65 @@ def run_gateways(
             if progress:
                 progress(done, len(futures))
     return done
+
+
+def upload_outbox(
+    outbox_dir: Path,
+    cred: Credentials,
+    server_url: str,
+    stop: threading.Event,
+    max_items: int = 1000,
+) -> None:
+    """One gateway: upload its outbox until it is empty (or ``stop``)."""
+    with _gateway(outbox_dir, cred, server_url, max_items) as gateway:
+        gateway.run(stop, until_empty=True)
+
+
+def decode_and_upload(
+    sim_dir: Path,
+    outbox_dir: Path,
+    creds: dict[str, Credentials],
+    server_url: str,
+    *,
+    decode_workers: int | None = None,
+    upload_workers: int = 8,
+    decoded: Callable[[int, int], None] | None = None,
+    uploaded: Callable[[int, int], None] | None = None,
+) -> int:
+    """:func:`load_outboxes` and :func:`run_gateways` streamed: each vehicle's gateway
+    starts uploading as soon as its logs are decoded, so the server ingests while the
+    other vehicles decode. Returns the records stored in the outboxes."""
+    outbox_dir.mkdir(parents=True, exist_ok=True)
+    jobs = list(creds.values())
+    workers = max(1, min(len(jobs), decode_workers or os.cpu_count() or 1))
+    stop = threading.Event()
+    total = done_up = 0
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+    with (
+        ProcessPoolExecutor(max_workers=workers, mp_context=context) as decoders,
+        ThreadPoolExecutor(max_workers=upload_workers, thread_name_prefix="gateway") as gateways,
+    ):
+        decoding = {
+            decoders.submit(decode_into_outbox, sim_dir, outbox_dir, cred, server_url): cred
+            for cred in jobs
+        }
+        uploads = []
+        try:
+            for done, future in enumerate(as_completed(decoding), start=1):
+                total += future.result()
+                if decoded:
+                    decoded(done, len(jobs))
+                cred = decoding[future]
+                uploads.append(gateways.submit(upload_outbox, outbox_dir, cred, server_url, stop))
+            for upload in as_completed(uploads):
+                upload.result()
+                done_up += 1
+                if uploaded:
+                    uploaded(done_up, len(jobs))
+        except BaseException:
+            stop.set()
+            raise
+    return total
 
 
 def _gateway(

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -45,8 +46,11 @@ class ServerProcess:
         roads: Path | None = None,
         log_file: Path | None = None,
         extra_args: list[str] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.store = store
+        self.env = dict(env or {})
+        """Environment variables set for the server on top of ours (``ROADSENSE_*``)."""
         self.extra_args = extra_args or []
         self.port = port
         self.roads = roads
@@ -79,7 +83,9 @@ class ServerProcess:
         cmd += self.extra_args
         out = self.log_file.open("ab") if self.log_file else subprocess.DEVNULL
         try:
-            self._proc = subprocess.Popen(cmd, stdout=out, stderr=out, env=dict(os.environ))
+            self._proc = subprocess.Popen(
+                cmd, stdout=out, stderr=out, env={**os.environ, **self.env}
+            )
         finally:
             if self.log_file and not isinstance(out, int):
                 out.close()

@@ -1,0 +1,254 @@
+"""Found vs planted: what the product found in the simulated city against what was planted.
+
+The simulation's ground truth (``ground_truth.json`` and ``truth_positions.parquet`` in
+its output folder, written by :mod:`roadsense.sim`, never by product code) is compared
+with what the product made of the uploads (:class:`~roadsense.cli.demo_product.ProductRun`
+and the dashboard's ranked cells). :func:`found_vs_planted` returns the JSON object that
+``roadsense demo --json FILE`` writes (see docs/usage.md).
+
+Parts the simulation does not plant yet are written with ``planted`` 0 (or ``null``):
+``signs``, ``potholes``, ``device_faults`` and ``rollout`` are read from the ground-truth
+file as soon as it has them (see :data:`TRUTH_KEYS`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import h3
+import pyarrow.parquet as pq
+
+from roadsense.analytics.hotspots import cells_along
+from roadsense.cli.demo_product import ProductRun
+from roadsense.roads.geometry import haversine_m
+from roadsense.sim.ground_truth import GroundTruth
+
+GROUND_TRUTH_FILE = "ground_truth.json"
+TRUTH_POSITIONS_FILE = "truth_positions.parquet"
+ROLLOUT_PLAN_FILE = "rollout_plan.csv"
+"""The roll-out plan the simulation writes (columns of ``roadsense evaluate rollout``)."""
+
+TRUTH_KEYS = {
+    "signs": "planted speed-limit signs: [{lon, lat, ...}] (that disagree with OSM or are missing)",
+    "potholes": "planted potholes: [{lon, lat, ...}]",
+    "device_faults": "planted device faults: [{vehicle_id, kind}]",
+    "rollout": "the programme: {rate_ratios: {event_type: planted ratio live/silent}}",
+}
+"""Keys of ``ground_truth.json`` this module reads when the simulation writes them."""
+
+SIGN_RADIUS_M = 50.0
+"""A planted sign is found when a sign that disagrees with the map is this close."""
+POTHOLE_RADIUS_M = 30.0
+"""A planted pothole is found when a confirmed pothole is this close."""
+
+
+def read_truth_extras(sim_dir: Path) -> dict[str, Any]:
+    """The raw ``ground_truth.json`` (for the keys the typed model may not have yet)."""
+    path = Path(sim_dir) / GROUND_TRUTH_FILE
+    value = json.loads(path.read_text(encoding="utf-8"))
+    return value if isinstance(value, dict) else {}
+
+
+def hazard_ranks(
+    truth: GroundTruth,
+    ranked_cells: Sequence[Mapping[str, Any]],
+    product: ProductRun | None,
+) -> list[dict[str, Any]]:
+    """Each planted hazard's best rank among the screened cells the dashboard shows (its
+    top cells) and, with a road network, among the screened segments."""
+    resolution = int(h3.get_resolution(ranked_cells[0]["cell"])) if ranked_cells else None
+    segments = product.analysis.segment_screening if product else None
+    out = []
+    for hazard in truth.hazards:
+        cells: set[str] = set()
+        for line in hazard.polylines if resolution is not None else []:
+            cells |= cells_along(line, resolution or 0)
+        cell_ranks = [int(r["rank"]) for r in ranked_cells if r["cell"] in cells]
+        ways = set(hazard.osm_way_ids)
+        segment_ranks = [
+            s.rank
+            for s in (segments.segments if segments else [])
+            if int(s.segment_id.split(":", 1)[0]) in ways
+        ]
+        cell_rank = min(cell_ranks) if cell_ranks else None
+        segment_rank = min(segment_ranks) if segment_ranks else None
+        known = [r for r in (cell_rank, segment_rank) if r is not None]
+        lon, lat = hazard.centre
+        out.append(
+            {
+                "id": hazard.hazard_id,
+                "best_rank": min(known) if known else None,
+                "cell_rank": cell_rank,
+                "segment_rank": segment_rank,
+                "osm_way_ids": hazard.osm_way_ids,
+                "place": product.places.point(lon, lat) if product else None,
+            }
+        )
+    return out
+
+
+def rollout_rows(extras: Mapping[str, Any], product: ProductRun | None) -> list[dict[str, Any]]:
+    """Planted vs estimated rate ratio per warning type (types either side knows)."""
+    planted = _planted_ratios(extras)
+    estimated = {r.event_type: r for r in product.rollout} if product else {}
+    rows = []
+    for kind in sorted(set(planted) | set(estimated)):
+        r = estimated.get(kind)
+        rows.append(
+            {
+                "event_type": kind,
+                "planted_rate_ratio": planted.get(kind),
+                "rate_ratio": _round(r.rate_ratio) if r else None,
+                "ci_low": _round(r.ci_low) if r else None,
+                "ci_high": _round(r.ci_high) if r else None,
+                "covered": (
+                    None
+                    if r is None or kind not in planted
+                    else r.ci_low <= planted[kind] <= r.ci_high
+                ),
+            }
+        )
+    return rows
+
+
+def speed_errors(sim_dir: Path, product: ProductRun | None) -> dict[str, Any]:
+    """Measured mean speed per OSM way (segments pooled, weighted by samples) against
+    SUMO's mean speed of the taxis on that way (``truth_positions.parquet``)."""
+    measured: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    for s in product.speeds if product else []:
+        measured[int(s.segment_id.split(":", 1)[0])].append((s.mean_kmh, s.samples))
+    segments = len({s.segment_id for s in product.speeds}) if product else 0
+    truth = _true_way_speeds(Path(sim_dir) / TRUTH_POSITIONS_FILE, set(measured))
+    errors = []
+    for way, values in measured.items():
+        if way in truth:
+            n = sum(c for _, c in values)
+            errors.append(abs(sum(v * c for v, c in values) / n - truth[way]))
+    return {
+        "segments": segments,
+        "ways_compared": len(errors),
+        "mean_abs_error_kmh": _round(sum(errors) / len(errors)) if errors else None,
+    }
+
+
+def signs_found(extras: Mapping[str, Any], product: ProductRun | None) -> dict[str, Any]:
+    """Planted signs near a sign the product reads differently from the map."""
+    planted = _places(extras.get("signs"))
+    seen = [(m.sign.lon, m.sign.lat) for m in product.mismatches] if product else []
+    return {
+        "planted": len(planted),
+        "found": _near(planted, seen, SIGN_RADIUS_M),
+        "mismatches": len(seen),
+        "inventory": len(product.signs) if product else 0,
+    }
+
+
+def potholes_found(extras: Mapping[str, Any], product: ProductRun | None) -> dict[str, Any]:
+    """Planted potholes near a pothole confirmed by several vehicles."""
+    planted = _places(extras.get("potholes"))
+    seen = [(p.lon, p.lat) for p in product.potholes] if product else []
+    return {
+        "planted": len(planted),
+        "found": _near(planted, seen, POTHOLE_RADIUS_M),
+        "confirmed": len(seen),
+        "worn_lane_segments": sum(lane.worn for lane in product.lanes) if product else 0,
+    }
+
+
+def devices_flagged(extras: Mapping[str, Any], product: ProductRun | None) -> dict[str, Any]:
+    """Planted device faults against the vehicles the month's data quality flags."""
+    faults = extras.get("device_faults")
+    planted = len(faults) if isinstance(faults, list) else 0
+    q = product.quality if product else None
+    by_kind = (
+        {
+            "failsafe": q.failsafe_vehicles,
+            "tamper": q.tamper_vehicles,
+            "adas_silent": q.adas_silent_vehicles,
+            "silent": len(q.silent_devices),
+        }
+        if q
+        else {}
+    )
+    return {"planted_faults": planted, "flagged": sum(by_kind.values()), "by_kind": by_kind}
+
+
+def found_vs_planted(
+    sim_dir: Path,
+    truth: GroundTruth,
+    summary: Mapping[str, Any],
+    ranked_cells: Sequence[Mapping[str, Any]],
+    product: ProductRun | None,
+    seconds: float,
+    time_zone: str,
+) -> dict[str, Any]:
+    """The ``--json`` object: the run's size, then each planted thing and what was found."""
+    extras = read_truth_extras(sim_dir)
+    return {
+        "seconds": round(seconds, 1),
+        "vehicles": summary.get("vehicles"),
+        "vehicle_km": _round(summary.get("vehicle_km")),
+        "events_by_type": dict(sorted(summary.get("events_by_type", {}).items())),
+        "time_zone": time_zone,
+        "hazards": hazard_ranks(truth, ranked_cells, product),
+        "rollout": rollout_rows(extras, product),
+        "speeds": speed_errors(sim_dir, product),
+        "signs": signs_found(extras, product),
+        "potholes": potholes_found(extras, product),
+        "devices": devices_flagged(extras, product),
+    }
+
+
+def _planted_ratios(extras: Mapping[str, Any]) -> dict[str, float]:
+    rollout = extras.get("rollout")
+    ratios = rollout.get("rate_ratios") if isinstance(rollout, dict) else None
+    if not isinstance(ratios, dict):
+        return {}
+    return {str(k): float(v) for k, v in ratios.items() if isinstance(v, int | float)}
+
+
+def _places(items: object) -> list[tuple[float, float]]:
+    if not isinstance(items, list):
+        return []
+    out = []
+    for item in items:
+        if isinstance(item, dict) and "lon" in item and "lat" in item:
+            out.append((float(item["lon"]), float(item["lat"])))
+        else:
+            out.append((math.nan, math.nan))  # planted, but with no place to compare
+    return out
+
+
+def _near(
+    planted: Iterable[tuple[float, float]], seen: Sequence[tuple[float, float]], radius_m: float
+) -> int:
+    return sum(
+        1
+        for lon, lat in planted
+        if not math.isnan(lon) and any(haversine_m(lon, lat, x, y) <= radius_m for x, y in seen)
+    )
+
+
+def _true_way_speeds(path: Path, ways: set[int]) -> dict[int, float]:
+    if not path.is_file() or not ways:
+        return {}
+    table = pq.read_table(path, columns=["speed_mps", "osm_way_ids"])
+    total: dict[int, float] = defaultdict(float)
+    count: dict[int, int] = defaultdict(int)
+    for speed, way_ids in zip(
+        table.column("speed_mps").to_pylist(), table.column("osm_way_ids").to_pylist(), strict=True
+    ):
+        for way in way_ids or ():
+            if way in ways:
+                total[way] += speed * 3.6
+                count[way] += 1
+    return {w: total[w] / count[w] for w in total}
+
+
+def _round(value: object) -> float | None:
+    return round(float(value), 3) if isinstance(value, int | float) else None

@@ -1,0 +1,57 @@
+"""Found vs planted reads what the ground truth plants, and says 0 where it plants nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from roadsense.cli.demo_truth import (
+    GROUND_TRUTH_FILE,
+    devices_flagged,
+    potholes_found,
+    read_truth_extras,
+    rollout_rows,
+    signs_found,
+)
+
+
+def test_nothing_planted_reads_as_zero() -> None:
+    assert signs_found({}, None)["planted"] == 0
+    assert potholes_found({}, None) == {
+        "planted": 0,
+        "found": 0,
+        "confirmed": 0,
+        "worn_lane_segments": 0,
+    }
+    assert devices_flagged({}, None)["planted_faults"] == 0
+    assert rollout_rows({}, None) == []
+
+
+def test_planted_things_are_read_from_the_ground_truth_file(tmp_path: Path) -> None:
+    truth = {
+        "hazards": [],
+        "signs": [{"lon": 24.94, "lat": 60.17, "value": 30}, {"lon": 24.95, "lat": 60.18}],
+        "potholes": [{"lon": 24.93, "lat": 60.16}],
+        "device_faults": [
+            {"vehicle_id": "taxi-001", "kind": "failsafe"},
+            {"vehicle_id": "taxi-002", "kind": "silent"},
+        ],
+        "rollout": {"rate_ratios": {"HMW": 0.7, "FCW": 0.8}},
+    }
+    (tmp_path / GROUND_TRUTH_FILE).write_text(json.dumps(truth), encoding="utf-8")
+    extras = read_truth_extras(tmp_path)
+    assert signs_found(extras, None) == {"planted": 2, "found": 0, "mismatches": 0, "inventory": 0}
+    assert potholes_found(extras, None)["planted"] == 1
+    assert devices_flagged(extras, None)["planted_faults"] == 2
+    rows = rollout_rows(extras, None)
+    assert [(r["event_type"], r["planted_rate_ratio"], r["rate_ratio"]) for r in rows] == [
+        ("FCW", 0.8, None),
+        ("HMW", 0.7, None),
+    ]
+
+
+@pytest.mark.parametrize("bad", [[1, 2], {"rate_ratios": "no"}, None])
+def test_a_malformed_rollout_truth_plants_nothing(bad: object) -> None:
+    assert rollout_rows({"rollout": bad}, None) == []

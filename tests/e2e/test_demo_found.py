@@ -1,0 +1,108 @@
+"""The demo on a reduced city: the whole product runs, and found vs planted says so.
+
+Ten taxis for a quarter of an hour: the planted hazards are ranked among the dashboard's
+top cells, map matching places the positions, speeds per segment come close to SUMO's,
+the dashboard and the report count Helsinki's hours, and the JSON has its shape.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from roadsense.cli.demo import HAZARD_TOP_K, DemoReport, demo_city, run_pipeline
+from roadsense.cli.server_process import ServerProcess, free_port
+from roadsense.sim import SimConfig
+
+pytestmark = pytest.mark.slow
+
+JSON_KEYS = {
+    "seconds",
+    "vehicles",
+    "vehicle_km",
+    "events_by_type",
+    "time_zone",
+    "hazards",
+    "rollout",
+    "speeds",
+    "signs",
+    "potholes",
+    "devices",
+}
+
+
+@pytest.fixture(scope="module")
+def reduced_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoReport:
+    workdir = tmp_path_factory.mktemp("demo-found")
+    server = ServerProcess(
+        workdir / "roadsense.duckdb", free_port(), log_file=workdir / "server.log"
+    )
+    config = SimConfig(
+        out_dir=workdir / "sim", vehicles=10, duration_s=900, write_truth_positions=True
+    )
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("ROADSENSE_TIME_ZONE", raising=False)
+        city = demo_city(None)
+        try:
+            return run_pipeline(workdir, config, server, lambda *_: None, city=city)
+        finally:
+            server.stop()
+
+
+def test_every_planted_hazard_is_ranked_among_the_top_cells(reduced_demo: DemoReport) -> None:
+    hazards = reduced_demo.found["hazards"]
+    assert [h["id"] for h in hazards] == ["H1", "H2", "H3"]
+    for h in hazards:
+        assert h["best_rank"] is not None, h
+        assert h["cell_rank"] is not None, h
+        assert h["cell_rank"] <= HAZARD_TOP_K, h
+        assert h["best_rank"] <= h["cell_rank"]
+        assert h["place"], h
+        assert not h["place"][0].isdigit(), f"named by its street, not coordinates: {h}"
+
+
+def test_the_whole_product_ran(reduced_demo: DemoReport) -> None:
+    run = reduced_demo.product
+    assert run is not None
+    assert run.network.segments > 100
+    assert run.network.junctions > 10
+    assert run.match.fixes == reduced_demo.summary["positions"]
+    assert run.match.matched >= 0.9 * run.match.fixes
+    assert run.exposure_segments > 10
+    assert run.analysis.screenings["ALL"].spf is not None
+    assert run.report.is_file()
+    assert run.open_data.cells_published > 0
+    assert run.open_data.segments_published is not None
+    assert all(p.is_file() for p in run.open_data.paths)
+
+
+def test_speeds_come_close_to_sumos(reduced_demo: DemoReport) -> None:
+    speeds = reduced_demo.found["speeds"]
+    assert speeds["segments"] > 10
+    assert speeds["ways_compared"] > 5
+    assert speeds["mean_abs_error_kmh"] is not None
+    assert 0.0 <= speeds["mean_abs_error_kmh"] < 15.0
+
+
+def test_the_dashboard_and_the_report_count_helsinki_hours(reduced_demo: DemoReport) -> None:
+    assert reduced_demo.dashboard_time_zone == "Europe/Helsinki"
+    assert reduced_demo.found["time_zone"] == "Europe/Helsinki"
+    run = reduced_demo.product
+    assert run is not None
+    assert "Month in Europe/Helsinki" in run.report.read_text(encoding="utf-8")
+
+
+def test_found_vs_planted_has_its_json_shape(reduced_demo: DemoReport) -> None:
+    found = json.loads(json.dumps(reduced_demo.found))
+    assert set(found) == JSON_KEYS
+    assert found["vehicles"] == 10
+    assert found["vehicle_km"] > 0
+    assert sum(found["events_by_type"].values()) == reduced_demo.summary["events"]
+    assert found["seconds"] > 0
+    assert {"id", "best_rank"} <= set(found["hazards"][0])
+    for row in found["rollout"]:
+        assert set(row) >= {"event_type", "planted_rate_ratio", "rate_ratio", "ci_low", "ci_high"}
+    assert set(found["signs"]) >= {"planted", "found"}
+    assert set(found["potholes"]) >= {"planted", "found"}
+    assert set(found["devices"]) >= {"planted_faults", "flagged"}
