@@ -52,6 +52,7 @@ def test_match_writes_input_columns_plus_matches(
         "segment_id",
         "match_distance_m",
         "matched",
+        "unmatched_reason",
     ]
     assert len(result) == len(rows)
     assert [r["note"] for r in result] == [str(r[5]) for r in rows]
@@ -65,6 +66,8 @@ def test_match_writes_input_columns_plus_matches(
     assert far["matched"] == "false"
     assert far["osm_way_id"] == ""
     assert far["segment_id"] == ""
+    assert far["unmatched_reason"] == "trip_too_short"
+    assert all(r["unmatched_reason"] == "" for r in taxi if r["matched"] == "true")
 
 
 def test_bad_rows_are_reported_with_line_numbers(tmp_path: Path, roads_cache: Path) -> None:

@@ -20,7 +20,7 @@ from roadsense.roads.trips import TracePoint
 
 REQUIRED = ("vehicle_id", "ts", "lat", "lon")
 OPTIONAL = ("speed", "heading")
-MATCH_COLUMNS = ("osm_way_id", "segment_id", "match_distance_m", "matched")
+MATCH_COLUMNS = ("osm_way_id", "segment_id", "match_distance_m", "matched", "unmatched_reason")
 
 
 class TraceFileError(RoadsenseError, ValueError):
@@ -129,7 +129,8 @@ def _read_rows(path: Path) -> tuple[list[str], list[TraceRow]]:
 def write_matched_csv(
     path: Path, header: Sequence[str], rows: Sequence[TraceRow], matches: Sequence[PointMatch]
 ) -> None:
-    """The input columns plus ``osm_way_id, segment_id, match_distance_m, matched``."""
+    """The input columns plus ``osm_way_id, segment_id, match_distance_m, matched,
+    unmatched_reason`` (why a row is not matched; empty when it is)."""
     columns = [*header, *(c for c in MATCH_COLUMNS if c not in header)]
     with Path(path).open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
@@ -140,4 +141,5 @@ def write_matched_csv(
             out["segment_id"] = match.segment_id or ""
             out["match_distance_m"] = "" if match.distance_m is None else f"{match.distance_m:.2f}"
             out["matched"] = "true" if match.matched else "false"
+            out["unmatched_reason"] = match.reason or ""
             writer.writerow(out)
