@@ -104,7 +104,7 @@ def build_net(pbf: Path, work: Path = WORK) -> Path:
         for obj in osmium.FileProcessor(str(pbf)):
             # A way the extract cut (some of its nodes outside) has no true shape: SUMO
             # would drive straight across the gap, Valhalla leaves it out. Both skip it.
-            if obj.is_way() and not all(n.ref in nodes for n in obj.nodes):
+            if isinstance(obj, osmium.osm.Way) and not all(n.ref in nodes for n in obj.nodes):
                 continue
             writer.add(obj)
     tmp = out / "net.tmp.xml"

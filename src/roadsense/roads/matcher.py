@@ -327,7 +327,7 @@ class MapMatcher:
         xs = np.interp(ends, vpath.s, vpath.x)
         ys = np.interp(ends, vpath.s, vpath.y)
         way = vpath.edge_way[edge]
-        key = (way, *(int(round(v)) for v in (xs[0], ys[0], xs[1], ys[1])))
+        key = (way, *(round(float(v)) for v in (xs[0], ys[0], xs[1], ys[1])))
         if key in self._segments:
             return self._segments[key]
         found: set[str | None] = set()
