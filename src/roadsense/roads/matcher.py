@@ -16,7 +16,12 @@ from numpy.typing import NDArray
 
 from roadsense.roads.geometry import Floats
 from roadsense.roads.network import RoadNetwork
-from roadsense.roads.presmooth import PresmoothParams, presmooth
+from roadsense.roads.presmooth import (
+    PresmoothParams,
+    TrackSmoothParams,
+    presmooth,
+    track_smooth,
+)
 from roadsense.roads.smoothing import SmoothingParams, odometry, smooth_along_path
 from roadsense.roads.trips import TracePoint, TripRules, split_trips
 from roadsense.roads.valhalla_match import ValhallaClient, ValhallaOptions, ValhallaPath, to_path
@@ -28,11 +33,14 @@ class MatchOptions:
 
     valhalla: ValhallaOptions = field(
         default_factory=lambda: ValhallaOptions(
-            gps_accuracy_m=10.0, search_radius_m=50.0, turn_penalty_factor=500.0
+            gps_accuracy_m=10.0, search_radius_m=50.0, turn_penalty_factor=200.0
         )
     )
     presmooth: PresmoothParams | None = field(default_factory=PresmoothParams)
-    """Dead-reckoning smoothing of the fixes before matching; None: match raw fixes."""
+    """Dead-reckoning smoothing of the fixes before matching (trips whose fixes mostly
+    report speed and heading); None: match raw fixes."""
+    track_smooth: TrackSmoothParams | None = field(default_factory=TrackSmoothParams)
+    """Position-only smoothing (Kalman + RTS) of trips without speed and heading."""
     smoothing: SmoothingParams | None = field(default_factory=SmoothingParams)
     """None: keep Valhalla's own placement of each fix."""
     trips: TripRules = field(default_factory=TripRules)
@@ -46,16 +54,22 @@ class MatchOptions:
             valhalla=ValhallaOptions(
                 gps_accuracy_m=sigma_m,
                 search_radius_m=max(50.0, 4.0 * sigma_m),
-                turn_penalty_factor=500.0,
+                turn_penalty_factor=200.0,
             ),
             presmooth=PresmoothParams(),
+            track_smooth=TrackSmoothParams(),
             smoothing=SmoothingParams(sigma_m=max(sigma_m, 3.0)),
         )
 
     @classmethod
     def valhalla_defaults(cls) -> MatchOptions:
         """Valhalla exactly as it comes: default options, its own placement of fixes."""
-        return cls(valhalla=ValhallaOptions(use_timestamps=False), presmooth=None, smoothing=None)
+        return cls(
+            valhalla=ValhallaOptions(use_timestamps=False),
+            presmooth=None,
+            track_smooth=None,
+            smoothing=None,
+        )
 
 
 @dataclass(frozen=True)
@@ -179,15 +193,17 @@ class MapMatcher:
             np.array([p.lon for p in trip_points]), np.array([p.lat for p in trip_points])
         )
         px, py = raw_x, raw_y
-        if self.options.presmooth is not None:
-            px, py = presmooth(
-                ts,
-                raw_x,
-                raw_y,
-                _floats([p.speed_mps for p in trip_points]),
-                _floats([p.heading_deg for p in trip_points]),
-                self.options.presmooth,
-            )
+        speed = _floats([p.speed_mps for p in trip_points])
+        heading = _floats([p.heading_deg for p in trip_points])
+        reported = np.mean(~(np.isnan(speed) | np.isnan(heading)))
+        smoothed = False
+        if self.options.presmooth is not None and reported >= 0.5:
+            px, py = presmooth(ts, raw_x, raw_y, speed, heading, self.options.presmooth)
+            smoothed = True
+        elif self.options.track_smooth is not None:
+            px, py, _ = track_smooth(ts, raw_x, raw_y, self._sigma, self.options.track_smooth)
+            smoothed = True
+        if smoothed:
             lon, lat = frame.to_lonlat(px, py)
             trip_points = [
                 TracePoint(p.ts, float(la), float(lo), p.speed_mps, p.heading_deg)
