@@ -33,7 +33,7 @@ class MatchOptions:
 
     valhalla: ValhallaOptions = field(
         default_factory=lambda: ValhallaOptions(
-            gps_accuracy_m=10.0, search_radius_m=50.0, turn_penalty_factor=200.0
+            gps_accuracy_m=10.0, search_radius_m=40.0, turn_penalty_factor=200.0
         )
     )
     presmooth: PresmoothParams | None = field(default_factory=PresmoothParams)
@@ -53,7 +53,7 @@ class MatchOptions:
         return cls(
             valhalla=ValhallaOptions(
                 gps_accuracy_m=sigma_m,
-                search_radius_m=max(50.0, 4.0 * sigma_m),
+                search_radius_m=max(40.0, 2.0 * sigma_m),
                 turn_penalty_factor=200.0,
             ),
             presmooth=PresmoothParams(),
