@@ -2,7 +2,8 @@
 
 Input columns: ``vehicle_id``, ``ts`` (ISO 8601 with a timezone, or epoch seconds),
 ``lat``, ``lon``, and optionally ``speed`` (m/s) and ``heading`` (degrees). A bad row is
-an error that names its line: rows are never dropped silently.
+an error that names its line: rows are never dropped silently. Every error is one line
+(the command line prints it and exits 2).
 """
 
 from __future__ import annotations
@@ -61,7 +62,10 @@ def _number(values: dict[str, str], name: str, lo: float, hi: float) -> float | 
     text = (values.get(name) or "").strip()
     if not text:
         return None
-    value = float(text)  # ValueError names the text
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name} {text!r} is not a number") from None
     if not (math.isfinite(value) and lo <= value <= hi):
         raise ValueError(f"{name} {text!r} is outside {lo:g}..{hi:g}")
     return value
@@ -120,9 +124,9 @@ def _read_rows(path: Path) -> tuple[list[str], list[TraceRow]]:
                 continue
             rows.append(TraceRow(line, dict(values), vid, point))
     if errors:
-        shown = "\n  ".join(errors[:20])
-        more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
-        raise TraceFileError(f"{path}: {len(errors)} bad row(s):\n  {shown}{more}")
+        shown = "; ".join(errors[:5])
+        more = f"; ... and {len(errors) - 5} more" if len(errors) > 5 else ""
+        raise TraceFileError(f"{path}: {len(errors)} bad row(s): {shown}{more}")
     return header, rows
 
 
