@@ -43,7 +43,10 @@ class MatchOptions:
     """Dead-reckoning smoothing of the fixes before matching (trips whose fixes mostly
     report speed and heading); None: match raw fixes."""
     track_smooth: TrackSmoothParams | None = field(default_factory=TrackSmoothParams)
-    """Position-only smoothing (Kalman + RTS) of trips without speed and heading."""
+    """Kalman + RTS smoothing of the fixes (with the reported velocity where given);
+    None: the dead-reckoning ``presmooth`` (if set)."""
+    use_velocity: bool = True
+    """Whether the Kalman smoother uses the reported speed and heading."""
     smoothing: SmoothingParams | None = field(default_factory=SmoothingParams)
     """None: keep Valhalla's own placement of each fix."""
     trips: TripRules = field(default_factory=TripRules)
@@ -199,13 +202,18 @@ class MapMatcher:
         px, py = raw_x, raw_y
         speed = _floats([p.speed_mps for p in trip_points])
         heading = _floats([p.heading_deg for p in trip_points])
-        reported = np.mean(~(np.isnan(speed) | np.isnan(heading)))
         smoothed = False
-        if self.options.presmooth is not None and reported >= 0.5:
-            px, py = presmooth(ts, raw_x, raw_y, speed, heading, self.options.presmooth)
+        if self.options.track_smooth is not None:
+            velocity = None
+            if self.options.use_velocity:
+                rad = np.radians(np.where(speed < 0.5, 0.0, heading))
+                velocity = (speed * np.sin(rad), speed * np.cos(rad))
+            px, py, _ = track_smooth(
+                ts, raw_x, raw_y, self._sigma, self.options.track_smooth, velocity
+            )
             smoothed = True
-        elif self.options.track_smooth is not None:
-            px, py, _ = track_smooth(ts, raw_x, raw_y, self._sigma, self.options.track_smooth)
+        elif self.options.presmooth is not None:
+            px, py = presmooth(ts, raw_x, raw_y, speed, heading, self.options.presmooth)
             smoothed = True
         if smoothed:
             lon, lat = frame.to_lonlat(px, py)

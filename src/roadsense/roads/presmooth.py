@@ -93,10 +93,17 @@ class TrackSmoothParams:
     """A silence longer than this starts afresh (nothing known is carried over)."""
     gate: float = 4.0
     """A fix whose innovation is beyond this many standard deviations is an outlier."""
+    velocity_sigma_mps: float = 0.2
+    """Noise of a reported velocity (speed and heading), m/s per axis."""
 
 
 def track_smooth(
-    ts: Floats, x: Floats, y: Floats, sigma_m: float, params: TrackSmoothParams
+    ts: Floats,
+    x: Floats,
+    y: Floats,
+    sigma_m: float,
+    params: TrackSmoothParams,
+    velocity: tuple[Floats, Floats] | None = None,
 ) -> tuple[Floats, Floats, NDArray[np.bool_]]:
     """Smoothed (x, y) of fixes without speed or heading, and which fixes are outliers.
 
@@ -105,6 +112,8 @@ def track_smooth(
     backward Rauch-Tung-Striebel pass give each fix the estimate from all fixes around
     it. Both axes share the same covariances, so they are computed once. A fix the
     filter finds too far off (``gate`` standard deviations) is not used and is marked.
+    ``velocity``: the reported (east, north) velocity of each fix (NaN: none), measured
+    with ``params.velocity_sigma_mps``; it ties consecutive fixes far tighter.
     """
     n = len(ts)
     outlier = np.zeros(n, dtype=bool)
@@ -113,6 +122,7 @@ def track_smooth(
     r = sigma_m * sigma_m
     q = params.accel_mps2**2
     gate2 = params.gate**2
+    rv = params.velocity_sigma_mps**2
     # forward filter: state (position, velocity) per axis; covariance shared
     mx = np.zeros((n, 2))
     my = np.zeros((n, 2))
@@ -145,6 +155,13 @@ def track_smooth(
             px, vx = px + k0 * ix, vx + k1 * ix
             py, vy = py + k0 * iy, vy + k1 * iy
             p00, p01, p11 = (1 - k0) * p00, (1 - k0) * p01, p11 - k1 * p01
+        if velocity is not None and not (np.isnan(velocity[0][k]) or np.isnan(velocity[1][k])):
+            sv = p11 + rv
+            k0, k1 = p01 / sv, p11 / sv
+            jx, jy = float(velocity[0][k]) - vx, float(velocity[1][k]) - vy
+            px, vx = px + k0 * jx, vx + k1 * jx
+            py, vy = py + k0 * jy, vy + k1 * jy
+            p00, p01, p11 = p00 - k0 * p01, p01 - k0 * p11, p11 - k1 * p11
         mx[k] = (px, vx)
         my[k] = (py, vy)
         pf[k] = (p00, p01, p11)
