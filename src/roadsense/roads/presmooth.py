@@ -88,7 +88,10 @@ class TrackSmoothParams:
     """The position-only smoother: a constant-velocity Kalman filter and RTS smoother."""
 
     accel_mps2: float = 1.5
-    """Spread of the unmodelled acceleration (braking, turning), m/s^2."""
+    """Spread of the unmodelled acceleration (braking, turning), m/s^2, for fixes up to
+    ``sparse_s`` apart; sparser traces get proportionally more (a turn between two
+    fixes far apart is a larger change of velocity than the model's white noise)."""
+    sparse_s: float = 3.0
     gap_s: float = 30.0
     """A silence longer than this starts afresh (nothing known is carried over)."""
     gate: float = 4.0
@@ -120,7 +123,8 @@ def track_smooth(
     if n < 3:
         return x.copy(), y.copy(), outlier
     r = sigma_m * sigma_m
-    q = params.accel_mps2**2
+    typical_dt = float(np.median(np.diff(ts)))
+    q = (params.accel_mps2 * max(1.0, typical_dt / params.sparse_s)) ** 2
     gate2 = params.gate**2
     rv = params.velocity_sigma_mps**2
     # forward filter: state (position, velocity) per axis; covariance shared
