@@ -1,9 +1,12 @@
 """Map matching: positions to OSM ways and road segments, with Valhalla.
 
-For each trip (see :mod:`roadsense.roads.trips`) Valhalla finds the path; then each fix
-is placed on that path with the along-path smoother of
-:mod:`roadsense.roads.smoothing`, and its place turned into an OSM way and a road
-segment. A fix that cannot be matched is kept and flagged (``matched=False``).
+For each trip (see :mod:`roadsense.roads.trips`) the fixes are smoothed (a Kalman/RTS
+smoother, with the reported velocity where given: :mod:`roadsense.roads.presmooth`),
+Valhalla finds the path through them, each fix is placed on that path with the
+along-path smoother of :mod:`roadsense.roads.smoothing`, and its place turned into an
+OSM way and a road segment, a trip's fixes all at once. A fix that cannot be matched is
+kept and flagged (``matched=False``) with the reason (:data:`NO_ROAD_NEAR`,
+:data:`TRIP_TOO_SHORT`, :data:`OUTLIER`). See docs/roads.md for what each step buys.
 """
 
 from __future__ import annotations
