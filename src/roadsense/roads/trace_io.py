@@ -2,7 +2,8 @@
 
 Input columns: ``vehicle_id``, ``ts`` (ISO 8601 with a timezone, or epoch seconds),
 ``lat``, ``lon``, and optionally ``speed`` (m/s) and ``heading`` (degrees). A bad row is
-an error that names its line: rows are never dropped silently.
+an error that names its line: rows are never dropped silently. Every error is one line
+(the command line prints it and exits 2).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from roadsense.roads.trips import TracePoint
 
 REQUIRED = ("vehicle_id", "ts", "lat", "lon")
 OPTIONAL = ("speed", "heading")
-MATCH_COLUMNS = ("osm_way_id", "segment_id", "match_distance_m", "matched")
+MATCH_COLUMNS = ("osm_way_id", "segment_id", "match_distance_m", "matched", "unmatched_reason")
 
 
 class TraceFileError(RoadsenseError, ValueError):
@@ -61,7 +62,10 @@ def _number(values: dict[str, str], name: str, lo: float, hi: float) -> float | 
     text = (values.get(name) or "").strip()
     if not text:
         return None
-    value = float(text)  # ValueError names the text
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name} {text!r} is not a number") from None
     if not (math.isfinite(value) and lo <= value <= hi):
         raise ValueError(f"{name} {text!r} is outside {lo:g}..{hi:g}")
     return value
@@ -120,16 +124,17 @@ def _read_rows(path: Path) -> tuple[list[str], list[TraceRow]]:
                 continue
             rows.append(TraceRow(line, dict(values), vid, point))
     if errors:
-        shown = "\n  ".join(errors[:20])
-        more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
-        raise TraceFileError(f"{path}: {len(errors)} bad row(s):\n  {shown}{more}")
+        shown = "; ".join(errors[:5])
+        more = f"; ... and {len(errors) - 5} more" if len(errors) > 5 else ""
+        raise TraceFileError(f"{path}: {len(errors)} bad row(s): {shown}{more}")
     return header, rows
 
 
 def write_matched_csv(
     path: Path, header: Sequence[str], rows: Sequence[TraceRow], matches: Sequence[PointMatch]
 ) -> None:
-    """The input columns plus ``osm_way_id, segment_id, match_distance_m, matched``."""
+    """The input columns plus ``osm_way_id, segment_id, match_distance_m, matched,
+    unmatched_reason`` (why a row is not matched; empty when it is)."""
     columns = [*header, *(c for c in MATCH_COLUMNS if c not in header)]
     with Path(path).open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
@@ -140,4 +145,5 @@ def write_matched_csv(
             out["segment_id"] = match.segment_id or ""
             out["match_distance_m"] = "" if match.distance_m is None else f"{match.distance_m:.2f}"
             out["matched"] = "true" if match.matched else "false"
+            out["unmatched_reason"] = match.reason or ""
             writer.writerow(out)

@@ -1,5 +1,8 @@
 """Split one vehicle's positions into trips: at gaps in time, jumps, and long stops.
 
+A single fix that jumps away and straight back (multipath) does not cut the trip: it
+stays in it, and the matcher flags it as an outlier.
+
 A trip is what the map matcher sees as one continuous drive. Every input point lands
 in exactly one trip: nothing is dropped here.
 """
@@ -40,6 +43,15 @@ class TripRules:
     """Longer trips are cut into pieces of this many points (bounds work per request)."""
 
 
+def _breaks(a: TracePoint, b: TracePoint, rules: TripRules) -> bool:
+    """Whether going from ``a`` to ``b`` is a silence or a jump that ends a trip."""
+    dt = b.ts - a.ts
+    if dt > rules.max_gap_s:
+        return True
+    dist = haversine_m(a.lon, a.lat, b.lon, b.lat)
+    return dist > rules.min_jump_m and dist > rules.max_jump_mps * max(dt, 1e-9)
+
+
 def split_trips(points: list[TracePoint], rules: TripRules | None = None) -> list[range]:
     """Index ranges of the trips in ``points`` (which must be in time order)."""
     rules = rules or TripRules()
@@ -48,16 +60,16 @@ def split_trips(points: list[TracePoint], rules: TripRules | None = None) -> lis
         return []
     cuts = {0, n}
     stop_start = 0
+    last = 0
     for i in range(1, n):
-        a, b = points[i - 1], points[i]
-        dt = b.ts - a.ts
-        dist = haversine_m(a.lon, a.lat, b.lon, b.lat)
-        if dt > rules.max_gap_s or (
-            dist > rules.min_jump_m and dist > rules.max_jump_mps * max(dt, 1e-9)
-        ):
+        a, b = points[last], points[i]
+        if _breaks(a, b, rules):
+            if i + 1 < n and not _breaks(a, points[i + 1], rules):
+                continue  # a lone fix off and back (multipath): it stays, an outlier
             cuts.add(i)
-            stop_start = i
+            stop_start = last = i
             continue
+        last = i
         anchor = points[stop_start]
         if haversine_m(anchor.lon, anchor.lat, b.lon, b.lat) > rules.stop_radius_m:
             # the vehicle left the stop area: a long stop before here ends a trip

@@ -40,6 +40,10 @@ class ValhallaOptions:
     gps_accuracy_m: float | None = None
     search_radius_m: float | None = None
     turn_penalty_factor: float | None = None
+    interpolation_distance_m: float | None = None
+    """Fixes closer than this to the previous one are interpolated, not matched (faster)."""
+    breakage_distance_m: float | None = None
+    """Fixes farther apart than this are not joined by a route."""
     use_timestamps: bool = True
 
     def trace_options(self) -> dict[str, float]:
@@ -51,6 +55,10 @@ class ValhallaOptions:
             out["search_radius"] = self.search_radius_m
         if self.turn_penalty_factor is not None:
             out["turn_penalty_factor"] = self.turn_penalty_factor
+        if self.interpolation_distance_m is not None:
+            out["interpolation_distance"] = self.interpolation_distance_m
+        if self.breakage_distance_m is not None:
+            out["breakage_distance"] = self.breakage_distance_m
         return out
 
 
