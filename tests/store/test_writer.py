@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
@@ -109,3 +110,20 @@ def test_under_load_the_writer_lingers_to_commit_more_at_once() -> None:
 def test_linger_is_bounded() -> None:
     with pytest.raises(ValueError, match="linger_s"):
         GroupWriter("test-writer", GatedCommit(), linger_s=5.0)
+
+
+def test_an_event_loop_waits_on_its_own_future() -> None:
+    commit = GatedCommit()
+    commit.gate.set()
+    writer = GroupWriter("test-writer", commit, capacity=10, max_group=10)
+
+    async def upload() -> list[str]:
+        good = writer.submit_async(batch([position()]))
+        bad = writer.submit_async(batch([position()], device="gw-bad"))
+        outcomes = await asyncio.gather(good, bad, return_exceptions=True)
+        return [type(o).__name__ if isinstance(o, BaseException) else o.status for o in outcomes]
+
+    try:
+        assert asyncio.run(upload()) == ["stored", "StoreError"]
+    finally:
+        writer.close()

@@ -203,7 +203,7 @@ async def accept_upload(state: AppState, device: Device, body: bytes) -> bytes:
         )
     store = state.store
     try:
-        future = store.submit(batch)
+        waiter = store.submit_async(batch)
     except StoreBusy as exc:
         metrics.rejects.labels("busy").inc()
         raise ApiError(
@@ -211,7 +211,7 @@ async def accept_upload(state: AppState, device: Device, body: bytes) -> bytes:
         ) from None
     metrics.queue_depth.set(store.queue_depth())
     try:
-        result = await asyncio.wrap_future(future)
+        result = await waiter
     except StoreError as exc:
         metrics.rejects.labels("store_error").inc()
         raise ApiError(

@@ -8,6 +8,7 @@ The registry, the reads and retention are shared with PostgreSQL (``sql_*.py``).
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import threading
@@ -202,6 +203,12 @@ class DuckDBStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analyti
         if self._closed or self._writer is None or self._fleet_scope is not None:
             raise StoreError("the store is closed or read-only")
         return self._writer.submit(batch)
+
+    def submit_async(self, batch: Batch) -> asyncio.Future[IngestResult]:
+        """:meth:`submit` from a running event loop: an asyncio future."""
+        if self._closed or self._writer is None or self._fleet_scope is not None:
+            raise StoreError("the store is closed or read-only")
+        return self._writer.submit_async(batch)
 
     def queue_depth(self) -> int:
         """Uploads waiting for the writer."""

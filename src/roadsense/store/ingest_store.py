@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -42,6 +43,10 @@ class IngestStore(Protocol):
 
     def submit(self, batch: Batch) -> Future[IngestResult]:
         """Queue a batch for storing; the future resolves once it is durable."""
+        ...
+
+    def submit_async(self, batch: Batch) -> asyncio.Future[IngestResult]:
+        """:meth:`submit` from a running event loop; an asyncio future, resolved on it."""
         ...
 
     def queue_depth(self) -> int:

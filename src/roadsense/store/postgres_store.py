@@ -9,6 +9,7 @@ default), so an acknowledged upload survives a crash of the server or the databa
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import uuid
@@ -213,6 +214,12 @@ class PostgresStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analy
         if self._closed or self._fleet_scope is not None:
             raise StoreError("the store is closed or read-only")
         return self._writer.submit(batch)
+
+    def submit_async(self, batch: Batch) -> asyncio.Future[IngestResult]:
+        """:meth:`submit` from a running event loop: an asyncio future."""
+        if self._closed or self._fleet_scope is not None:
+            raise StoreError("the store is closed or read-only")
+        return self._writer.submit_async(batch)
 
     def queue_depth(self) -> int:
         """Uploads waiting for this process's writer."""

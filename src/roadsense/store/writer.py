@@ -15,6 +15,8 @@ fails is retried upload by upload, so one bad upload cannot take others down wit
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import math
 import queue
@@ -22,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from typing import Any
 
 from roadsense.schema import Batch
 from roadsense.store.errors import StoreError
@@ -34,11 +37,13 @@ CommitGroup = Callable[[list[Batch]], list[IngestResult]]
 
 
 class _Job:
-    __slots__ = ("batch", "future")
+    __slots__ = ("batch", "future", "waiter")
 
-    def __init__(self, batch: Batch) -> None:
+    def __init__(self, batch: Batch, waiter: asyncio.Future[IngestResult] | None = None) -> None:
         self.batch = batch
-        self.future: Future[IngestResult] = Future()
+        self.waiter = waiter
+        """Set for :meth:`GroupWriter.submit_async`: resolved on its event loop."""
+        self.future: Future[IngestResult] | None = Future() if waiter is None else None
 
 
 class GroupWriter:
@@ -70,9 +75,22 @@ class GroupWriter:
 
     def submit(self, batch: Batch) -> Future[IngestResult]:
         """Queue a batch; the future resolves once it is committed. Raises StoreBusy when full."""
+        job = _Job(batch)
+        self._put(job)
+        assert job.future is not None
+        return job.future
+
+    def submit_async(self, batch: Batch) -> asyncio.Future[IngestResult]:
+        """Like :meth:`submit`, from a running event loop: an asyncio future, resolved on that
+        loop (all of a commit's at once, one wake-up of the loop per commit)."""
+        job = _Job(batch, asyncio.get_running_loop().create_future())
+        self._put(job)
+        assert job.waiter is not None
+        return job.waiter
+
+    def _put(self, job: _Job) -> None:
         if self._closed:
             raise StoreError("the store is closed")
-        job = _Job(batch)
         try:
             self._queue.put_nowait(job)
         except queue.Full:
@@ -80,7 +98,6 @@ class GroupWriter:
                 f"the write queue is full ({self.capacity} uploads waiting); try again later",
                 self.retry_after_s(),
             ) from None
-        return job.future
 
     def depth(self) -> int:
         """Uploads waiting for the writer."""
@@ -131,18 +148,46 @@ class GroupWriter:
                 return
 
     def _commit_group(self, group: list[_Job]) -> None:
+        settled: list[tuple[_Job, IngestResult | BaseException]] = []
+        self._commit_jobs(group, settled)
+        waiting: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
+        for job, outcome in settled:
+            if job.waiter is not None:
+                waiting.setdefault(job.waiter.get_loop(), []).append((job.waiter, outcome))
+            elif isinstance(outcome, BaseException):
+                assert job.future is not None
+                job.future.set_exception(outcome)
+            else:
+                assert job.future is not None
+                job.future.set_result(outcome)
+        for loop, outcomes in waiting.items():
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                loop.call_soon_threadsafe(_settle, outcomes)
+
+    def _commit_jobs(
+        self, group: list[_Job], settled: list[tuple[_Job, IngestResult | BaseException]]
+    ) -> None:
         try:
             results = self._commit([job.batch for job in group])
         except Exception as exc:
             if len(group) == 1:
                 log.exception("an upload could not be stored")
-                group[0].future.set_exception(
-                    StoreError(f"the upload could not be stored: {type(exc).__name__}")
-                )
+                error = StoreError(f"the upload could not be stored: {type(exc).__name__}")
+                settled.append((group[0], error))
                 return
             log.warning("group commit of %d uploads failed (%s); one by one", len(group), exc)
             for job in group:
-                self._commit_group([job])
+                self._commit_jobs([job], settled)
             return
-        for job, result in zip(group, results, strict=True):
-            job.future.set_result(result)
+        settled.extend(zip(group, results, strict=True))
+
+
+def _settle(outcomes: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    """Resolve asyncio futures on their loop (a waiter that gave up is skipped)."""
+    for waiter, outcome in outcomes:
+        if waiter.done():
+            continue
+        if isinstance(outcome, BaseException):
+            waiter.set_exception(outcome)
+        else:
+            waiter.set_result(outcome)
