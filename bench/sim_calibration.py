@@ -15,10 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchmarks_doc import machine, write_section  # noqa: E402
-
-from roadsense.sim import SimConfig, load_ground_truth, run_simulation  # noqa: E402
-from roadsense.sim.calibration import PUBLISHED, simulated_rates, top_driver_share  # noqa: E402
+from benchmarks_doc import machine, write_section
+from roadsense.sim import SimConfig, load_ground_truth, run_simulation
+from roadsense.sim.calibration import PUBLISHED, simulated_rates, top_driver_share
 
 TITLE = "## Simulated fleet vs published warning rates (`bench/sim_calibration.py`)"
 
@@ -70,8 +69,8 @@ def main() -> None:
             f"{args.vehicles} taxis, {args.background} background cars, {args.seconds} s"
             f" simulated (seed {args.seed}), all units silent: {km:.0f} vehicle-km,"
             f" {sum(result.events_by_type.values())} events; simulation {wall:.0f} s.",
-            f"Warnings per 100 km (shares: of all ADAS warnings); ranges from"
-            f" `../shared/reference/field-rates.md` (`roadsense.sim.calibration.PUBLISHED`).",
+            "Warnings per 100 km (shares: of all ADAS warnings); ranges from"
+            " `../shared/reference/field-rates.md` (`roadsense.sim.calibration.PUBLISHED`).",
             f"The 10 % of taxis that warn most make {100 * top:.0f} % of the ADAS warnings.",
             "",
             "| type | simulated | published | range used | inside | source |",

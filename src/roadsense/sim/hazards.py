@@ -3,7 +3,7 @@
 A hazard is one edge of 60-200 m (with its opposite direction, when the road has one)
 among the edges most used by random routes, at least 300 m from every other hazard.
 While a vehicle is on a hazard edge it follows closer (0.5 s), brakes later and firmer
-(3 m/s2) and drives faster (1.25 times the limit): a unit warns there (HMW, SPEEDING, harsh braking)
+(3 m/s2) and drives faster (1.35 times the limit): a unit warns there (HMW, SPEEDING, harsh braking)
 several times as often as elsewhere. Its own behaviour comes back when it leaves.
 """
 
@@ -133,4 +133,4 @@ class Aggression:
     """Late, firm braking (a stop that comes too fast goes beyond 3.5 m/s2, a harsh brake)."""
     apparent_decel_mps2: float = 3.0
     accel_mps2: float = 2.6
-    speed_factor: float = 1.25
+    speed_factor: float = 1.35

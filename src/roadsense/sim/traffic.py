@@ -54,10 +54,16 @@ SUBSTEPS = 2
 STEP_S = 1.0 / SUBSTEPS
 BACKGROUND_DECEL_MPS2 = 2.6
 """Comfortable deceleration of the background cars (IDM)."""
-EMERGENCY_DECEL_MPS2 = 4.0
-"""The hardest any car brakes (SUMO's default, 9 m/s2, is a crash stop): at 0.5 s steps
-SUMO's junction model otherwise stops cars from walking pace in one step whenever a foe
-appears, dozens of harsh brakes per 100 km that no real fleet shows."""
+EMERGENCY_DECEL_MPS2 = 3.4
+"""The hardest a background car brakes (SUMO's default, 9 m/s2, is a crash stop): at 0.5 s
+steps SUMO's junction model otherwise stops cars from walking pace in one step whenever a
+foe appears, dozens of harsh brakes per 100 km that no real fleet shows."""
+TAU_RELAX_PER_S = 0.05
+"""How fast (s per s) a taxi driver's time gap grows back after a spell or a hazard."""
+EMERGENCY_MARGIN_MPS2 = 0.7
+"""A taxi driver brakes at most this much beyond their own comfortable deceleration: only
+drivers who brake firmly anyway (risky ones, and everyone on a hazard) reach a harsh
+brake (3.5 m/s2)."""
 FCW_SPEED_MPS = 30.0 / 3.6
 """An inattention spell that begins at this speed or more risks an FCW, below it a UFCW."""
 
@@ -162,6 +168,8 @@ class SumoTraffic:
         self._on_hazard: dict[str, str] = {}
         self._styles: dict[str, DriverStyle] = {}
         self._min_gap: dict[str, float] = {}
+        self._tau_now: dict[str, float] = {}
+        self._tau_goal: dict[str, float] = {}
         self._route_rest: dict[str, tuple[int, list[float]]] = {}
         self._route_count = 0
         self._colliding: set[tuple[str, str]] = set()
@@ -307,14 +315,29 @@ class SumoTraffic:
 
     def _apply(self, vid: str, style: DriverStyle) -> None:
         veh = self._sumo.vehicle
-        veh.setTau(vid, style.tau_s)
+        now = self._tau_now.get(vid)
+        if now is None or style.tau_s <= now:  # closing up is at once ...
+            veh.setTau(vid, style.tau_s)
+            self._tau_now[vid] = style.tau_s
+        self._tau_goal[vid] = style.tau_s  # ... falling back is gradual (_relax_tau)
         veh.setMinGap(vid, style.min_gap_m)
         veh.setImperfection(vid, style.imperfection)
         veh.setDecel(vid, style.decel_mps2)
+        veh.setEmergencyDecel(vid, style.decel_mps2 + EMERGENCY_MARGIN_MPS2)
         veh.setApparentDecel(vid, style.apparent_decel_mps2)
         veh.setAccel(vid, style.accel_mps2)
         veh.setSpeedFactor(vid, style.speed_factor)
         self._min_gap[vid] = style.min_gap_m
+
+    def _relax_tau(self, vid: str) -> None:
+        """One second nearer the driver's time gap, when it is to grow: a gap that grows at
+        once makes IDM brake hard for a gap the driver has only just decided to want."""
+        now, goal = self._tau_now.get(vid), self._tau_goal.get(vid)
+        if now is None or goal is None or now >= goal:
+            return
+        now = min(goal, round(now + TAU_RELAX_PER_S, 3))
+        self._tau_now[vid] = now
+        self._sumo.vehicle.setTau(vid, now)
 
     def _aggressive(self, vid: str) -> None:
         agg = self._aggression
@@ -418,6 +441,8 @@ class SumoTraffic:
                 else:
                     self._styles.pop(vid, None)
                     self._min_gap.pop(vid, None)
+                    self._tau_now.pop(vid, None)
+                    self._tau_goal.pop(vid, None)
                     self._add_background("now")
             if self._hazard_edges:
                 self._update_hazards()
@@ -442,6 +467,7 @@ class SumoTraffic:
                     if 0 <= idx < len(rest) and rest[idx] < RETARGET_REMAINING_M:
                         self._retarget(vid, road, r[VAR_ROUTE_INDEX])
                 self._drive_spells(vid, t, r[VAR_SPEED])
+                self._relax_tau(vid)
                 lon, lat = convert(x, y)
                 log = self.logs[vid]
                 log.live.append(vid in self._live)

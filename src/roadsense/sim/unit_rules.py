@@ -15,8 +15,10 @@ Rules (each a field of :class:`UnitRules`):
   28 km/h.
 - FCW (30 km/h and up) and UFCW (5-30 km/h): time to contact at or under 2.5 s (FCW) or
   1.5 s (UFCW), computed from the range, both speeds and both accelerations (Mobileye's
-  definition; a vehicle that stops stays put), and a deceleration of 3 m/s2 or more needed
-  to avoid the lead (DRAC), so a normal stop behind a braking lead does not warn.
+  definition; a vehicle that stops stays put), and a deceleration needed to avoid the lead
+  of 4 m/s2 (FCW, 0.4 g) or 3.5 m/s2 (UFCW; SSM conflicts start at 3), so a normal stop
+  behind a braking lead does not warn; the lead must have been tracked for 1 s (no
+  warning for a car that has just cut in).
 - SPEEDING: 10 km/h or more over the lane's signed limit; off again under 7 km/h over.
 - A warning that ended cannot start again for ``rearm_s`` (the unit's own nuisance guard).
 - Harsh braking and acceleration (the IMU): the longitudinal acceleration beyond -3.5 or
@@ -57,9 +59,15 @@ class UnitRules:
     fcw_min_speed_mps: float = 30.0 * KMH
     ufcw_ttc_s: float = 1.5
     ufcw_min_speed_mps: float = 5.0 * KMH
-    imminent_decel_mps2: float = 3.0
-    """A collision warning also needs this deceleration to avoid the lead (DRAC, the SSM
-    device's conflict threshold): a normal stop behind a braking lead does not warn."""
+    min_track_s: float = 1.0
+    """A collision warning needs the lead seen this long (no warning for a car that has
+    just cut in or come round a corner)."""
+    fcw_decel_mps2: float = 4.0
+    """An FCW also needs this deceleration (0.4 g) to avoid the lead (ISO 15623: at most
+    0.68 g): a normal stop behind a braking lead does not warn."""
+    ufcw_decel_mps2: float = 3.5
+    """A UFCW needs this deceleration to avoid the lead (the SSM device's conflicts start
+    at a DRAC of 3 m/s2)."""
     speeding_on_kmh: float = 10.0
     speeding_off_kmh: float = 7.0
     rearm_s: float = 2.0
@@ -157,6 +165,8 @@ class UnitDisplay:
     warnings: list[UnitWarning] = field(default_factory=list)
     _on: dict[EventType, _Shown] = field(default_factory=dict)
     _off_since: dict[EventType, float] = field(default_factory=dict)
+    _lead: tuple[int, float] = (0, 0.0)
+    """(object id, first seen) of the lead being tracked."""
 
     def step(
         self, t: float, speed: float, accel: float, limit_kmh: float | None, lead: Lead | None
@@ -175,17 +185,18 @@ class UnitDisplay:
                     want.add(E.HMW)
             elif h <= r.hmw_on_s and speed >= r.hmw_min_speed_mps and not opening:
                 want.add(E.HMW)
+            if self._lead[0] != lead.object_id:
+                self._lead = (lead.object_id, t)
             fcw = speed >= r.fcw_min_speed_mps
-            if fcw or speed >= r.ufcw_min_speed_mps:
+            tracked = t - self._lead[1] >= r.min_track_s - 1e-6
+            if tracked and (fcw or speed >= r.ufcw_min_speed_mps):
                 horizon = r.fcw_ttc_s if fcw else r.ufcw_ttc_s
                 ttc = time_to_contact(
                     lead.gap_m, speed, accel, lead.speed_mps, lead.accel_mps2, horizon
                 )
-                if (
-                    ttc is not None
-                    and required_decel(lead.gap_m, speed, lead.speed_mps, lead.accel_mps2)
-                    >= r.imminent_decel_mps2
-                ):
+                if ttc is not None and required_decel(
+                    lead.gap_m, speed, lead.speed_mps, lead.accel_mps2
+                ) >= (r.fcw_decel_mps2 if fcw else r.ufcw_decel_mps2):
                     want.add(E.FCW if fcw else E.UFCW)
         if limit_kmh is not None:
             over = speed / KMH - limit_kmh
