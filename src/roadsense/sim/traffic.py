@@ -493,7 +493,9 @@ class SumoTraffic:
                 continue  # not yet inserted, or teleporting: the unit is silent
             lead: Lead | None = None
             leader = r[VAR_LEADER]
-            if leader and leader[0]:
+            if leader and leader[0] and leader[1] >= 0.0:
+                # SUMO's gap (less the minimum gap) is negative only where two cars meet
+                # at a junction (a merge, a foe on an inner lane): no car in the path
                 leader_id, gap = leader
                 lead = Lead(
                     self._object_id(leader_id),

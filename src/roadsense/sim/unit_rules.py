@@ -13,10 +13,10 @@ Rules (each a field of :class:`UnitRules`):
 - HMW: headway (range / own speed) at or under the fleet's setting, 1.0 s (settable
   0.4-2.0 s), above 30 km/h, the lead not pulling away; off again above 1.2 s or under
   28 km/h.
-- FCW (30 km/h and up) and UFCW (5-30 km/h): time to contact at or under 2.5 s (FCW) or
-  1.5 s (UFCW), computed from the range, both speeds and both accelerations (Mobileye's
+- FCW (30 km/h and up) and UFCW (12-30 km/h): time to contact at or under 2.5 s (FCW) or
+  1.0 s (UFCW), computed from the range, both speeds and both accelerations (Mobileye's
   definition; a vehicle that stops stays put), and a deceleration needed to avoid the lead
-  of 4 m/s2 (FCW, 0.4 g) or 3.5 m/s2 (UFCW; SSM conflicts start at 3), so a normal stop
+  of 4 m/s2 (0.4 g; SSM conflicts start at 3), so a normal stop
   behind a braking lead does not warn; the lead must have been tracked for 1 s (no
   warning for a car that has just cut in).
 - SPEEDING: 10 km/h or more over the lane's signed limit; off again under 7 km/h over.
@@ -57,17 +57,18 @@ class UnitRules:
     headway_shown_s: float = 2.5
     fcw_ttc_s: float = 2.5
     fcw_min_speed_mps: float = 30.0 * KMH
-    ufcw_ttc_s: float = 1.5
-    ufcw_min_speed_mps: float = 5.0 * KMH
+    ufcw_ttc_s: float = 1.0
+    ufcw_min_speed_mps: float = 12.0 * KMH
+    """Below this no UFCW: SUMO lets cars creep up on a stopped car at a junction merge
+    (within 0.4-1.5 m at 7-14 km/h), which drivers do not; those would count otherwise."""
     min_track_s: float = 1.0
     """A collision warning needs the lead seen this long (no warning for a car that has
     just cut in or come round a corner)."""
     fcw_decel_mps2: float = 4.0
     """An FCW also needs this deceleration (0.4 g) to avoid the lead (ISO 15623: at most
     0.68 g): a normal stop behind a braking lead does not warn."""
-    ufcw_decel_mps2: float = 3.5
-    """A UFCW needs this deceleration to avoid the lead (the SSM device's conflicts start
-    at a DRAC of 3 m/s2)."""
+    ufcw_decel_mps2: float = 4.0
+    """A UFCW needs as much (the SSM device's conflicts start at a DRAC of 3 m/s2)."""
     speeding_on_kmh: float = 10.0
     speeding_off_kmh: float = 7.0
     rearm_s: float = 2.0
