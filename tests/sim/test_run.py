@@ -29,7 +29,7 @@ from tests.sim.conftest import Calls, small_config
 
 pytestmark = pytest.mark.slow
 
-DURATION = 600
+DURATION = 900
 MARGIN_DEG = 0.002  # about 100-200 m around the network, for GPS noise
 
 
@@ -44,7 +44,7 @@ def key(vehicle_id: str, kind: EventType, time: datetime) -> tuple[str, EventTyp
 
 def test_files_and_vehicle_ids(small_run: tuple[SimResult, Calls]) -> None:
     result, _ = small_run
-    assert result.vehicle_ids == [f"taxi-{i:03d}" for i in range(5)]
+    assert result.vehicle_ids == [f"taxi-{i:03d}" for i in range(8)]
     assert (result.out_dir / "net.net.xml").is_file()
     assert (result.out_dir / "ground_truth.json").is_file()
     assert (result.out_dir / "ground_truth_events.jsonl").is_file()
