@@ -12,9 +12,9 @@ Calls = list[tuple[str, int, int]]
 
 
 def small_config(out_dir: Path, seed: int = 42) -> SimConfig:
-    """5 taxis for 10 minutes: a few seconds of simulation."""
+    """8 taxis for 15 minutes: a few seconds of simulation, a dozen events at real rates."""
     return SimConfig(
-        out_dir=out_dir, vehicles=5, background_vehicles=40, duration_s=600, hazards=3, seed=seed
+        out_dir=out_dir, vehicles=8, background_vehicles=60, duration_s=900, hazards=3, seed=seed
     )
 
 

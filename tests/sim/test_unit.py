@@ -1,5 +1,5 @@
 """A simulated taxi's ADAS unit, driven by hand (no SUMO): what it writes is what the
-gateway's decoder reads back, warning for warning and id for id."""
+gateway's decoder reads back, warning for warning (same type, onset and level)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,15 @@ def events(records: list[AnyRecord]) -> list[AdasEvent]:
     return [r for r in records if isinstance(r, AdasEvent)]
 
 
+def keys(items: list[AdasEvent] | list[UnitWarning]) -> set[tuple[EventType, float, int]]:
+    """What the gateway and the unit must agree on: type, onset (ms) and level."""
+    out = set()
+    for item in items:
+        t = item.time.timestamp() if isinstance(item, AdasEvent) else item.onset_t
+        out.add((item.type, round(t, 3), item.level))
+    return out
+
+
 def approach_stopped_car(unit: SimulatedUnit, speed_kmh: float) -> list[UnitWarning]:
     """Drive at ``speed_kmh`` toward a car stopped 80 m ahead; brake at 6 m/s2 late,
     to stop 2 m behind it."""
@@ -60,14 +69,16 @@ def approach_stopped_car(unit: SimulatedUnit, speed_kmh: float) -> list[UnitWarn
 
 
 def test_a_forward_collision_warning_reaches_the_gateway(tmp_path: Path) -> None:
-    warnings = approach_stopped_car(new_unit(tmp_path), 50.0)
+    # 65 km/h: a stop 35 m ahead needs 4.7 m/s2, beyond the unit's 0.4 g (at 50 km/h the
+    # same driver brakes in time without a warning)
+    warnings = approach_stopped_car(new_unit(tmp_path), 65.0)
     records, counters = decoded(tmp_path)
     assert counters == Counter()
     got = events(records)
-    assert {e.event_id for e in got} == {w.event_id for w in warnings}
+    assert keys(got) == keys(warnings)
     fcw = next(e for e in got if e.type is E.FCW)
     assert fcw.source is EventSource.MOBILEYE
-    assert fcw.speed_mps == pytest.approx(50 * KMH, abs=0.3)
+    assert fcw.speed_mps == pytest.approx(65 * KMH, abs=0.3)
     # the lead's frames go out with the warning: the gateway's TTC is range / closing speed
     assert fcw.ttc_s is not None
     assert 1.5 <= fcw.ttc_s <= 3.0
@@ -82,7 +93,7 @@ def test_urban_speed_gives_ufcw(tmp_path: Path) -> None:
     warnings = approach_stopped_car(new_unit(tmp_path), 25.0)
     assert E.UFCW in {w.type for w in warnings}
     assert E.FCW not in {w.type for w in warnings}
-    assert {e.event_id for e in events(decoded(tmp_path)[0])} == {w.event_id for w in warnings}
+    assert keys(events(decoded(tmp_path)[0])) == keys(warnings)
 
 
 def test_speed_limit_signs_and_speeding(tmp_path: Path) -> None:
@@ -100,7 +111,7 @@ def test_speed_limit_signs_and_speeding(tmp_path: Path) -> None:
     assert signs[1].time.timestamp() == pytest.approx(EPOCH + 10.5, abs=0.01)
     assert [w.type for w in warnings] == [E.SPEEDING]  # 47 km/h where 30 is signed
     speeding = events(records)
-    assert [e.event_id for e in speeding] == [warnings[0].event_id]
+    assert keys(speeding) == keys(warnings)
     assert speeding[0].speed_limit_kmh == 30.0
 
 

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from roadsense.cli.errors import fail
 from roadsense.cli.progress import stage_bars
-from roadsense.sim import SimConfig, run_simulation
+from roadsense.sim import SimConfig, SimError, run_simulation
 
 console = Console()
 
@@ -20,24 +20,29 @@ def sim_command(
     roads: Path | None = typer.Option(
         None, "--roads", help="OSM .pbf extract (default: Helsinki centre, bundled)."
     ),
-    vehicles: int = typer.Option(100, "--vehicles", min=1, help="Taxis that report."),
-    hours: float = typer.Option(2.0, "--hours", min=0.01, help="Simulated hours."),
-    gps_sigma: float = typer.Option(5.0, "--gps-sigma", min=0.0, help="GPS noise, metres."),
+    vehicles: int = typer.Option(100, "--vehicles", help="Taxis that report."),
+    hours: float = typer.Option(2.0, "--hours", help="Simulated hours per day."),
+    days: int = typer.Option(1, "--days", help="Simulated days (roll-out waves need 2+)."),
+    gps_sigma: float = typer.Option(5.0, "--gps-sigma", help="GPS noise, metres."),
     seed: int = typer.Option(42, "--seed", help="Random seed (same seed, same output)."),
 ) -> None:
     """Simulate a taxi fleet with SUMO: each taxi's CAN, GPS and IMU logs, and the ground truth."""
     if roads is not None and not roads.is_file():
         fail(f"OSM file not found: {roads}")
-    config = SimConfig(
-        out_dir=out,
-        roads=roads,
-        vehicles=vehicles,
-        duration_s=round(hours * 3600),
-        gps_sigma_m=gps_sigma,
-        seed=seed,
-    )
-    with stage_bars(console) as progress:
-        result = run_simulation(config, progress)
+    try:
+        config = SimConfig(
+            out_dir=out,
+            roads=roads,
+            vehicles=vehicles,
+            duration_s=round(hours * 3600),
+            days=days,
+            gps_sigma_m=gps_sigma,
+            seed=seed,
+        )
+        with stage_bars(console) as progress:
+            result = run_simulation(config, progress)
+    except SimError as exc:
+        fail(str(exc))
     table = Table(
         "events",
         "count",

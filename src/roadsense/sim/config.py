@@ -21,6 +21,13 @@ class SimConfig:
     background_vehicles: int = 150
     """Other traffic that does not report (gives the taxis leaders to follow)."""
     duration_s: int = 7200
+    """Simulated seconds per day."""
+    days: int = 1
+    """Simulated days, one after another (each ``duration_s`` long, from ``start_time`` on
+    consecutive dates); the roll-out programme needs two or more."""
+    rollout_waves: int = 2
+    """Groups of taxis whose units go live on staggered days (one more group stays silent);
+    see :mod:`roadsense.sim.rollout`."""
     gps_sigma_m: float = 5.0
     """GPS noise, metres, per axis (Gaussian)."""
     seed: int = 42
@@ -41,6 +48,12 @@ class SimConfig:
             raise SimError(f"background_vehicles must be >= 0, got {self.background_vehicles}")
         if self.duration_s < 1:
             raise SimError(f"duration_s must be at least 1, got {self.duration_s}")
+        if self.days < 1:
+            raise SimError(f"days must be at least 1, got {self.days}")
+        if self.days > 60:
+            raise SimError(f"days must be at most 60, got {self.days}")
+        if self.rollout_waves < 0:
+            raise SimError(f"rollout_waves must be >= 0, got {self.rollout_waves}")
         if self.gps_sigma_m < 0:
             raise SimError(f"gps_sigma_m must be >= 0, got {self.gps_sigma_m}")
         if self.hazards < 0:

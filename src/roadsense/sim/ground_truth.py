@@ -1,8 +1,10 @@
 """What really happened in a run: the planted hazards, per-vehicle counts, true event places.
 
 ``ground_truth.json`` holds a :class:`GroundTruth`; ``ground_truth_events.jsonl`` one
-:class:`TruthEvent` per line (the true, noise-free place of every event the taxis
-reported).
+:class:`TruthEvent` per line (the true, noise-free place of every warning the simulated
+units showed and every harsh manoeuvre their IMUs recorded). Everything here comes from the
+simulation's own parameters and state (:mod:`roadsense.sim.unit_rules`, SUMO, the planted
+hazards and roll-out), never from the gateway's code.
 """
 
 from __future__ import annotations
@@ -47,6 +49,12 @@ class VehicleTruth(_Truth):
     positions: int
     events: dict[str, int] = Field(default_factory=dict)
     """Events by type."""
+    km: float = 0.0
+    """Distance driven (SUMO's speeds, summed each second)."""
+    risk: float = 1.0
+    """The driver's risk (lognormal, mean 1; :mod:`roadsense.sim.drivers`)."""
+    live_from: str | None = None
+    """First live day of the taxi's unit (ISO date); None: silent all along."""
 
 
 class Totals(_Truth):
@@ -59,6 +67,32 @@ class Totals(_Truth):
     collisions: int
     teleports: int
     background_trips: int
+    vehicle_km: float = 0.0
+
+
+class RateRatioTruth(_Truth):
+    """One warning type, live vs silent, as planted and as it came out in the truth."""
+
+    event_type: str
+    planted_rate_ratio: float
+    """The ratio the drivers' spell rates were multiplied by once live."""
+    silent_km: float
+    live_km: float
+    silent_events: int
+    live_events: int
+    rate_ratio: float | None
+    """(live events / live km) / (silent events / silent km) in the truth; None without
+    events or exposure on one side."""
+
+
+class RolloutTruth(_Truth):
+    """The roll-out programme of the run."""
+
+    plan_file: str
+    """The plan, relative to the output folder (``vehicle_id,installed,live_from``)."""
+    waves: int
+    days: int
+    ratios: list[RateRatioTruth]
 
 
 class GroundTruth(_Truth):
@@ -71,12 +105,16 @@ class GroundTruth(_Truth):
     hazards: list[Hazard]
     vehicles: dict[str, VehicleTruth]
     totals: Totals
+    rollout: RolloutTruth | None = None
 
 
 class TruthEvent(_Truth):
-    """One warning a taxi's gateway reports (same event id), with where it truly happened."""
+    """One warning a taxi's unit showed (or harsh manoeuvre), with where it truly happened.
+
+    The taxi's gateway reports it with the same vehicle, type and time (its own event id)."""
 
     event_id: uuid.UUID
+    """The simulation's own id (:func:`roadsense.sim.unit_rules.truth_id`)."""
     vehicle_id: str
     time: UtcTime
     type: EventType
@@ -89,3 +127,5 @@ class TruthEvent(_Truth):
     edge_id: str
     hazard_id: str | None
     on_hazard: bool
+    live: bool = False
+    """Whether the taxi's unit was live (audible) then."""

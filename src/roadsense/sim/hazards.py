@@ -2,8 +2,10 @@
 
 A hazard is one edge of 60-200 m (with its opposite direction, when the road has one)
 among the edges most used by random routes, at least 300 m from every other hazard.
-While a vehicle is on a hazard edge it follows closer, reacts later, brakes harder and
-drives faster; its own behaviour comes back when it leaves.
+While a vehicle is on a hazard edge it follows closer (0.8 s, or its own time gap if
+shorter), brakes later and firmer (3.2 m/s2) and drives faster (1.35 times the limit): a
+unit warns there (HMW, SPEEDING, harsh braking) several times as often as elsewhere. Its
+own behaviour comes back when it leaves (the time gap grows back gradually).
 """
 
 from __future__ import annotations
@@ -124,10 +126,12 @@ class Aggression:
     """How drivers behave on a hazard stretch (applied per vehicle, then undone)."""
 
     # ``imperfection`` only matters for models with driver noise (Krauss); IDM ignores it.
-    tau_s: float = 0.35
+    tau_s: float = 0.8
+    """Close following: a unit warns (HMW) when following above 30 km/h."""
     min_gap_m: float = 1.5
-    imperfection: float = 0.9
-    decel_mps2: float = 7.5
-    apparent_decel_mps2: float = 3.5
-    accel_mps2: float = 3.8
-    speed_factor: float = 1.4
+    imperfection: float = 0.0
+    decel_mps2: float = 3.2
+    """Late, firm braking (a stop that comes too fast goes beyond 3.5 m/s2, a harsh brake)."""
+    apparent_decel_mps2: float = 3.2
+    accel_mps2: float = 2.6
+    speed_factor: float = 1.35

@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -25,12 +26,13 @@ import pyarrow.parquet as pq
 import sumolib
 from pydantic import ValidationError
 
-from roadsense.edge.decoding.event_building import utc
 from roadsense.sim.errors import SimError
 from roadsense.sim.gps import noisy_track
 from roadsense.sim.ground_truth import GroundTruth, TruthEvent
 from roadsense.sim.nmea_log import fix_lines
-from roadsense.sim.traffic import TaxiLog
+
+if TYPE_CHECKING:  # the truth is written without the unit's CAN encoder (and its DBC)
+    from roadsense.sim.traffic import TaxiLog
 
 VEHICLES_DIR = "vehicles"
 GROUND_TRUTH_FILE = "ground_truth.json"
@@ -70,7 +72,7 @@ def write_vehicle(
     hazard_of_edge: dict[str, str],
 ) -> tuple[int, list[TruthEvent]]:
     """Write one taxi's NMEA log (its CAN and IMU logs are written as it drives); return
-    its fix count and the true place of every warning its gateway will report."""
+    its fix count and the true place of every warning its unit showed."""
     path = vehicle_logs(out_dir, log.vehicle_id).nmea
     n = len(log.times)
     truth: list[TruthEvent] = []
@@ -110,7 +112,7 @@ def write_vehicle(
             TruthEvent(
                 event_id=warning.event_id,
                 vehicle_id=log.vehicle_id,
-                time=utc(warning.onset_t),
+                time=datetime.fromtimestamp(warning.onset_t, UTC),
                 type=warning.type,
                 level=warning.level,
                 true_lat=round(log.lat[i], 7),
@@ -120,6 +122,7 @@ def write_vehicle(
                 edge_id=edge,
                 hazard_id=hazard,
                 on_hazard=hazard is not None,
+                live=bool(log.live[i]) if i < len(log.live) else False,
             )
         )
     return n, truth

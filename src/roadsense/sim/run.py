@@ -12,6 +12,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,17 @@ from roadsense.schema.records import AdasEvent, Position
 from roadsense.sim.can_encoder import FrameEncoder
 from roadsense.sim.config import SimConfig
 from roadsense.sim.decode import read_vehicle_records
+from roadsense.sim.drivers import Driver
 from roadsense.sim.engine import running_sumo
-from roadsense.sim.ground_truth import GroundTruth, Hazard, Totals, TruthEvent, VehicleTruth
+from roadsense.sim.ground_truth import (
+    GroundTruth,
+    Hazard,
+    RateRatioTruth,
+    RolloutTruth,
+    Totals,
+    TruthEvent,
+    VehicleTruth,
+)
 from roadsense.sim.hazards import HazardSite, choose_hazards
 from roadsense.sim.network import NET_FILE, SumoNetwork, build_network
 from roadsense.sim.output import (
@@ -36,7 +46,8 @@ from roadsense.sim.output import (
     write_truth_positions,
     write_vehicle,
 )
-from roadsense.sim.traffic import STEP_S, TAXI_TYPE, SumoTraffic
+from roadsense.sim.rollout import PLANTED_RATE_RATIOS, ROLLOUT_PLAN_FILE, plan_rollout, write_plan
+from roadsense.sim.traffic import STEP_S, TAXI_TYPE, SumoTraffic, TaxiLog, TrafficStats
 from roadsense.sim.unit import SimulatedUnit
 
 Progress = Callable[[str, int, int], None]
@@ -75,42 +86,64 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
         shutil.rmtree(vehicles_dir)
     vehicles_dir.mkdir(parents=True)
     encoder = FrameEncoder()
-    epoch0 = config.start_time.timestamp()
+    ids = [f"taxi-{i:03d}" for i in range(config.vehicles)]
+    live_from = plan_rollout(ids, config.days, config.rollout_waves, random.Random(config.seed + 1))
+    first_day = config.start_time.date()
+    write_plan(out_dir / ROLLOUT_PLAN_FILE, live_from, first_day)
+    drivers: dict[str, Driver] = {}
+    logs = {vid: TaxiLog(vid) for vid in ids}
+    stats = TrafficStats()
+    sites: list[HazardSite] = []
+    simulate = report("simulate")
+    for day in range(config.days):
+        offset = day * 86_400
+        epoch0 = config.start_time.timestamp() + offset
 
-    def make_unit(vehicle_id: str) -> SimulatedUnit:
-        logs = vehicle_logs(out_dir, vehicle_id)
-        return SimulatedUnit(vehicle_id, logs.can, logs.imu, epoch0, encoder)
+        def make_unit(vehicle_id: str, epoch0: float = epoch0) -> SimulatedUnit:
+            paths = vehicle_logs(out_dir, vehicle_id)
+            return SimulatedUnit(vehicle_id, paths.can, paths.imu, epoch0, encoder)
 
-    with running_sumo(network.net_file, config.seed, config.duration_s, STEP_S) as sumo:
+        def day_progress(done: int, total: int, day: int = day) -> None:
+            simulate(day * total + done, config.days * total)
 
-        def route(a: str, b: str) -> list[str]:
-            return list(sumo.simulation.findRoute(a, b, vType="DEFAULT_VEHTYPE").edges)
+        seed = config.seed + 1000 * day
+        with running_sumo(network.net_file, seed, config.duration_s, STEP_S) as sumo:
+            if day == 0:
 
-        sites = choose_hazards(network, config.hazards, rng, route)
-        traffic = SumoTraffic(
-            sumo,
-            network,
-            sites,
-            config.vehicles,
-            config.background_vehicles,
-            rng,
-            make_unit=make_unit,
-        )
-        traffic.start()
-        traffic.run(config.duration_s, report("simulate"))
+                def route(a: str, b: str) -> list[str]:
+                    return list(sumo.simulation.findRoute(a, b, vType="DEFAULT_VEHTYPE").edges)
+
+                sites = choose_hazards(network, config.hazards, rng, route)
+            live = frozenset(v for v, d in live_from.items() if d is not None and d <= day)
+            traffic = SumoTraffic(
+                sumo,
+                network,
+                sites,
+                config.vehicles,
+                config.background_vehicles,
+                random.Random(rng.random()) if day else rng,
+                make_unit=make_unit,
+                drivers=drivers,
+                live=live,
+                live_ratio=dict(PLANTED_RATE_RATIOS),
+                clock_offset_s=offset,
+                logs=logs,
+            )
+            traffic.start()
+            traffic.run(config.duration_s, day_progress)
+        stats = _add_stats(stats, traffic.stats)
 
     write = report("write")
     hazard_of_edge = {e: s.hazard_id for s in sites for e in s.edge_ids}
     all_truth: list[TruthEvent] = []
     per_vehicle: dict[str, VehicleTruth] = {}
     positions = 0
-    ids = traffic.taxi_ids
     for i, vid in enumerate(ids):
         write(i, len(ids))
         noise_rng = np.random.default_rng([config.seed, 7, i])
         count, truth = write_vehicle(
             out_dir,
-            traffic.logs[vid],
+            logs[vid],
             config.start_time,
             config.gps_sigma_m,
             noise_rng,
@@ -118,20 +151,28 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
         )
         positions += count
         all_truth.extend(truth)
-        per_vehicle[vid] = VehicleTruth(positions=count, events=count_events(truth))
+        first_live = live_from[vid]
+        per_vehicle[vid] = VehicleTruth(
+            positions=count,
+            events=count_events(truth),
+            km=round(sum(logs[vid].speed) / 1000.0, 3),
+            risk=drivers[vid].risk if vid in drivers else 1.0,
+            live_from=None
+            if first_live is None
+            else (first_day + timedelta(days=first_live)).isoformat(),
+        )
     write_truth_events(out_dir, all_truth)
     if config.write_truth_positions:
         ways_of_edge = {e: edge.osm_way_ids for e, edge in network.edges.items()}
         write_truth_positions(
             out_dir,
-            [traffic.logs[v] for v in ids],
+            [logs[v] for v in ids],
             config.start_time,
             ways_of_edge,
             junction_ways(network.net_file),
         )
     hazards = [
-        _hazard(s, network, traffic.stats.hazard_passages, traffic.stats.collisions_on_hazards)
-        for s in sites
+        _hazard(s, network, stats.hazard_passages, stats.collisions_on_hazards) for s in sites
     ]
     by_type = count_events(all_truth)
     ground_truth = GroundTruth(
@@ -150,9 +191,16 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             events=len(all_truth),
             events_by_type=by_type,
             events_on_hazards=sum(1 for e in all_truth if e.on_hazard),
-            collisions=traffic.stats.collisions,
-            teleports=traffic.stats.teleports,
-            background_trips=traffic.stats.background_trips,
+            collisions=stats.collisions,
+            teleports=stats.teleports,
+            background_trips=stats.background_trips,
+            vehicle_km=round(sum(v.km for v in per_vehicle.values()), 3),
+        ),
+        rollout=RolloutTruth(
+            plan_file=ROLLOUT_PLAN_FILE,
+            waves=config.rollout_waves,
+            days=config.days,
+            ratios=_rate_ratios(logs, all_truth),
         ),
     )
     write_ground_truth(out_dir, ground_truth)
@@ -177,6 +225,52 @@ def load_vehicle_records(out_dir: Path, vehicle_id: str) -> list[Position | Adas
 def load_ground_truth(out_dir: Path) -> GroundTruth:
     """The ground truth of a finished run."""
     return read_ground_truth(Path(out_dir))
+
+
+def _add_stats(a: TrafficStats, b: TrafficStats) -> TrafficStats:
+    """Two days' counts together."""
+    passages = dict(a.hazard_passages)
+    collisions = dict(a.collisions_on_hazards)
+    for key, n in b.hazard_passages.items():
+        passages[key] = passages.get(key, 0) + n
+    for key, n in b.collisions_on_hazards.items():
+        collisions[key] = collisions.get(key, 0) + n
+    return TrafficStats(
+        collisions=a.collisions + b.collisions,
+        collisions_on_hazards=collisions,
+        teleports=a.teleports + b.teleports,
+        background_trips=a.background_trips + b.background_trips,
+        hazard_passages=passages,
+    )
+
+
+def _rate_ratios(logs: dict[str, TaxiLog], truth: list[TruthEvent]) -> list[RateRatioTruth]:
+    """Live vs silent rates per planted warning type, in the truth."""
+    live_km = (
+        sum(v for log in logs.values() for v, on in zip(log.speed, log.live, strict=True) if on)
+        / 1e3
+    )
+    all_km = sum(sum(log.speed) for log in logs.values()) / 1e3
+    silent_km = all_km - live_km
+    out = []
+    for kind, planted in PLANTED_RATE_RATIOS.items():
+        live_n = sum(1 for e in truth if e.type is kind and e.live)
+        silent_n = sum(1 for e in truth if e.type is kind and not e.live)
+        ratio = None
+        if live_km > 0 and silent_km > 0 and silent_n > 0:
+            ratio = round((live_n / live_km) / (silent_n / silent_km), 4)
+        out.append(
+            RateRatioTruth(
+                event_type=kind.value,
+                planted_rate_ratio=planted,
+                silent_km=round(silent_km, 3),
+                live_km=round(live_km, 3),
+                silent_events=silent_n,
+                live_events=live_n,
+                rate_ratio=ratio,
+            )
+        )
+    return out
 
 
 def _config_json(config: SimConfig) -> dict[str, Any]:

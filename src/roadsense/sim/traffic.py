@@ -17,10 +17,21 @@ from __future__ import annotations
 import bisect
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
 
+from roadsense.schema import EventType
+from roadsense.sim.drivers import (
+    INATTENTION_ACTION_S,
+    TAILGATE_MIN_GAP_M,
+    TAILGATE_SPEED_FACTOR,
+    Driver,
+    DriverSpells,
+    DriverStyle,
+    Spell,
+    draw_driver,
+)
 from roadsense.sim.hazards import Aggression, HazardSite
 from roadsense.sim.network import SumoNetwork
 from roadsense.sim.unit import Lead, SimulatedUnit, UnitWarning
@@ -41,10 +52,20 @@ INSERT_SPREAD_S = 60
 SUBSTEPS = 2
 """SUMO steps per simulated second (car following is smoother below the 1 s log rate)."""
 STEP_S = 1.0 / SUBSTEPS
-AGGRESSIVE_DRIVER_SHARE = 0.1
-"""Share of taxi drivers who follow close and brake hard wherever they drive."""
-BACKGROUND_DECEL_MPS2 = 3.2
-"""All vehicles of the first wave are inserted within this many seconds."""
+BACKGROUND_DECEL_MPS2 = 2.6
+"""Comfortable deceleration of the background cars (IDM)."""
+EMERGENCY_DECEL_MPS2 = 3.4
+"""The hardest a background car brakes (SUMO's default, 9 m/s2, is a crash stop): at 0.5 s
+steps SUMO's junction model otherwise stops cars from walking pace in one step whenever a
+foe appears, dozens of harsh brakes per 100 km that no real fleet shows."""
+TAU_RELAX_PER_S = 0.05
+"""How fast (s per s) a taxi driver's time gap grows back after a spell or a hazard."""
+EMERGENCY_MARGIN_MPS2 = 0.7
+"""A taxi driver brakes at most this much beyond their own comfortable deceleration: only
+drivers who brake firmly anyway (risky ones, and everyone on a hazard) reach a harsh
+brake (3.5 m/s2)."""
+FCW_SPEED_MPS = 30.0 / 3.6
+"""An inattention spell that begins at this speed or more risks an FCW, below it a UFCW."""
 
 # Subscription variable ids (libsumo.constants), fixed by the TraCI protocol.
 VAR_SPEED = 0x40
@@ -68,19 +89,6 @@ _TAXI_VARS = [
 _NO_ROUTE: tuple[int, list[float]] = (0, [])
 
 
-@dataclass(frozen=True)
-class DriverStyle:
-    """Car-following parameters of one driver (SUMO Krauss model)."""
-
-    tau_s: float
-    min_gap_m: float
-    imperfection: float
-    decel_mps2: float
-    apparent_decel_mps2: float
-    accel_mps2: float
-    speed_factor: float
-
-
 @dataclass
 class TaxiLog:
     """The true, second-by-second state of one taxi, and the warnings its gateway reports."""
@@ -95,6 +103,8 @@ class TaxiLog:
     """The last normal edge (not a junction's inner lane) the taxi was on."""
     warnings: list[UnitWarning] = field(default_factory=list)
     """What the taxi's unit displayed and its IMU recorded, by onset (empty without units)."""
+    live: list[bool] = field(default_factory=list)
+    """Whether the taxi's unit was live (audible) in each logged second."""
 
     def index_at(self, t: int) -> int:
         """Index of the logged second at or just before ``t`` (0 if none before)."""
@@ -131,7 +141,16 @@ class SumoTraffic:
         rng: random.Random,
         aggression: Aggression | None = None,
         make_unit: UnitFactory | None = None,
+        drivers: dict[str, Driver] | None = None,
+        live: frozenset[str] = frozenset(),
+        live_ratio: dict[EventType, float] | None = None,
+        clock_offset_s: int = 0,
+        logs: dict[str, TaxiLog] | None = None,
     ) -> None:
+        """``drivers``: each taxi's driver (drawn with ``rng`` when not given); ``live``:
+        the taxis whose units are live (their drivers start spells less often, by
+        ``live_ratio``); ``clock_offset_s``: seconds from the run's start to this SUMO
+        run's time 0 (one simulated day after another); ``logs``: the taxis' logs so far."""
         self._sumo = sumo
         self._rng = rng
         self._aggression = aggression or Aggression()
@@ -149,13 +168,20 @@ class SumoTraffic:
         self._on_hazard: dict[str, str] = {}
         self._styles: dict[str, DriverStyle] = {}
         self._min_gap: dict[str, float] = {}
+        self._tau_now: dict[str, float] = {}
+        self._tau_goal: dict[str, float] = {}
         self._route_rest: dict[str, tuple[int, list[float]]] = {}
         self._route_count = 0
         self._colliding: set[tuple[str, str]] = set()
         self._bg_count = 0
         self._taxi_ids = [f"taxi-{i:03d}" for i in range(taxis)]
         self._background = background
-        self.logs = {vid: TaxiLog(vid) for vid in self._taxi_ids}
+        self.logs = logs if logs is not None else {vid: TaxiLog(vid) for vid in self._taxi_ids}
+        self.drivers = drivers if drivers is not None else {}
+        self._spells: dict[str, DriverSpells] = {}
+        self._live = live
+        self._live_ratio = live_ratio or {}
+        self._offset = clock_offset_s
         self._units = {vid: make_unit(vid) for vid in self._taxi_ids} if make_unit else {}
         self._object_ids: dict[str, int] = {}
         self._last_limit = dict.fromkeys(self._taxi_ids, 13.9)
@@ -181,6 +207,7 @@ class SumoTraffic:
             vtype.setImperfection(type_id, 0.5)
             vtype.setDecel(type_id, BACKGROUND_DECEL_MPS2)
             vtype.setApparentDecel(type_id, BACKGROUND_DECEL_MPS2)
+            vtype.setEmergencyDecel(type_id, EMERGENCY_DECEL_MPS2)
         vtype.setColor(TAXI_TYPE, (255, 200, 0, 255))
         self._default_style = DriverStyle(
             tau_s=vtype.getTau(CAR_TYPE),
@@ -195,38 +222,16 @@ class SumoTraffic:
         for i, vid in enumerate(self._taxi_ids):
             depart = (i * INSERT_SPREAD_S) // max(n, 1)
             self._add(vid, TAXI_TYPE, str(depart))
-            style = self._driver_style()
-            self._styles[vid] = style
-            self._apply(vid, style)
+            driver = self.drivers.get(vid)
+            if driver is None:
+                driver = self.drivers[vid] = draw_driver(self._rng)
+            self._spells[vid] = DriverSpells(driver, random.Random(self._rng.random()))
+            self._styles[vid] = driver.style
+            self._apply(vid, driver.style)
             self._subscribe(vid)
         for j in range(self._background):
             depart = (j * INSERT_SPREAD_S) // max(self._background, 1)
             self._add_background(str(depart))
-
-    def _driver_style(self) -> DriverStyle:
-        """A taxi driver's own style: most drive calmly, a few aggressively everywhere."""
-        rng = self._rng
-        if rng.random() < AGGRESSIVE_DRIVER_SHARE:
-            decel = round(rng.uniform(4.0, 5.0), 2)
-            return DriverStyle(
-                tau_s=round(rng.uniform(0.7, 0.9), 2),
-                min_gap_m=round(rng.uniform(1.5, 2.0), 2),
-                imperfection=round(rng.uniform(0.5, 0.7), 2),
-                decel_mps2=decel,
-                apparent_decel_mps2=decel,
-                accel_mps2=round(rng.uniform(2.9, 3.4), 2),
-                speed_factor=round(rng.uniform(1.05, 1.2), 3),
-            )
-        decel = round(rng.uniform(2.8, 3.4), 2)
-        return DriverStyle(
-            tau_s=round(rng.uniform(0.9, 1.4), 2),
-            min_gap_m=round(rng.uniform(2.0, 3.0), 2),
-            imperfection=round(rng.uniform(0.3, 0.6), 2),
-            decel_mps2=decel,
-            apparent_decel_mps2=decel,
-            accel_mps2=round(rng.uniform(2.0, 2.9), 2),
-            speed_factor=round(min(max(rng.gauss(1.0, 0.08), 0.8), 1.2), 3),
-        )
 
     def _subscribe(self, vid: str) -> None:
         self._sumo.vehicle.subscribe(vid, _TAXI_VARS, 0, 2**31 - 1, {VAR_LEADER: LEADER_RANGE_M})
@@ -310,14 +315,29 @@ class SumoTraffic:
 
     def _apply(self, vid: str, style: DriverStyle) -> None:
         veh = self._sumo.vehicle
-        veh.setTau(vid, style.tau_s)
+        now = self._tau_now.get(vid)
+        if now is None or style.tau_s <= now:  # closing up is at once ...
+            veh.setTau(vid, style.tau_s)
+            self._tau_now[vid] = style.tau_s
+        self._tau_goal[vid] = style.tau_s  # ... falling back is gradual (_relax_tau)
         veh.setMinGap(vid, style.min_gap_m)
         veh.setImperfection(vid, style.imperfection)
         veh.setDecel(vid, style.decel_mps2)
+        veh.setEmergencyDecel(vid, style.decel_mps2 + EMERGENCY_MARGIN_MPS2)
         veh.setApparentDecel(vid, style.apparent_decel_mps2)
         veh.setAccel(vid, style.accel_mps2)
         veh.setSpeedFactor(vid, style.speed_factor)
         self._min_gap[vid] = style.min_gap_m
+
+    def _relax_tau(self, vid: str) -> None:
+        """One second nearer the driver's time gap, when it is to grow: a gap that grows at
+        once makes IDM brake hard for a gap the driver has only just decided to want."""
+        now, goal = self._tau_now.get(vid), self._tau_goal.get(vid)
+        if now is None or goal is None or now >= goal:
+            return
+        now = min(goal, round(now + TAU_RELAX_PER_S, 3))
+        self._tau_now[vid] = now
+        self._sumo.vehicle.setTau(vid, now)
 
     def _aggressive(self, vid: str) -> None:
         agg = self._aggression
@@ -333,7 +353,7 @@ class SumoTraffic:
         self._apply(
             vid,
             DriverStyle(
-                tau_s=agg.tau_s,
+                tau_s=min(agg.tau_s, self._current_style(vid).tau_s),
                 min_gap_m=agg.min_gap_m,
                 imperfection=agg.imperfection,
                 decel_mps2=agg.decel_mps2,
@@ -353,11 +373,45 @@ class SumoTraffic:
                 self._aggressive(vid)
                 self.stats.hazard_passages[now[vid]] += 1
         for vid in sorted(self._on_hazard):
-            if vid not in now:
-                style = self._styles.get(vid)
-                if style is not None:
-                    self._apply(vid, style)
+            if vid not in now and vid in self._styles:
+                self._apply(vid, self._current_style(vid))
         self._on_hazard = now
+
+    def _current_style(self, vid: str) -> DriverStyle:
+        """The driver's own style, with the time gap of a close-following spell in one."""
+        style = self._styles[vid]
+        spells = self._spells.get(vid)
+        spell = spells.spell if spells is not None else None
+        if spell is not None and spell.kind == "tailgate":
+            return replace(
+                style,
+                tau_s=spell.tau_s,
+                min_gap_m=TAILGATE_MIN_GAP_M,
+                speed_factor=round(style.speed_factor * TAILGATE_SPEED_FACTOR, 3),
+            )
+        return style
+
+    def _drive_spells(self, vid: str, t: int, speed: float) -> None:
+        """Begin and end the driver's spells for one more second at ``speed``."""
+        spells = self._spells.get(vid)
+        if spells is None:
+            return
+        live = vid in self._live
+        ratio = self._live_ratio
+        tailgate = ratio.get(EventType.HMW, 1.0) if live else 1.0
+        kind = EventType.FCW if speed >= FCW_SPEED_MPS else EventType.UFCW
+        inattention = ratio.get(kind, 1.0) if live else 1.0
+        begun, ended = spells.advance(float(t), speed, tailgate, inattention)
+        for spell, starting in ((begun, True), (ended, False)):
+            if spell is not None:
+                self._spell(vid, spell, starting)
+
+    def _spell(self, vid: str, spell: Spell, starting: bool) -> None:
+        veh = self._sumo.vehicle
+        if spell.kind == "inattention":
+            veh.setActionStepLength(vid, INATTENTION_ACTION_S if starting else STEP_S, True)
+        elif vid not in self._on_hazard:  # on a hazard the hazard's style holds
+            self._apply(vid, self._current_style(vid) if starting else self._styles[vid])
 
     # -- the loop -------------------------------------------------------------------
 
@@ -382,12 +436,13 @@ class SumoTraffic:
                 self._on_hazard.pop(vid, None)
                 if vid in taxi_set:  # should not happen; put the taxi back on the road
                     self._add(vid, TAXI_TYPE, "now")
-                    style = self._styles[vid]
-                    self._apply(vid, style)
+                    self._apply(vid, self._current_style(vid))
                     self._subscribe(vid)
                 else:
                     self._styles.pop(vid, None)
                     self._min_gap.pop(vid, None)
+                    self._tau_now.pop(vid, None)
+                    self._tau_goal.pop(vid, None)
                     self._add_background("now")
             if self._hazard_edges:
                 self._update_hazards()
@@ -411,9 +466,12 @@ class SumoTraffic:
                     idx = r[VAR_ROUTE_INDEX] - offset
                     if 0 <= idx < len(rest) and rest[idx] < RETARGET_REMAINING_M:
                         self._retarget(vid, road, r[VAR_ROUTE_INDEX])
+                self._drive_spells(vid, t, r[VAR_SPEED])
+                self._relax_tau(vid)
                 lon, lat = convert(x, y)
                 log = self.logs[vid]
-                log.times.append(t)
+                log.live.append(vid in self._live)
+                log.times.append(t + self._offset)
                 log.lon.append(lon)
                 log.lat.append(lat)
                 log.speed.append(r[VAR_SPEED])
@@ -424,7 +482,7 @@ class SumoTraffic:
             if progress is not None and (t % report_every == 0 or t == duration_s):
                 progress(t, duration_s)
         for vid, unit in self._units.items():
-            self.logs[vid].warnings = unit.close()
+            self.logs[vid].warnings.extend(unit.close())
 
     def _step_units(self, now: float, results: dict[str, dict[int, Any]]) -> None:
         """Give every taxi's unit its state and leader at simulation time ``now``."""
@@ -435,7 +493,9 @@ class SumoTraffic:
                 continue  # not yet inserted, or teleporting: the unit is silent
             lead: Lead | None = None
             leader = r[VAR_LEADER]
-            if leader and leader[0]:
+            if leader and leader[0] and leader[1] >= 0.0:
+                # SUMO's gap (less the minimum gap) is negative only where two cars meet
+                # at a junction (a merge, a foe on an inner lane): no car in the path
                 leader_id, gap = leader
                 lead = Lead(
                     self._object_id(leader_id),

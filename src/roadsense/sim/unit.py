@@ -1,10 +1,10 @@
 """The ADAS unit of one simulated taxi: what it sees, warns and puts on the wire.
 
 Every SUMO step (0.5 s) the unit is given the taxi's own speed and acceleration, the
-lane's speed limit and its leader (gap, speeds, the leader's acceleration). The software
-warning engine (:class:`~roadsense.edge.adas.WarningEngine`, the gateway's own) decides
-the warnings, and the unit writes what a Mobileye 8 Connect would send (sound family
-``me8``) to a candump log, and its accelerometer to an IMU CSV:
+lane's speed limit and its leader (gap, speeds, the leader's acceleration). Its own rules
+(:mod:`roadsense.sim.unit_rules`) decide the warnings, and the unit writes what a
+Mobileye 8 Connect would send (sound family ``me8``) to a candump log, and its
+accelerometer to an IMU CSV:
 
 - 0x700 warnings and headway: every step, 2 Hz;
 - 0x760 car info (speed, brake): when the speed (km/h) or the brake changes, and at least
@@ -25,46 +25,35 @@ lead's frames just before it. Within a step the frames come in the order
 obstacles, signs, car info, warnings, so the 0x700 that shows a warning comes last, at
 the step's own time, with its measurements already on the bus.
 
-A warning is displayed (its 0x700 bits set) while its engine episode is open: from onset
-until the engine has seen it silent for ``episode_merge_gap_s``. What the unit displayed
-is read back with the gateway's own rules
-(:func:`~roadsense.edge.decoding.warnings_700.active_warnings`, episodes merged as the
-gateway merges them), so the ground truth lists exactly the warnings a gateway decodes from
-the log, with the same event ids; the IMU's harsh braking and acceleration likewise come
-from the gateway's :class:`~roadsense.edge.decoding.imu.ImuDetector`.
+What the unit shows is decided by the simulation's own rules
+(:class:`~roadsense.sim.unit_rules.UnitDisplay`), and its IMU's harsh manoeuvres likewise
+(:class:`~roadsense.sim.unit_rules.HarshManoeuvres`): those are the ground truth. The
+gateway's rules are not used here; the gateway meets these logs only when it decodes them.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
-from roadsense.edge.adas import AdasConfig, Ego, Frame, ObjectType, TrackedObject, WarningEngine
-from roadsense.edge.adas.config import FcwConfig, PcwConfig, UfcwConfig
-from roadsense.edge.adas.episodes import Episode, EpisodeTracker, Observation
-from roadsense.edge.decoding.config import EdgeConfig, SoundFamily
-from roadsense.edge.decoding.event_building import event_id
-from roadsense.edge.decoding.imu import ImuDetector, ImuSample
-from roadsense.edge.decoding.signals import load_dbc
-from roadsense.edge.decoding.warnings_700 import active_warnings
-from roadsense.schema import EventSource, EventType
+from roadsense.schema import EventType
 from roadsense.sim.can_encoder import FrameEncoder
+from roadsense.sim.unit_rules import (
+    FORWARD,
+    HarshManoeuvres,
+    Lead,
+    UnitDisplay,
+    UnitRules,
+    UnitWarning,
+)
+
+__all__ = ["Lead", "SimulatedUnit", "UnitWarning", "display_signals"]
 
 E = EventType
-UNIT_ADAS = AdasConfig(
-    fcw=FcwConfig(persist_s=0.0), ufcw=UfcwConfig(persist_s=0.0), pcw=PcwConfig(persist_s=0.0)
-)
-"""The engine's defaults, less the persistence shorter than a step (FCW 0.1 s, UFCW and PCW
-0.2 s): at 2 Hz it would hold back every collision warning by a whole step (0.5 s), which
-a unit that sees 15 frames a second does not."""
 GRAVITY_MPS2 = 9.807
 """Vertical acceleration the IMU reads on a flat road, as written (3 decimals)."""
-SOUND_FAMILY: SoundFamily = "me8"
-FORWARD = frozenset({E.FCW, E.UFCW, E.HMW, E.PCW})
-"""Warnings whose measurements come from the lead obstacle."""
+SOUND_FAMILY: Final = "me8"
+"""The 0x700 sound types the unit uses (Mobileye 8 Connect)."""
 OBSTACLE_EVERY_S = 5.0
 """The lead's frames are refreshed this often when nothing else calls for them."""
 IMU_RECORD_MPS2 = 1.0
@@ -74,33 +63,9 @@ IMU_HOLD_S = 1.0
 CAR_INFO_EVERY_S = 1.0
 """0x760 goes out when the speed (km/h) or the brake changes, and at least this often."""
 DisplayKey = tuple[tuple[tuple[EventType, int], ...], int, bool]
+"""(warnings shown with their levels, headway in 0.1 s, zero speed)"""
 BRAKE_LIGHTS_MPS2 = -0.5
 """Deceleration beyond which the brake lights are on (the lead's, and the taxi's own)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Lead:
-    """The vehicle ahead in the taxi's lane, as SUMO knows it."""
-
-    object_id: int
-    """1-255, stable while the same vehicle leads."""
-    gap_m: float
-    """From the taxi's front bumper to the lead's rear."""
-    speed_mps: float
-    accel_mps2: float
-
-
-@dataclass(frozen=True)
-class UnitWarning:
-    """One warning the gateway will report, as the ground truth lists it."""
-
-    event_id: uuid.UUID
-    type: EventType
-    source: EventSource
-    """``mobileye`` (shown on 0x700) or ``imu``."""
-    onset_t: float
-    """Epoch seconds of its first frame or sample."""
-    level: int
 
 
 def display_signals(levels: dict[EventType, int], headway_s: float | None) -> dict[str, float]:
@@ -147,27 +112,23 @@ class SimulatedUnit:
         imu_log: Path,
         epoch0: float,
         encoder: FrameEncoder,
+        rules: UnitRules | None = None,
     ) -> None:
         self.vehicle_id = vehicle_id
         self.epoch0 = epoch0
-        self.engine = WarningEngine(UNIT_ADAS)
-        self.warnings: list[UnitWarning] = []
+        rules = rules or UnitRules()
+        self.display = UnitDisplay(vehicle_id, rules)
+        self.harsh = HarshManoeuvres(vehicle_id, rules)
         self._enc = encoder
-        self._can: TextIO = can_log.open("w", encoding="ascii")
-        self._imu: TextIO = imu_log.open("w", encoding="ascii")
-        self._imu.write("time,ax,ay,az\n")
-        gateway = EdgeConfig(vehicle_id=vehicle_id, sound_family=SOUND_FAMILY)
-        self._display = EpisodeTracker(gateway.merge_gap_s, max_raw=0)
-        self._imu_detector = ImuDetector(gateway, Counter())
-        self._display_tails: dict[DisplayKey, tuple[dict[EventType, Observation], str]] = {}
-        """(warnings shown, headway in 0.1 s, zero speed) -> (what a gateway reads, frame)"""
+        self._can: TextIO = can_log.open("a", encoding="ascii")
+        self._imu: TextIO = imu_log.open("a", encoding="ascii")
+        if self._imu.tell() == 0:
+            self._imu.write("time,ax,ay,az\n")
+        self._display_tails: dict[DisplayKey, str] = {}
         self._car_tails: dict[tuple[int, bool], str] = {}
         self._car: tuple[int, bool] | None = None
         self._car_t = float("-inf")
         self._imu_until = float("-inf")
-        self._levels: dict[EventType, int] = {}
-        self._zeros = {s.name: 0 for s in load_dbc().get_message_by_frame_id(0x700).signals}
-        self._counters: Counter[str] = Counter()
         self._limit_kmh: float | None = None
         self._lead_id: int | None = None
         self._lead_age = 0
@@ -177,30 +138,11 @@ class SimulatedUnit:
     def step(
         self, t_s: float, speed: float, accel: float, limit_mps: float, lead: Lead | None
     ) -> None:
-        """One SUMO step at ``t_s`` seconds of simulation time."""
+        """One SUMO step at ``t_s`` seconds after ``epoch0``."""
         t = self.epoch0 + t_s
         self._steps += 1
         limit_kmh = _sign_kmh(limit_mps)
-        objects: tuple[TrackedObject, ...] = ()
-        if lead is not None:
-            objects = (
-                TrackedObject(
-                    lead.object_id,
-                    ObjectType.VEHICLE,
-                    lead.gap_m,
-                    0.0,
-                    lead.speed_mps - speed,
-                    lead.accel_mps2,
-                ),
-            )
-        engine = self.engine
-        levels = self._levels
-        headway: float | None = None
-        if speed > 0.0 or levels:  # standing with nothing shown, no warning can begin
-            engine.step(Frame(t, Ego(speed, accel), objects, speed_limit_kmh=limit_kmh))
-            engine.finished()  # the episodes that matter are the displayed ones below
-            levels = self._levels = engine.levels
-            headway = engine.headway_s
+        levels, headway = self.display.step(t, speed, accel, limit_kmh, lead)
         lines: list[str] = []
         self._obstacles(
             t, speed, lead, bool(levels) and not levels.keys().isdisjoint(FORWARD), lines
@@ -231,35 +173,21 @@ class SimulatedUnit:
             signals = display_signals(levels, None if headway is None else key[1] / 10)
             if key[2]:
                 signals["ZeroSpeed"] = 1
-            full: dict[str, float | int] = {**self._zeros, **signals}
-            shown = active_warnings(full, SOUND_FAMILY, {}, None, self._counters)
-            shown_tail = (shown, _tail(0x700, self._enc.encode(0x700, **signals)))
+            shown_tail = _tail(0x700, self._enc.encode(0x700, **signals))
             if len(self._display_tails) < 10_000:
                 self._display_tails[key] = shown_tail
-        lines.append(f"({t:.6f}){shown_tail[1]}")
+        lines.append(f"({t:.6f}){shown_tail}")
         self._can.write("".join(lines))
-        if shown_tail[0] or self._display.open_types:
-            _, ended = self._display.update(t, shown_tail[0])
-            self._keep(ended, EventSource.MOBILEYE)
         self._imu_sample(t, accel)
 
     def close(self) -> list[UnitWarning]:
-        """End of the run: close the logs; every warning, by onset."""
-        self._keep(self._display.close(), EventSource.MOBILEYE)
-        for event in self._imu_detector.close():
-            self.warnings.append(
-                UnitWarning(
-                    event.event_id,
-                    event.type,
-                    EventSource.IMU,
-                    event.time.timestamp(),
-                    event.level,
-                )
-            )
+        """End of the run (or of one simulated day): close the logs; every warning so far,
+        by onset."""
+        warnings = [*self.display.warnings, *self.harsh.close()]
         self._can.close()
         self._imu.close()
-        self.warnings.sort(key=lambda w: (w.onset_t, w.type.value))
-        return self.warnings
+        warnings.sort(key=lambda w: (w.onset_t, w.type.value))
+        return warnings
 
     # -- frames ---------------------------------------------------------------------------------
 
@@ -306,34 +234,14 @@ class SimulatedUnit:
         )
         self._frame(t - 0.002, 0x73B, lines, Accel=lead.accel_mps2)
 
-    # -- what the gateway will report -----------------------------------------------------------
-
-    def _keep(self, episodes: list[Episode], source: EventSource) -> None:
-        for ep in episodes:
-            self.warnings.append(
-                UnitWarning(
-                    event_id(self.vehicle_id, ep.type, ep.start_t),
-                    ep.type,
-                    source,
-                    ep.start_t,
-                    min(3, max(0, ep.peak_level)),
-                )
-            )
-
     def _imu_sample(self, t: float, accel: float) -> None:
         if accel >= IMU_RECORD_MPS2 or accel <= -IMU_RECORD_MPS2:
             self._imu_until = t + IMU_HOLD_S
         elif t > self._imu_until + 1e-6:
             return
-        line = f"{t:.3f},{accel:.3f},0.000,{GRAVITY_MPS2:.3f}\n"
-        self._imu.write(line)
-        sample = ImuSample(round(t, 3), round(accel, 3), 0.0, GRAVITY_MPS2)
-        for event in self._imu_detector.feed(sample):
-            self.warnings.append(
-                UnitWarning(
-                    event.event_id, event.type, EventSource.IMU, event.time.timestamp(), event.level
-                )
-            )
+        ax = round(accel, 3)
+        self._imu.write(f"{t:.3f},{ax:.3f},0.000,{GRAVITY_MPS2:.3f}\n")
+        self.harsh.sample(round(t, 3), ax)
 
 
 def _tail(frame_id: int, data: bytes) -> str:

@@ -1,0 +1,135 @@
+"""The taxi drivers: heavy-tailed risk, car following, and the spells that make units warn.
+
+Each driver draws a **risk** from a lognormal distribution with mean 1 and sigma
+:data:`RISK_SIGMA` (0.9): the riskiest tenth of the drivers have about a third of the
+total risk, as published fleets show (a few drivers make many of the warnings). Risk sets:
+
+- car following (SUMO's IDM): desired time gap ``tau`` (median 1.2 s, shorter for risky
+  drivers), comfortable deceleration (median 2.2 m/s2) and maximum acceleration
+  (median 1.7 m/s2), a little higher for risky drivers; speed factor around 1;
+- **close-following spells**: a Poisson process per km driven at 30 km/h or more, at
+  ``TAILGATE_PER_KM * risk`` spells per km; during a spell (30-90 s, or until the taxi
+  slows under 20 km/h) the driver pushes
+  on (1.05 times their usual speed), keeps 1.5 m at a standstill and a time gap of
+  0.2-0.4 s, which a unit warns about (HMW) whenever the taxi follows another car above
+  30 km/h;
+- **inattention spells**: a Poisson process per km at ``INATTENTION_PER_KM * risk``;
+  during one (2-4 s) the driver stops reacting (SUMO's action step is stretched to 2 s),
+  so a lead that brakes or a queue that stops comes too close (FCW, UFCW).
+
+Once a taxi's unit is live (its warnings audible), the driver, warned, starts spells less
+often: each rate is multiplied by the planted ratio of the warning it causes
+(:mod:`roadsense.sim.rollout`). Nothing here knows the unit's thresholds beyond the
+published ones named above.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+RISK_SIGMA = 0.9
+"""Sigma of the drivers' lognormal risk (its mean is 1)."""
+TAILGATE_PER_KM = 8.0
+"""Close-following spells per km driven at 30 km/h or more, for a driver of risk 1."""
+TAILGATE_FROM_MPS = 30.0 / 3.6
+"""Close-following spells begin on the open road only (a driver pushes on where it is
+fast)."""
+TAILGATE_UNTIL_MPS = 20.0 / 3.6
+"""... and end when the traffic slows under this (a queue is not pushed)."""
+TAILGATE_S = (30.0, 90.0)
+TAILGATE_SPEED_FACTOR = 1.05
+TAILGATE_MIN_GAP_M = 2.0
+"""During a close-following spell the driver also pushes on: faster than the flow, so
+they close up on the car ahead."""
+TAILGATE_TAU_S = (0.3, 0.6)
+INATTENTION_PER_KM = 0.005
+"""Inattention spells per km for a driver of risk 1."""
+INATTENTION_S = (2.0, 4.0)
+INATTENTION_ACTION_S = 2.0
+"""SUMO action step length during an inattention spell (the driver reacts this late)."""
+
+
+@dataclass(frozen=True)
+class DriverStyle:
+    """Car-following parameters of one driver (SUMO's IDM)."""
+
+    tau_s: float
+    min_gap_m: float
+    imperfection: float
+    decel_mps2: float
+    apparent_decel_mps2: float
+    accel_mps2: float
+    speed_factor: float
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One taxi driver: the style and the risk the simulation gave them."""
+
+    style: DriverStyle
+    risk: float
+
+
+def draw_driver(rng: random.Random) -> Driver:
+    """A driver with a lognormal risk and the car-following style that goes with it."""
+    risk = math.exp(rng.gauss(-(RISK_SIGMA**2) / 2.0, RISK_SIGMA))
+    bold = risk**0.1
+    decel = round(min(max(rng.lognormvariate(math.log(2.2), 0.12) * bold, 1.5), 4.0), 2)
+    return Driver(
+        style=DriverStyle(
+            tau_s=round(min(max(rng.lognormvariate(math.log(1.2), 0.15) / bold, 0.8), 2.2), 2),
+            min_gap_m=round(rng.uniform(2.0, 3.0), 2),
+            imperfection=0.0,
+            decel_mps2=decel,
+            apparent_decel_mps2=decel,
+            accel_mps2=round(min(max(rng.lognormvariate(math.log(1.7), 0.12) * bold, 1.0), 3.4), 2),
+            speed_factor=round(min(max(rng.gauss(1.0, 0.07) * risk**0.03, 0.8), 1.25), 3),
+        ),
+        risk=round(risk, 4),
+    )
+
+
+@dataclass
+class Spell:
+    """A spell in progress: what it is and when it ends (simulation seconds)."""
+
+    kind: str
+    """``tailgate`` or ``inattention``."""
+    until_s: float
+    tau_s: float = 0.0
+
+
+class DriverSpells:
+    """When one driver's spells begin and end, as the taxi drives."""
+
+    def __init__(self, driver: Driver, rng: random.Random) -> None:
+        self.driver = driver
+        self._rng = rng
+        self.spell: Spell | None = None
+
+    def advance(
+        self, now_s: float, metres: float, tailgate_factor: float, inattention_factor: float
+    ) -> tuple[Spell | None, Spell | None]:
+        """Drive ``metres`` more at ``now_s``; returns (spell begun, spell ended), either
+        None. ``*_factor`` multiply the rates (1 silent, the planted ratio once live)."""
+        spell = self.spell
+        if spell is not None:
+            slowed = spell.kind == "tailgate" and metres < TAILGATE_UNTIL_MPS
+            if now_s < spell.until_s and not slowed:
+                return None, None
+            self.spell = None
+            return None, spell
+        km = metres / 1000.0
+        risk = self.driver.risk
+        rng = self._rng
+        open_road = metres >= TAILGATE_FROM_MPS  # one second's driving at 30 km/h or more
+        tailgate = TAILGATE_PER_KM * risk * tailgate_factor * km if open_road else 0.0
+        if tailgate and rng.random() < 1.0 - math.exp(-tailgate):
+            self.spell = Spell(
+                "tailgate", now_s + rng.uniform(*TAILGATE_S), round(rng.uniform(*TAILGATE_TAU_S), 2)
+            )
+        elif rng.random() < 1.0 - math.exp(-INATTENTION_PER_KM * risk * inattention_factor * km):
+            self.spell = Spell("inattention", now_s + rng.uniform(*INATTENTION_S))
+        return self.spell, None

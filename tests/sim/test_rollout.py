@@ -1,0 +1,79 @@
+"""The roll-out programme: silent baseline, staggered live waves, a plan the evaluate CLI
+reads, and the planted effect written with the ground truth."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from roadsense.analytics.rollout_panel import read_rollout
+from roadsense.sim import SimConfig, SimError, load_ground_truth, run_simulation
+from roadsense.sim.output import read_truth_events
+from roadsense.sim.rollout import PLANTED_RATE_RATIOS, ROLLOUT_PLAN_FILE, plan_rollout, write_plan
+
+IDS = [f"taxi-{i:03d}" for i in range(30)]
+
+
+def test_one_day_is_all_silent() -> None:
+    assert set(plan_rollout(IDS, 1, 2, random.Random(1)).values()) == {None}
+
+
+def test_waves_are_staggered_with_a_silent_control_group() -> None:
+    plan = plan_rollout(IDS, 7, 2, random.Random(1))
+    groups = Counter(plan.values())
+    assert groups == {None: 10, 1: 10, 4: 10}  # controls; wave 1 from day 1, wave 2 from day 4
+    assert plan != plan_rollout(IDS, 7, 2, random.Random(2))  # who goes when is drawn
+
+
+def test_the_plan_reads_back_as_the_evaluate_cli_reads_it(tmp_path: Path) -> None:
+    plan = plan_rollout(IDS, 5, 3, random.Random(3))
+    path = tmp_path / ROLLOUT_PLAN_FILE
+    write_plan(path, plan, date(2025, 6, 2))
+    back = {r.vehicle_id: r for r in read_rollout(path)}
+    assert set(back) == set(IDS)
+    for vid, day in plan.items():
+        assert back[vid].installed == date(2025, 6, 2)
+        expected = None if day is None else date(2025, 6, 2) + timedelta(days=day)
+        assert back[vid].live_from == expected
+
+
+@pytest.mark.slow
+def test_a_two_day_run_has_a_live_day_and_its_truth(tmp_path: Path) -> None:
+    config = SimConfig(
+        out_dir=tmp_path, vehicles=6, background_vehicles=30, duration_s=300, days=2, seed=5
+    )
+    run_simulation(config)
+    truth = load_ground_truth(tmp_path)
+    assert truth.rollout is not None
+    assert truth.rollout.days == 2
+    ratios = {r.event_type: r for r in truth.rollout.ratios}
+    assert {k: r.planted_rate_ratio for k, r in ratios.items()} == {
+        k.value: v for k, v in PLANTED_RATE_RATIOS.items()
+    }
+    live = {v for v, t in truth.vehicles.items() if t.live_from == "2025-06-03"}
+    assert len(live) == 4  # two waves of two, both from day 1; two controls
+    assert all(r.live_km > 0 and r.silent_km > 0 for r in ratios.values())
+    events = read_truth_events(tmp_path)
+    assert all(
+        e.live == (e.vehicle_id in live and e.time.date() == date(2025, 6, 3)) for e in events
+    )
+    days = {e.time.date() for e in events}
+    assert days <= {date(2025, 6, 2), date(2025, 6, 3)}
+    assert sum(v.km for v in truth.vehicles.values()) == pytest.approx(truth.totals.vehicle_km)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("vehicles", -3, "vehicles must be at least 1"),
+        ("days", 0, "days must be at least 1"),
+        ("rollout_waves", -1, "rollout_waves must be >= 0"),
+    ],
+)
+def test_bad_options_name_themselves(tmp_path: Path, field: str, value: int, message: str) -> None:
+    with pytest.raises(SimError, match=message):
+        SimConfig(out_dir=tmp_path, **{field: value})  # type: ignore[arg-type]

@@ -1,0 +1,30 @@
+"""``roadsense sim`` with bad options: one clear line, exit status 2, nothing simulated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from roadsense.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--vehicles", "-3"], "error: vehicles must be at least 1, got -3"),
+        (["--days", "0"], "error: days must be at least 1, got 0"),
+        (["--roads", "nowhere/helsinki.osm.pbf"], "error: OSM file not found: nowhere"),
+    ],
+)
+def test_a_bad_option_is_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
+    out = tmp_path / "sim"
+    result = runner.invoke(app, ["sim", "--out", str(out), *args])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert lines[0].startswith(message)
+    assert not out.exists()
