@@ -39,7 +39,7 @@ def reduced_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoReport:
         workdir / "roadsense.duckdb", free_port(), log_file=workdir / "server.log"
     )
     config = SimConfig(
-        out_dir=workdir / "sim", vehicles=10, duration_s=900, write_truth_positions=True
+        out_dir=workdir / "sim", vehicles=10, duration_s=1200, write_truth_positions=True
     )
     with pytest.MonkeyPatch.context() as env:
         env.delenv("ROADSENSE_TIME_ZONE", raising=False)

@@ -1,4 +1,5 @@
-"""The default demo finds every planted hazard among the top 5 of at least 50 ranked cells."""
+"""The default demo finds every planted hazard among the top ``HAZARD_TOP_K`` (10) of at least
+50 ranked cells."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from roadsense.cli.demo import (
     DEFAULT_BACKGROUND,
     DEFAULT_HOURS,
     DEFAULT_VEHICLES,
+    HAZARD_TOP_K,
     DemoReport,
     run_pipeline,
 )
@@ -52,14 +54,16 @@ def default_demo(demo_workdir: Path) -> DemoReport:
     return report
 
 
-def test_every_planted_hazard_is_in_the_top_5(default_demo: DemoReport) -> None:
+def test_every_planted_hazard_is_in_the_top_k(default_demo: DemoReport) -> None:
     assert default_demo.ranked_cells >= 50
     assert len(default_demo.hazards) == 3
     missed = [h for h in default_demo.hazards if not h["found"]]
-    assert not missed, f"hazards not in the top 5: {missed}; top: {default_demo.hotspots}"
+    assert not missed, (
+        f"hazards not in the top {HAZARD_TOP_K}: {missed}; top: {default_demo.hotspots}"
+    )
 
 
-def test_empirical_bayes_screening_ranks_every_planted_hazard_in_the_top_5(
+def test_empirical_bayes_screening_ranks_every_planted_hazard_in_the_top_k(
     default_demo: DemoReport, demo_workdir: Path
 ) -> None:
     truth = load_ground_truth(demo_workdir / "sim")
@@ -67,10 +71,11 @@ def test_empirical_bayes_screening_ranks_every_planted_hazard_in_the_top_5(
         screening = screen_cells(store, resolution=10)
     assert screening.spf is not None
     assert len(screening.cells) >= 50
-    top5 = {c.cell for c in screening.cells[:5]}
+    top = {c.cell for c in screening.cells[:HAZARD_TOP_K]}
     for hazard in truth.hazards:
         cells = set().union(*(cells_along(line, 10) for line in hazard.polylines))
-        assert cells & top5, f"{hazard.hazard_id} not in the EB top 5: {screening.cells[:5]}"
+        ranked = screening.cells[:HAZARD_TOP_K]
+        assert cells & top, f"{hazard.hazard_id} not in the EB top {HAZARD_TOP_K}: {ranked}"
 
 
 def test_the_default_demo_has_the_whole_fleet(default_demo: DemoReport) -> None:

@@ -41,7 +41,7 @@ UnitFactory = Callable[[str], SimulatedUnit]
 
 TAXI_TYPE = "taxi"
 CAR_TYPE = "car"
-VIA_HAZARD_PROBABILITY = 0.12
+VIA_HAZARD_PROBABILITY = 0.3
 """Chance that a new trip is routed through a hazard stretch."""
 RETARGET_REMAINING_M = 150.0
 """A taxi gets its next destination when less than this is left of its route."""
