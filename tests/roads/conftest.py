@@ -30,13 +30,14 @@ def helsinki(roads_cache: Path) -> CityRoads:
 
 @pytest.fixture(scope="session")
 def fleet_run(tmp_path_factory: pytest.TempPathFactory) -> SimResult:
-    """6 taxis for 5 minutes on Helsinki, GPS sigma 10 m, with true positions."""
+    """12 taxis for 10 minutes on Helsinki, GPS sigma 10 m, with true positions (at
+    published warning rates a smaller run can have no event at all)."""
     return run_simulation(
         SimConfig(
             out_dir=tmp_path_factory.mktemp("roads-sim"),
-            vehicles=6,
+            vehicles=12,
             background_vehicles=60,
-            duration_s=300,
+            duration_s=600,
             gps_sigma_m=10.0,
             hazards=1,
             seed=11,
