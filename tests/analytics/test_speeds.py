@@ -63,7 +63,7 @@ def test_speeds_per_segment_and_hour_of_week(matched_store: Store) -> None:
         assert r.congestion_index == pytest.approx(r.free_flow_kmh / max(r.mean_kmh, 1), rel=1e-2)
     # the simulation starts Monday 2025-06-02 00:00 UTC = 09:00 in Seoul
     assert {r.hour_of_week for r in rows} == {9}
-    assert not segment_speeds(matched_store, min_vehicles=7)  # only 6 taxis: all suppressed
+    assert not segment_speeds(matched_store, min_vehicles=13)  # only 12 taxis: all suppressed
 
 
 def test_products_export_as_geojson_and_geoparquet(matched_store: Store, tmp_path: Path) -> None:
