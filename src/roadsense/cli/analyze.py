@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
@@ -9,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from roadsense.analytics.analyze import AnalyzeParams, analyze
+from roadsense.analytics.network_screening import ScreenedSegment
 from roadsense.city import city_settings
 from roadsense.cli.progress import stage_bars
 from roadsense.cli.store import StoreOption, store_location
@@ -72,26 +74,7 @@ def analyze_command(
         )
     segments = result.segment_screening
     if segments is not None and segments.segments:
-        seg_table = Table(
-            "rank",
-            "segment",
-            "road",
-            "class",
-            "observed",
-            "veh-km",
-            "excess",
-            title="Top road segments by empirical Bayes excess",
-        )
-        for s in segments.segments[:10]:
-            seg_table.add_row(
-                str(s.rank),
-                s.segment_id,
-                s.name or "",
-                s.highway,
-                str(s.observed),
-                f"{s.vehicle_km:.1f}",
-                f"{s.excess:+.1f}",
-            )
+        seg_table = segment_table(segments.segments, 10)
         console.print(seg_table)
     console.print(f"hot clusters (Gi*, FDR 5 %): {result.hot_clusters} cells")
     if result.trends:
@@ -102,3 +85,28 @@ def analyze_command(
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
     console.print(f"run {result.run_id}; files in {out}")
+
+
+def segment_table(segments: Sequence[ScreenedSegment], limit: int) -> Table:
+    """The top ``limit`` screened road segments as a table (the CLI's and the demo's)."""
+    table = Table(
+        "rank",
+        "segment",
+        "road",
+        "class",
+        "observed",
+        "veh-km",
+        "excess",
+        title=f"Top {limit} road segments by empirical Bayes excess",
+    )
+    for s in segments[:limit]:
+        table.add_row(
+            str(s.rank),
+            s.segment_id,
+            s.name or "-",
+            s.highway,
+            str(s.observed),
+            f"{s.vehicle_km:.1f}",
+            f"{s.excess:+.1f}",
+        )
+    return table

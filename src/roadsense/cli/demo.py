@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from roadsense.city import CitySettings
+from roadsense.cli.analyze import segment_table
 from roadsense.cli.demo_product import (
     ProductRun,
     StageClock,
@@ -249,24 +250,7 @@ def print_report(report: DemoReport, wall_s: float) -> None:
 def _print_product(run: ProductRun) -> None:
     segments = run.analysis.segment_screening
     if segments is not None and segments.segments:
-        table = Table(
-            "rank",
-            "segment",
-            "road",
-            "observed",
-            "veh-km",
-            "excess",
-            title="Top 5 road segments by empirical Bayes excess",
-        )
-        for seg in segments.segments[:5]:
-            table.add_row(
-                str(seg.rank),
-                seg.segment_id,
-                seg.name or "-",
-                str(seg.observed),
-                f"{seg.vehicle_km:.1f}",
-                f"{seg.excess:+.1f}",
-            )
+        table = segment_table(segments.segments, 5)
         console.print(table)
     spf = run.analysis.screenings["ALL"].spf if "ALL" in run.analysis.screenings else None
     if spf is not None:
