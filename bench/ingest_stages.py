@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import os
 import sys
 import tempfile
 import threading
@@ -40,6 +39,7 @@ import uvicorn
 
 import ingest_load as il
 import ingest_loadgen as lg
+from benchmarks_doc import machine, write_section
 from roadsense.cli.server_process import free_port
 from roadsense.schema import AdasEvent, Batch, Position
 from roadsense.schema.upload_json import loads_strict, parse_batch
@@ -245,35 +245,23 @@ def main() -> None:
     )
 
     if args.write:
-        write_doc(rows, args)
+        write_doc(rows)
 
 
-def write_doc(rows: list[tuple[str, str, float]], args: argparse.Namespace) -> None:
-    import platform
-
+def write_doc(rows: list[tuple[str, str, float]]) -> None:
     lines = [
         SECTION,
         "",
-        f"Command: `.venv/bin/python bench/ingest_stages.py --write` ({time.strftime('%Y-%m-%d')}, "
-        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        "the other engineers' work paused while it ran). CPU microseconds per batch of the "
-        "fleet scenario (10 positions, an event in every fifth batch), the best of 3 runs:",
+        f"Command: `.venv/bin/python bench/ingest_stages.py --write` ({machine()}; the other "
+        "engineers' work paused while it ran). CPU microseconds per batch of the fleet "
+        "scenario (10 positions, an event in every fifth batch), the best of 3 runs:",
         "",
         "| stage | what runs | CPU µs per batch |",
         "|---|---|---|",
         *[f"| {name} | {how} | {us:,.0f} |" for name, how, us in rows],
         "",
     ]
-    text = DOC.read_text(encoding="utf-8")
-    block = "\n".join(lines)
-    if SECTION in text:
-        head, _, rest = text.partition(SECTION)
-        nxt = rest.find("\n## ")
-        text = head + block + (rest[nxt:] if nxt >= 0 else "\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    DOC.write_text(text, encoding="utf-8")
-    print(f"wrote {DOC}")
+    write_section("\n".join(lines))
 
 
 if __name__ == "__main__":
