@@ -70,6 +70,27 @@ def test_an_event_id_with_other_content_is_a_conflict_even_in_one_group(
     assert any_store.ingest(genuine).status == "conflict"
 
 
+def test_a_group_meeting_stored_events_keeps_its_other_uploads(any_store: Store) -> None:
+    mine = event("taxi-1")
+    any_store.ingest(batch([mine]))
+    repeat = batch([mine, position("taxi-1")])  # the same event again: stored, event skipped
+    claim = batch([mine.model_copy(update={"vehicle_id": "taxi-2"}), position("taxi-2")], "gw-2")
+    others = [batch([event(f"taxi-{i}", 5), position(f"taxi-{i}")], f"gw-{i}") for i in range(3, 9)]
+    futures = [any_store.submit(b) for b in (repeat, claim, *others)]
+    assert [f.result(timeout=30).status for f in futures] == ["stored", "conflict"] + ["stored"] * 6
+    totals = any_store.totals()
+    assert (totals.events, totals.positions, totals.batches) == (7, 7, 8)
+
+
+def test_last_seen_under_load_is_written_when_the_store_closes(store_url: str) -> None:
+    devices = {f"gw-{i}" for i in range(40)}
+    with open_store(store_url) as store:
+        futures = [store.submit(batch([position(f"taxi-{d}")], d)) for d in sorted(devices)]
+        assert {f.result(timeout=30).status for f in futures} == {"stored"}
+    with open_store(store_url) as again:
+        assert set(again.device_last_seen()) == devices
+
+
 def test_other_record_kinds_are_stored(any_store: Store) -> None:
     items: list[AnyRecord] = [
         SignSighting(

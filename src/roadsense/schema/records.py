@@ -130,8 +130,20 @@ class EventSource(StrEnum):
     SIM = "sim"
 
 
+def _kind_required(schema: dict[str, Any]) -> None:
+    """An uploaded item must name its ``kind`` (the items are told apart by it), though a
+    record made in Python gets it by default: the published JSON schema says it is required."""
+    if "kind" not in schema.get("properties", {}):
+        return
+    required = schema.setdefault("required", [])
+    if "kind" not in required:
+        required.insert(0, "kind")
+
+
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, json_schema_extra=_kind_required
+    )
 
 
 class Position(_Record):

@@ -24,7 +24,8 @@ from typing import Any, Literal
 import duckdb
 import pyarrow as pa
 
-from roadsense.schema import Batch
+from roadsense.schema import AdasEvent, Batch
+from roadsense.store.device_seen import SeenDevices
 from roadsense.store.errors import StoreError
 from roadsense.store.event_claims import CONTENT_COLUMNS, claim_events
 from roadsense.store.ingest_store import IngestResult
@@ -51,10 +52,10 @@ log = logging.getLogger(__name__)
 DEFAULT_QUEUE_CAPACITY = 1024
 """Uploads the write queue holds before new ones are refused (429)."""
 _MAX_GROUP = 512
+"""The most uploads committed in one transaction."""
 _LINGER_S = 0.1
 """How long the writer waits for more uploads to commit with one under load (see
 :class:`~roadsense.store.writer.GroupWriter`)."""
-"""The most uploads committed in one transaction."""
 
 
 class _Cursor:
@@ -103,6 +104,7 @@ class DuckDBStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analyti
         self._cursor_lock = threading.Lock()
         self._closed = False
         self._writer: GroupWriter | None = None
+        self._seen = SeenDevices()
         if not read_only:
             self._migrate()
             self._writer_con = self._con.cursor()
@@ -219,66 +221,83 @@ class DuckDBStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analyti
         return self._writer.capacity if self._writer else 0
 
     def _commit(self, batches: list[Batch]) -> list[IngestResult]:
+        try:
+            return self._commit_once(batches, optimistic=True)
+        except _EventSeenBeforeError:
+            return self._commit_once(batches, optimistic=False)
+
+    def _commit_once(self, batches: list[Batch], *, optimistic: bool) -> list[IngestResult]:
         con = self._writer_con
         con.execute("BEGIN")
         try:
-            results = self._write(con, batches)
+            results = self._write(con, batches, optimistic=optimistic)
         except BaseException:
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
         return results
 
-    def _write(self, con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> list[IngestResult]:
-        ids = [str(b.batch_id) for b in batches]
-        known = {
-            str(row[0])
-            for row in con.execute(
-                f"SELECT batch_id FROM batches WHERE batch_id IN ({placeholders(len(ids))})", ids
-            ).fetchall()
-        }
-        fresh: list[Batch] = []
-        for batch in batches:
-            if str(batch.batch_id) not in known:
-                known.add(str(batch.batch_id))
-                fresh.append(batch)
-        fresh, conflicts = claim_events(fresh, partial(_stored_events, con))
-        fresh_ids = {b.batch_id for b in fresh}
-        if fresh:
-            rows = flatten(fresh)
-            _insert_rows(con, rows)
-            now = datetime.now(UTC)
-            _insert_arrow(
+    def _write(
+        self, con: duckdb.DuckDBPyConnection, batches: list[Batch], *, optimistic: bool
+    ) -> list[IngestResult]:
+        """Store the new ones of ``batches`` in the open transaction.
+
+        Event ids are claimed (:func:`~roadsense.store.event_claims.claim_events`) by
+        reading the stored content of every id first, except when ``optimistic``: then,
+        if no id repeats within the group, the events are inserted straight away, and only
+        if one of them was already stored (the insert skipped it) is
+        :class:`_EventSeenBeforeError` raised, the transaction rolled back and the group written
+        again with the full claim. A fleet's new events rarely repeat, so this saves a
+        query per commit.
+        """
+        now = datetime.now(UTC)
+        unique: dict[Any, Batch] = {}
+        for b in batches:
+            unique.setdefault(b.batch_id, b)
+        claimed = {
+            uuid.UUID(str(row[0]))
+            for row in _insert_arrow(
                 con,
                 "batches",
                 ("batch_id", "device_id", "schema_version", "received_at", "items"),
                 _BATCH_TYPES,
-                [(b.batch_id, b.device_id, b.schema_version, now, len(b.items)) for b in fresh],
+                [
+                    (b.batch_id, b.device_id, b.schema_version, now, len(b.items))
+                    for b in unique.values()
+                ],
+                verb="INSERT OR IGNORE",
+                returning="batch_id",
             )
-            _insert_arrow(
-                con,
-                "device_seen",
-                ("device_id", "last_seen_at"),
-                _SEEN_TYPES,
-                [(d, now) for d in sorted({b.device_id for b in fresh})],
-                tail="ON CONFLICT (device_id) DO UPDATE SET last_seen_at = "
-                "greatest(device_seen.last_seen_at, excluded.last_seen_at)",
-            )
+        }
+        new = [b for bid, b in unique.items() if bid in claimed]
+        conflicts: dict[uuid.UUID, list[uuid.UUID]] = {}
+        if optimistic and _event_ids_unique(new):
+            fresh = new
         else:
-            rows = BatchRows()
+            optimistic = False
+            fresh, conflicts = claim_events(new, partial(_stored_events, con))
+        if conflicts:  # a refused batch leaves no trace: its id may come again, fixed
+            con.execute(
+                "DELETE FROM batches WHERE batch_id IN (SELECT unnest(?::UUID[]))",
+                [[str(i) for i in conflicts]],
+            )
+            claimed -= conflicts.keys()
+        rows = flatten(fresh) if fresh else BatchRows()
+        if fresh and _insert_rows(con, rows) < len(rows.events) and optimistic:
+            raise _EventSeenBeforeError
+        seen = self._seen.note((b.device_id for b in fresh), now, loaded=len(batches) > 1)
+        if seen:
+            _write_seen(con, seen)
         results: list[IngestResult] = []
-        taken: set[Any] = set()
-        for batch in batches:
-            if batch.batch_id in conflicts:
-                clashes = tuple(conflicts[batch.batch_id])
-                results.append(IngestResult(batch.batch_id, "conflict", conflicts=clashes))
-            elif batch.batch_id in fresh_ids and batch.batch_id not in taken:
-                taken.add(batch.batch_id)
-                results.append(
-                    IngestResult(batch.batch_id, "stored", rows.counts.get(batch.batch_id, {}))
-                )
+        for b in batches:
+            if b.batch_id in conflicts:
+                clashes = tuple(conflicts[b.batch_id])
+                results.append(IngestResult(b.batch_id, "conflict", conflicts=clashes))
+            elif b.batch_id in claimed:
+                claimed.discard(b.batch_id)
+                results.append(IngestResult(b.batch_id, "stored", rows.counts.get(b.batch_id, {})))
             else:
-                results.append(IngestResult(batch.batch_id, "duplicate"))
+                results.append(IngestResult(b.batch_id, "duplicate"))
         return results
 
     def close(self) -> None:
@@ -288,6 +307,10 @@ class DuckDBStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analyti
         self._closed = True
         if self._writer is not None:
             self._writer.close()
+            seen = self._seen.drain()
+            if seen:
+                with self._tx() as cur:
+                    _write_seen(cur.con, seen)
         self._con.close()
 
     def __enter__(self) -> DuckDBStore:
@@ -295,6 +318,19 @@ class DuckDBStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analyti
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _write_seen(con: duckdb.DuckDBPyConnection, seen: list[tuple[str, datetime]]) -> None:
+    """Upsert when devices were last heard from (see :mod:`roadsense.store.device_seen`)."""
+    _insert_arrow(
+        con,
+        "device_seen",
+        ("device_id", "last_seen_at"),
+        _SEEN_TYPES,
+        seen,
+        tail="ON CONFLICT (device_id) DO UPDATE SET last_seen_at = "
+        "greatest(device_seen.last_seen_at, excluded.last_seen_at)",
+    )
 
 
 def _stored_events(con: duckdb.DuckDBPyConnection, ids: list[uuid.UUID]) -> list[Row]:
@@ -309,8 +345,20 @@ def _stored_events(con: duckdb.DuckDBPyConnection, ids: list[uuid.UUID]) -> list
     ]
 
 
-def _insert_rows(con: duckdb.DuckDBPyConnection, rows: BatchRows) -> None:
-    """Insert flattened rows: positions and events through Arrow, the rest row by row."""
+class _EventSeenBeforeError(Exception):
+    """An optimistic commit met an event id the store already held (see ``_write``)."""
+
+
+def _event_ids_unique(batches: list[Batch]) -> bool:
+    ids = [item.event_id for b in batches for item in b.items if isinstance(item, AdasEvent)]
+    return len(ids) == len(set(ids))
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, rows: BatchRows) -> int:
+    """Insert flattened rows: positions and events through Arrow, the rest row by row.
+
+    Returns how many of the events were new (an id already stored is skipped)."""
+    stored_events = 0
     if rows.positions:
         _insert_arrow(con, "positions", POSITION_COLUMNS, _POSITION_TYPES, rows.positions)
     if rows.events:
@@ -324,6 +372,7 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, rows: BatchRows) -> None:
             returning="event_id",
         )
         rows.count_stored_events([event_id for (event_id,) in stored])
+        stored_events = len(stored)
     for table, columns, data in (
         ("sign_sightings", SIGN_COLUMNS, rows.signs),
         ("lane_samples", LANE_COLUMNS, rows.lanes),
@@ -337,6 +386,7 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, rows: BatchRows) -> None:
                     for r in data
                 ],
             )
+    return stored_events
 
 
 def _insert_arrow(

@@ -24,6 +24,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from roadsense.schema import Batch
+from roadsense.store.device_seen import SeenDevices
 from roadsense.store.errors import StoreError
 from roadsense.store.event_claims import CONTENT_COLUMNS, claim_events
 from roadsense.store.ingest_store import IngestResult
@@ -119,6 +120,7 @@ class PostgresStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analy
             name="roadsense-reads",
         )
         self._staging_ready = False
+        self._seen = SeenDevices()
         self._writer = GroupWriter(
             "postgres-writer",
             self._commit,
@@ -282,13 +284,9 @@ class PostgresStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analy
         rows = flatten(fresh) if fresh else BatchRows()
         if fresh:
             _copy_rows(conn, rows)
-            devices = sorted({b.device_id for b in fresh})
-            conn.execute(
-                "INSERT INTO device_seen SELECT d, %s FROM unnest(%s::text[]) AS d "
-                "ON CONFLICT (device_id) DO UPDATE SET last_seen_at = "
-                "greatest(device_seen.last_seen_at, excluded.last_seen_at)",
-                [now, devices],
-            )
+        seen = self._seen.note((b.device_id for b in fresh), now, loaded=len(batches) > 1)
+        if seen:
+            _write_seen(conn, seen)
         results: list[IngestResult] = []
         for b in batches:
             if b.batch_id in conflicts:
@@ -307,6 +305,11 @@ class PostgresStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analy
             return
         self._closed = True
         self._writer.close()
+        seen = self._seen.drain()
+        if seen:
+            conn = self._writer_conn()
+            with conn.transaction():
+                _write_seen(conn, seen)
         self._pool.close()
         self._wconn.close()
 
@@ -315,6 +318,16 @@ class PostgresStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, Analy
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _write_seen(conn: psycopg.Connection[Any], seen: list[tuple[str, datetime]]) -> None:
+    """Upsert when devices were last heard from (see :mod:`roadsense.store.device_seen`)."""
+    conn.execute(
+        "INSERT INTO device_seen SELECT * FROM unnest(%s::text[], %s::timestamptz[]) "
+        "ON CONFLICT (device_id) DO UPDATE SET last_seen_at = "
+        "greatest(device_seen.last_seen_at, excluded.last_seen_at)",
+        [[d for d, _ in seen], [t for _, t in seen]],
+    )
 
 
 def _stored_events(conn: psycopg.Connection[Any], ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
