@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import h3
 from fastapi.testclient import TestClient
 
 from roadsense.schema import AnyRecord, EventType
-from tests.factories import batch, event, track
+from roadsense.store.roads_rows import Junction, NetworkInfo
+from tests.factories import HELSINKI, batch, event, track
+from tests.roads.test_places import segment
 from tests.server.conftest import ANALYST, OTHER_TOKEN, auth
 
 
@@ -69,6 +73,29 @@ def test_hotspots_rank_the_cell_where_the_events_are(client: TestClient) -> None
         "/v1/panels/top-cells", params={"event_type": "FCW"}, headers=ANALYST
     ).json()
     assert only_fcw[0]["events"] == 2
+
+
+def test_hotspots_are_named_by_their_streets_once_the_store_has_roads(
+    client: TestClient,
+) -> None:
+    seed(client)
+    top = client.get("/v1/panels/top-cells", headers=ANALYST).json()
+    assert top[0]["place"] is None  # no road network yet
+    lat, lon = HELSINKI
+    # two streets meeting at node 7, where the taxis start
+    north = segment("1:0-1", "Mannerheimintie", [(lon, lat), (lon, lat + 0.006)], (7, 8))
+    east = segment("2:0-1", "Kaivokatu", [(lon, lat), (lon + 0.004, lat)], (7, 9))
+    store = client.app.state.roadsense.store  # type: ignore[attr-defined]
+    store.replace_road_network(
+        NetworkInfo("test.osm.pbf", "d1", "FI", datetime.now(UTC), 2, 1),
+        [north, east],
+        [Junction(node_id=7, lon=lon, lat=lat, degree=4, segments=("1:0-1", "2:0-1"))],
+    )
+    top = client.get("/v1/panels/top-cells", params={"fresh": "true"}, headers=ANALYST).json()
+    assert top[0]["place"] == "Mannerheimintie at Kaivokatu"
+    assert {row["place"] for row in top[1:]} <= {"Mannerheimintie", "Mannerheimintie at Kaivokatu"}
+    cells = client.get("/v1/panels/hotspots", headers=ANALYST).json()["features"]
+    assert {f["properties"]["place"] for f in cells} >= {"Mannerheimintie at Kaivokatu"}
 
 
 def test_another_resolution_is_read_from_the_store(client: TestClient) -> None:

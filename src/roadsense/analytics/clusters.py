@@ -8,13 +8,14 @@ so that at most ``fdr`` of the reported clusters are expected to be false.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import h3
 import numpy as np
 from statsmodels.stats.multitest import multipletests
+
+from roadsense.analytics.quiet import quiet
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,7 @@ class ClusterCell:
 def getis_ord(values: Mapping[str, float], rings: int = 1, fdr: float = 0.05) -> list[ClusterCell]:
     """Gi* z-scores for every cell; ``hot``/``cold`` where the FDR-adjusted p < ``fdr``."""
     # esda's G_Local is imported here: it pulls in libpysal, slow to import for the CLI
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with quiet():
         from esda.getisord import G_Local
         from libpysal.weights import W
 
@@ -48,8 +48,7 @@ def getis_ord(values: Mapping[str, float], rings: int = 1, fdr: float = 0.05) ->
     }
     isolated = [c for c, n in neighbours.items() if not n]
     weights_dict = {c: [1.0] * len(n) for c, n in neighbours.items()}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with quiet():
         w = W(neighbours, weights_dict, silence_warnings=True)
         y = np.array([values[c] for c in cells], dtype=float)
         g = G_Local(y, w, star=True, transform="B", permutations=0)

@@ -11,12 +11,13 @@ fit starts from the Poisson coefficients, which makes it converge on every relea
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import statsmodels.api as sm
+
+from roadsense.analytics.quiet import quiet
 
 MIN_ALPHA = 1e-6
 """Below this the overdispersion is taken as zero (the Poisson limit of NB2)."""
@@ -38,8 +39,7 @@ def fit_nb2(y: npt.ArrayLike, x: npt.ArrayLike, maxiter: int = 200) -> CountFit:
     """Fit NB2 of counts ``y`` on the design ``x`` (first column the constant)."""
     endog = np.asarray(y, dtype=float)
     exog = np.asarray(x, dtype=float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with quiet():
         poisson = sm.GLM(endog, exog, family=sm.families.Poisson()).fit(maxiter=maxiter)
         start = np.append(np.asarray(poisson.params, dtype=float), 0.1)
         nb = None

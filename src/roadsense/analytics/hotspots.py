@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h3
 
@@ -26,6 +26,9 @@ from roadsense.city import (
     RankingThresholds,
 )
 from roadsense.store import ReadStore
+
+if TYPE_CHECKING:
+    from roadsense.roads.places import PlaceNamer
 
 
 @dataclass(frozen=True)
@@ -92,12 +95,14 @@ def _rounded(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def hotspot_figures(site: RankedSite) -> dict[str, Any]:
-    """A cell's figures as every view shows them (rounded once, here)."""
+def hotspot_figures(site: RankedSite, places: PlaceNamer | None = None) -> dict[str, Any]:
+    """A cell's figures as every view shows them (rounded once, here); ``place`` names it
+    by its streets when the store has a road network (``places``), else it is null."""
     lat, lon = centre(site.site_id)
     return {
         "rank": site.rank,
         "cell": site.site_id,
+        "place": places.point(lon, lat) if places is not None else None,
         "lat": lat,
         "lon": lon,
         "events": site.observed,
@@ -127,7 +132,7 @@ def cells_along(coords: Sequence[tuple[float, float]], resolution: int) -> set[s
     return cells
 
 
-def hotspots_geojson(ranking: Ranking) -> dict[str, Any]:
+def hotspots_geojson(ranking: Ranking, places: PlaceNamer | None = None) -> dict[str, Any]:
     """Every cell of a ranking as a GeoJSON polygon with its figures, for the map.
 
     ``ranking`` says how the ranks were made: ``"excess"`` (empirical Bayes) or ``"rate"``
@@ -140,7 +145,7 @@ def hotspots_geojson(ranking: Ranking) -> dict[str, Any]:
             {
                 "type": "Feature",
                 "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
-                "properties": hotspot_figures(site),
+                "properties": hotspot_figures(site, places),
             }
         )
     return {

@@ -16,7 +16,6 @@ warnings per km once live.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -25,6 +24,7 @@ import numpy as np
 import statsmodels.api as sm
 from scipy import stats
 
+from roadsense.analytics.quiet import quiet
 from roadsense.errors import RoadsenseError
 
 Model = Literal["poisson", "negbin"]
@@ -102,8 +102,7 @@ def estimate_effect(
     family: sm.families.Family = sm.families.Poisson()
     if model == "negbin":
         family = sm.families.NegativeBinomial(alpha=_nb_alpha(y, x, offset))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # perfect-fit vehicles (all zeros) only warn
+    with quiet():  # perfect-fit vehicles (all zeros) only warn
         fit = sm.GLM(y, x, family=family, offset=offset).fit(
             cov_type="cluster", cov_kwds={"groups": groups}, maxiter=100
         )
@@ -128,8 +127,7 @@ def estimate_effect(
 
 def _nb_alpha(y: np.ndarray, x: np.ndarray, offset: np.ndarray) -> float:
     """NB2 overdispersion from the Cameron-Trivedi auxiliary regression on a Poisson fit."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with quiet():
         mu = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit().mu
     mu = np.maximum(mu, 1e-9)
     alpha = float(np.sum((y - mu) ** 2 - y) / np.sum(mu**2))

@@ -24,12 +24,12 @@ from roadsense.analytics.open_data import DEFAULT_MIN_VEHICLES as OPEN_DATA_MIN_
 from roadsense.analytics.rollout import RateRatio
 from roadsense.analytics.rollout_panel import Rollout, read_rollout
 from roadsense.city import CitySettings
-from roadsense.cli.demo_places import PlaceNamer
 from roadsense.cli.evaluate import evaluate_and_record
 from roadsense.cli.export import OpenDataRun, write_open_data
 from roadsense.reports import build_report, parse_month, render_html
 from roadsense.reports.quality import DataQuality, data_quality
 from roadsense.roads.matcher import MatchOptions
+from roadsense.roads.places import PlaceNamer
 from roadsense.roads.service import CityRoads, load_roads
 from roadsense.roads.store_sync import MatchRun, import_network, match_new
 from roadsense.store import open_store

@@ -27,6 +27,7 @@ from roadsense.analytics.tables import (
 from roadsense.city import city_settings
 from roadsense.cli.errors import fail
 from roadsense.cli.store import StoreOption, store_location
+from roadsense.roads.places import PlaceNamer
 from roadsense.schema import EventType
 from roadsense.store import open_store
 
@@ -79,12 +80,14 @@ def _screen_store(
     )
     with open_store(store_location(store), read_only=True) as db:
         ranking = rank_cells(db, params)
-    rows = [hotspot_figures(s) for s in ranking.top(top)]
+        places = PlaceNamer.of(db) if db.road_network_info() else None
+    rows = [hotspot_figures(s, places) for s in ranking.top(top)]
     if as_json:
         typer.echo(json.dumps({"ranking": ranking.method, "note": ranking.note, "sites": rows}))
         return
     table = Table(
         "rank",
+        "place",
         "cell",
         "events",
         "vehicle-km",
@@ -97,6 +100,7 @@ def _screen_store(
     for r in rows:
         table.add_row(
             str(r["rank"]),
+            r["place"] or "",
             r["cell"],
             str(r["events"]),
             f"{r['vehicle_km']:.3f}",

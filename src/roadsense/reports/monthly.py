@@ -20,6 +20,7 @@ from roadsense.analytics.ranking import rank_sites
 from roadsense.city import RankingThresholds, city_settings
 from roadsense.reports.period import Month
 from roadsense.reports.quality import DataQuality, data_quality
+from roadsense.roads.places import PlaceNamer
 from roadsense.store import Store
 from roadsense.store.analytics_rows import Period
 from roadsense.store.roads_rows import Segment
@@ -235,17 +236,6 @@ def _sentence(note: str) -> str:
     return note[:1].upper() + note[1:] + "." if note else note
 
 
-def _nearest_road(lat: float, lon: float, segments: list[Segment]) -> str | None:
-    best, name = math.inf, None
-    scale = math.cos(math.radians(lat))
-    for s in segments:
-        for x, y in s.coords:
-            d = ((x - lon) * scale) ** 2 + (y - lat) ** 2
-            if d < best:
-                best, name = d, s.name or s.highway
-    return name
-
-
 def _evaluation(store: Store) -> Evaluation | None:
     for run in store.analysis_runs(limit=200):
         if run.kind != "rollout":
@@ -332,7 +322,11 @@ def build_report(
         resolution or city.hotspot_resolution,
         thresholds or city.ranking_thresholds,
     )
-    top = [replace(h, road=_nearest_road(h.lat, h.lon, segments)) for h in cells[:TOP_HOTSPOTS]]
+    places = PlaceNamer(segments, store.road_junctions()) if segments else None
+    top = [
+        replace(h, road=places.point(h.lon, h.lat) if places else None)
+        for h in cells[:TOP_HOTSPOTS]
+    ]
     changes, speeds_note = _speed_changes(store, month, segments)
     return MonthlyReport(
         month=month,

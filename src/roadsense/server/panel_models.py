@@ -26,6 +26,8 @@ class Hotspot(BaseModel):
 
     rank: int
     cell: str
+    place: str | None
+    """Named by its streets ("Mannerheimintie at Kaivokatu"); null without a road network."""
     lat: float
     lon: float
     events: int

@@ -185,12 +185,13 @@ def _ranking(cube: Cube, f: Filter, state: AppState) -> Ranking:
 
 def _hotspots(cube: Cube, f: Filter, state: AppState) -> dict[str, Any]:
     """The ranked cells as GeoJSON polygons."""
-    return hotspots_geojson(_ranking(cube, f, state))
+    return hotspots_geojson(_ranking(cube, f, state), state.places())
 
 
 def _top(limit: int) -> Any:
     def compute(cube: Cube, f: Filter, state: AppState) -> list[dict[str, Any]]:
-        return [hotspot_figures(c) for c in _ranking(cube, f, state).top(limit)]
+        places = state.places()
+        return [hotspot_figures(c, places) for c in _ranking(cube, f, state).top(limit)]
 
     return compute
 
@@ -242,7 +243,8 @@ async def panel_hotspots(
     from_store = _store_resolution(resolution, f)
     if from_store is not None:
         state = get_state(request)
-        return hotspots_geojson(await run_in_threadpool(_store_ranking, state, f, from_store))
+        ranked = await run_in_threadpool(_store_ranking, state, f, from_store)
+        return hotspots_geojson(ranked, await run_in_threadpool(state.places))
     result: dict[str, Any] = await _cached(request, "hotspots", f, _hotspots, fresh)
     return result
 
@@ -265,7 +267,8 @@ async def panel_top_cells(
     if from_store is not None:
         state = get_state(request)
         ranking = await run_in_threadpool(_store_ranking, state, f, from_store)
-        return [hotspot_figures(c) for c in ranking.top(limit)]
+        places = await run_in_threadpool(state.places)
+        return [hotspot_figures(c, places) for c in ranking.top(limit)]
     top: list[dict[str, Any]] = await _cached(request, f"top{limit}", f, _top(limit), fresh)
     return top
 

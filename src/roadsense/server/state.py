@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import Request
 
+from roadsense.roads.places import PlaceNamer
 from roadsense.server.cache import TtlCache
 from roadsense.server.metrics import Metrics
 from roadsense.server.settings import Settings
@@ -25,6 +26,7 @@ class AppState:
     device_cache: TtlCache[Device] = field(init=False)
     key_cache: TtlCache[Principal] = field(init=False)
     signin_throttle: SignInThrottle = field(init=False)
+    _places: tuple[object, PlaceNamer | None] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.device_cache = TtlCache(self.settings.credential_cache_s)
@@ -36,6 +38,15 @@ class AppState:
             },
             self.settings.signin_window_s,
         )
+
+    def places(self) -> PlaceNamer | None:
+        """Street names of the store's road network (None without one), built once and
+        again only when another network is imported."""
+        info = self.store.road_network_info()
+        key = (info.digest, info.imported_at) if info else None
+        if self._places is None or self._places[0] != key:
+            self._places = (key, PlaceNamer.of(self.store) if info else None)
+        return self._places[1]
 
 
 def get_state(request: Request) -> AppState:

@@ -161,6 +161,7 @@ function eventPopup(map, lngLat, p) {
 
 function cellPopup(map, lngLat, p) {
   openPopup(map, lngLat, details(p.rank ? `${t('rank')} ${p.rank}` : t('notRanked'), [
+    ...(p.place ? [[t('place'), String(p.place)]] : []),
     [t('events'), dash(p.events, (v) => nf.format(v))],
     [t('vkm'), dash(p.vehicle_km, (v) => df.format(v))],
     [t('rate'), dash(p.rate_per_1000_vkm, (v) => `${sf.format(v)} / 1,000 vkm`)],
@@ -228,8 +229,9 @@ function renderTop(map, features, ranking) {
     const measure = ranking === 'rate'
       ? `${t('rate')} ${dash(p.rate_per_1000_vkm, (v) => sf.format(v))} / 1,000 vkm`
       : `${t('excess')} ${dash(p.excess, (v) => df.format(v))}`;
-    const button = el('button', { type: 'button', textContent: `${p.rank}. ${nf.format(p.events)} ${t('events')} · ${measure}` });
-    button.setAttribute('aria-label', `${t('rank')} ${p.rank}: ${p.events} ${t('events')}`);
+    const where = p.place ? `${p.place} · ` : '';
+    const button = el('button', { type: 'button', textContent: `${p.rank}. ${where}${nf.format(p.events)} ${t('events')} · ${measure}` });
+    button.setAttribute('aria-label', `${t('rank')} ${p.rank}: ${where}${p.events} ${t('events')}`);
     button.addEventListener('click', () => {
       map.flyTo({ center: cellCentre(f), zoom: Math.max(map.getZoom(), 16), duration: 600 });
       cellPopup(map, cellCentre(f), p);
