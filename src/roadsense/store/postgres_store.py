@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any, Literal
 
 import psycopg
+import pyarrow as pa
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from roadsense.schema import Batch
@@ -40,6 +41,7 @@ from roadsense.store.rows import (
 )
 from roadsense.store.sql import POSTGRESQL, Row
 from roadsense.store.sql_analytics import AnalyticsMixin
+from roadsense.store.sql_day_rows import DayRowsMixin
 from roadsense.store.sql_reads import ReadsMixin
 from roadsense.store.sql_registry import RegistryMixin
 from roadsense.store.sql_retention import RetentionMixin
@@ -69,6 +71,23 @@ class _Conn:
     def run(self, sql: str, params: Sequence[object] = ()) -> None:
         self.conn.execute(sql.replace("?", "%s"), list(params) or None)
 
+    def arrow_batches(
+        self, sql: str, params: Sequence[object], schema: pa.Schema, rows: int
+    ) -> Iterator[pa.RecordBatch]:
+        """Through a server-side cursor, ``rows`` at a time."""
+        name = f"arrow_{uuid.uuid4().hex}"
+        with self.conn.transaction(), self.conn.cursor(name=name) as cur:
+            cur.execute(sql.replace("?", "%s"), list(params) or None)
+            while chunk := cur.fetchmany(rows):
+                columns = zip(*chunk, strict=True)
+                yield pa.RecordBatch.from_arrays(
+                    [
+                        pa.array(values, type=field.type)
+                        for values, field in zip(columns, schema, strict=True)
+                    ],
+                    schema=schema,
+                )
+
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SET TIME ZONE 'UTC'")
@@ -86,7 +105,9 @@ def redact(url: str) -> str:
     return f"postgresql://{user}{'@' if user else ''}{host}{':' if port else ''}{port}/{db}"
 
 
-class PostgresStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, AnalyticsMixin):
+class PostgresStore(
+    RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, AnalyticsMixin, DayRowsMixin
+):
     """A :class:`~roadsense.store.base.Store` in a PostgreSQL database with PostGIS."""
 
     backend: Literal["duckdb", "postgresql"] = "postgresql"
