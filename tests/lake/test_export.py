@@ -15,7 +15,7 @@ import roadsense.lake.export as lake_export
 from roadsense.lake import MANIFEST_NAME, LakeError, export_lake
 from roadsense.lake.target import LakeTarget
 from roadsense.schema import SCHEMA_VERSION
-from roadsense.store import Store
+from roadsense.store import Store, StoreError
 from tests.lake.records import DAY1, DAY2, DAY3, expected, fill, lake_counts, visible_files
 
 
@@ -152,3 +152,8 @@ def test_a_new_upload_schema_version_rewrites_every_day(
     assert manifest["upload_schema_version"] == SCHEMA_VERSION + 1
     meta = pq.read_schema(lake / "lane_samples" / f"day={DAY2}" / "part-00000.parquet")
     assert json.loads(meta.metadata[b"roadsense"])["upload_schema_version"] == SCHEMA_VERSION + 1
+
+
+def test_a_fleets_view_of_the_store_cannot_be_exported(filled: Store, lake: Path) -> None:
+    with pytest.raises(StoreError, match="whole store"):
+        export_lake(filled.scoped("fleet-a"), str(lake))

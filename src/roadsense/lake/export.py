@@ -96,7 +96,7 @@ def export_lake(
             target.put_text(MANIFEST_NAME, manifest.to_json())
         result.removed[table] = gone
         written = result.written.setdefault(table, {})
-        if progress:
+        if progress and todo:  # a bar per table with days to write
             progress(table, 0, len(todo))
         for i, day in enumerate(todo, 1):
             rows = write_partition(db, target, table, day, batch_rows)
