@@ -14,8 +14,9 @@ import pytest
 import roadsense.lake.export as lake_export
 from roadsense.lake import MANIFEST_NAME, LakeError, export_lake
 from roadsense.lake.target import LakeTarget
-from roadsense.schema import SCHEMA_VERSION
+from roadsense.schema import SCHEMA_VERSION, SignSighting
 from roadsense.store import Store, StoreError
+from tests.factories import batch
 from tests.lake.records import DAY1, DAY2, DAY3, expected, fill, lake_counts, visible_files
 
 
@@ -157,3 +158,19 @@ def test_a_new_upload_schema_version_rewrites_every_day(
 def test_a_fleets_view_of_the_store_cannot_be_exported(filled: Store, lake: Path) -> None:
     with pytest.raises(StoreError, match="whole store"):
         export_lake(filled.scoped("fleet-a"), str(lake))
+
+
+def test_texts_and_nulls_come_out_as_stored(any_store: Store, lake: Path) -> None:
+    when = datetime(2025, 6, 2, 9, 0, 0, 250_000, tzinfo=UTC)
+    odd = 'a,"b"\nNULL'
+    sign = SignSighting(vehicle_id="taxi-1", time=when, sign_type=odd, value=None)
+    assert any_store.ingest(batch([sign])).status == "stored"
+    export_lake(any_store, str(lake))
+    rows = pq.read_table(lake / "sign_sightings" / f"day={DAY1}" / "part-00000.parquet")
+    (row,) = rows.to_pylist()
+    assert row["sign_type"] == odd
+    assert row["value"] is None
+    assert row["lat"] is None
+    assert row["geometry"] is None
+    assert row["ts"] == when
+    assert row["confidence"] == 1.0
