@@ -9,6 +9,7 @@ import pytest
 from roadsense.store import (
     AccountStore,
     AnalysisStore,
+    DayRowsStore,
     DuckDBStore,
     IngestStore,
     ReadStore,
@@ -27,6 +28,7 @@ CONCERNS: list[type] = [
     RetentionStore,
     RoadStore,
     AnalysisStore,
+    DayRowsStore,
 ]
 STORE_ITSELF = {"schema_version", "scoped", "close"}
 """What only the whole store has: its version, a fleet's view of it, closing it."""

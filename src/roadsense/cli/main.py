@@ -71,6 +71,12 @@ COMMANDS = (
         "export", "roadsense.cli.export:app", "Open data with small-count suppression.", CITY
     ),
     LazyCommand(
+        "lake",
+        "roadsense.cli.lake:app",
+        "Export the raw records as a GeoParquet lake, by UTC day.",
+        CITY,
+    ),
+    LazyCommand(
         "adas", "roadsense.cli.adas:app", "Run the software warning engine on recorded tracks."
     ),
     LazyCommand(

@@ -5,8 +5,9 @@ The interface is split by concern, each protocol in a small module beside its ro
 :class:`IngestStore` (uploads), :class:`AccountStore` (devices, API keys, users,
 sessions), :class:`RegistryStore` (fleets, vehicles, drivers), :class:`ReadStore`
 (totals and aggregates), :class:`RetentionStore` (pruning), :class:`RoadStore` (the road
-network and map matching) and :class:`AnalysisStore` (crashes, driver shifts, analysis
-runs). :class:`Store` is all of them together, as both backends implement it; callers
+network and map matching), :class:`AnalysisStore` (crashes, driver shifts, analysis
+runs) and :class:`DayRowsStore` (raw rows per UTC day as Arrow, for the lake).
+:class:`Store` is all of them together, as both backends implement it; callers
 type their parameters by the narrowest protocol they need. All SQL of the project lives
 here (``sql_*.py`` and the backends); the private ``_read``/``_tx`` are for this package.
 
@@ -29,6 +30,7 @@ from roadsense.store.account_store import (
 )
 from roadsense.store.analysis_store import AnalysisStore
 from roadsense.store.base import Store
+from roadsense.store.day_rows_store import RAW_TABLES, DayRowsStore, RawTable
 from roadsense.store.duckdb_store import DuckDBStore
 from roadsense.store.errors import StoreError
 from roadsense.store.h3cells import FINE_H3_RESOLUTION
@@ -77,12 +79,14 @@ def open_store(
 
 __all__ = [
     "FINE_H3_RESOLUTION",
+    "RAW_TABLES",
     "ROLES",
     "AccountStore",
     "AnalysisStore",
     "ApiKey",
     "CellEvents",
     "CellExposure",
+    "DayRowsStore",
     "Device",
     "DeviceToAdd",
     "Driver",
@@ -93,6 +97,7 @@ __all__ = [
     "Junction",
     "Principal",
     "PruneResult",
+    "RawTable",
     "ReadStore",
     "RegistryStore",
     "RetentionStore",

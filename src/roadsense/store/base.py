@@ -11,6 +11,7 @@ from typing import Literal, Protocol
 
 from roadsense.store.account_store import AccountStore
 from roadsense.store.analysis_store import AnalysisStore
+from roadsense.store.day_rows_store import DayRowsStore
 from roadsense.store.ingest_store import IngestStore
 from roadsense.store.read_store import ReadStore
 from roadsense.store.registry_store import RegistryStore
@@ -26,6 +27,7 @@ class Store(
     RetentionStore,
     RoadStore,
     AnalysisStore,
+    DayRowsStore,
     Protocol,
 ):
     """Storage behind narrow interfaces: DuckDB and PostgreSQL, one test suite."""

@@ -41,6 +41,7 @@ from roadsense.store.rows import (
 )
 from roadsense.store.sql import DUCKDB, Row, placeholders
 from roadsense.store.sql_analytics import AnalyticsMixin
+from roadsense.store.sql_day_rows import DayRowsMixin
 from roadsense.store.sql_reads import ReadsMixin
 from roadsense.store.sql_registry import RegistryMixin
 from roadsense.store.sql_retention import RetentionMixin
@@ -70,8 +71,18 @@ class _Cursor:
     def run(self, sql: str, params: Sequence[object] = ()) -> None:
         self.con.execute(sql, list(params))
 
+    def arrow_batches(
+        self, sql: str, params: Sequence[object], schema: pa.Schema, rows: int
+    ) -> Iterator[pa.RecordBatch]:
+        reader = self.con.sql(sql, params=list(params)).to_arrow_reader(rows)
+        for chunk in reader:
+            if chunk.num_rows:
+                yield chunk.cast(schema)
 
-class DuckDBStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, AnalyticsMixin):
+
+class DuckDBStore(
+    RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, AnalyticsMixin, DayRowsMixin
+):
     """A :class:`~roadsense.store.base.Store` in one DuckDB file."""
 
     backend: Literal["duckdb", "postgresql"] = "duckdb"

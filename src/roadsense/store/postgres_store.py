@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import io
 import logging
 import uuid
 from collections.abc import Iterator, Sequence
@@ -21,6 +22,8 @@ from functools import partial
 from typing import Any, Literal
 
 import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from roadsense.schema import Batch
@@ -40,6 +43,7 @@ from roadsense.store.rows import (
 )
 from roadsense.store.sql import POSTGRESQL, Row
 from roadsense.store.sql_analytics import AnalyticsMixin
+from roadsense.store.sql_day_rows import DayRowsMixin
 from roadsense.store.sql_reads import ReadsMixin
 from roadsense.store.sql_registry import RegistryMixin
 from roadsense.store.sql_retention import RetentionMixin
@@ -69,6 +73,82 @@ class _Conn:
     def run(self, sql: str, params: Sequence[object] = ()) -> None:
         self.conn.execute(sql.replace("?", "%s"), list(params) or None)
 
+    def arrow_batches(
+        self, sql: str, params: Sequence[object], schema: pa.Schema, rows: int
+    ) -> Iterator[pa.RecordBatch]:
+        """Streamed as CSV by ``COPY`` and parsed by Arrow (about ten times faster than
+        rows through the driver); through a server-side cursor where a column is a list."""
+        if any(pa.types.is_list(f.type) for f in schema):
+            yield from self._fetched_batches(sql, params, schema, rows)
+            return
+        query = psycopg.ClientCursor(self.conn).mogrify(sql.replace("?", "%s"), list(params))
+        with self.conn.cursor() as cur, cur.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+            reader = pacsv.open_csv(
+                _CopyStream(iter(copy)),
+                read_options=pacsv.ReadOptions(
+                    column_names=schema.names, block_size=max(rows * 128, 1 << 16)
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=schema,
+                    null_values=[""],  # COPY's NULL; an empty text is quoted ("")
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            for chunk in reader:
+                if chunk.num_rows:
+                    yield chunk.cast(schema)
+
+    def _fetched_batches(
+        self, sql: str, params: Sequence[object], schema: pa.Schema, rows: int
+    ) -> Iterator[pa.RecordBatch]:
+        name = f"arrow_{uuid.uuid4().hex}"
+        with self.conn.transaction(), self.conn.cursor(name=name) as cur:
+            cur.execute(sql.replace("?", "%s"), list(params) or None)
+            while chunk := cur.fetchmany(rows):
+                columns = zip(*chunk, strict=True)
+                yield pa.RecordBatch.from_arrays(
+                    [
+                        pa.array(values, type=field.type)
+                        for values, field in zip(columns, schema, strict=True)
+                    ],
+                    schema=schema,
+                )
+
+
+class _CopyStream(io.RawIOBase):
+    """The chunks of a ``COPY ... TO STDOUT`` (about a row each) as a readable file whose
+    reads return whole blocks, for Arrow's CSV reader."""
+
+    def __init__(self, chunks: Iterator[Any]) -> None:
+        self._chunks = chunks
+        self._left = b""
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        parts, have = [self._left], len(self._left)
+        while not self._done and (size is None or size < 0 or have < size):
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                self._done = True
+            else:
+                parts.append(bytes(chunk))
+                have += len(parts[-1])
+        data = b"".join(parts)
+        if size is None or size < 0:
+            self._left = b""
+            return data
+        self._left = data[size:]
+        return data[:size]
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SET TIME ZONE 'UTC'")
@@ -86,7 +166,9 @@ def redact(url: str) -> str:
     return f"postgresql://{user}{'@' if user else ''}{host}{':' if port else ''}{port}/{db}"
 
 
-class PostgresStore(RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, AnalyticsMixin):
+class PostgresStore(
+    RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, AnalyticsMixin, DayRowsMixin
+):
     """A :class:`~roadsense.store.base.Store` in a PostgreSQL database with PostGIS."""
 
     backend: Literal["duckdb", "postgresql"] = "postgresql"

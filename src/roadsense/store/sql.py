@@ -12,6 +12,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import pyarrow as pa
+
 from roadsense.store.h3cells import FINE_H3_RESOLUTION
 
 Row = tuple[Any, ...]
@@ -26,6 +28,13 @@ class Runner(Protocol):
 
     def run(self, sql: str, params: Sequence[object] = ()) -> None:
         """A statement whose rows are not wanted."""
+        ...
+
+    def arrow_batches(
+        self, sql: str, params: Sequence[object], schema: pa.Schema, rows: int
+    ) -> Iterator[pa.RecordBatch]:
+        """The rows of a query as record batches of ``schema``, at most ``rows`` each,
+        streamed (never the whole result in memory)."""
         ...
 
 

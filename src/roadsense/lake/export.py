@@ -1,0 +1,144 @@
+"""``export_lake``: the store's raw tables into the lake, one UTC day at a time.
+
+Incremental and idempotent: a day is written only when the store's row count for it (or
+the upload schema version) differs from the manifest's entry, and then whole; a day gone
+from the store (pruned, see docs/privacy.md) is removed from the lake, so the lake never
+keeps raw traces longer than the store does. Crash-safe: each partition is streamed to a
+temporary file, moved into place when complete, and only then entered in the manifest;
+an interrupted export leaves old or new partitions, never half of one, and a rerun
+completes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from roadsense.lake.errors import LakeError
+from roadsense.lake.geometry import geo_schema, has_points, with_points
+from roadsense.lake.manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    Partition,
+    partition_dir,
+    partition_file,
+)
+from roadsense.lake.target import LakeTarget
+from roadsense.schema import SCHEMA_VERSION
+from roadsense.store.day_rows_store import (
+    DEFAULT_BATCH_ROWS,
+    RAW_SCHEMAS,
+    RAW_TABLES,
+    DayRowsStore,
+    RawTable,
+)
+
+Progress = Callable[[str, int, int], None]
+"""progress(table, days done, days to do)."""
+
+LAKE_METADATA_KEY = b"roadsense"
+"""Parquet metadata of every file: the table, the day and the upload schema version."""
+
+
+@dataclass
+class ExportResult:
+    """What one export did, per table."""
+
+    written: dict[str, dict[date, int]] = field(default_factory=dict)
+    """Rows written per table and day (days left as they were are not listed)."""
+    removed: dict[str, list[date]] = field(default_factory=dict)
+    """Days dropped from the lake because the store no longer holds them."""
+    unchanged: dict[str, int] = field(default_factory=dict)
+    """Days per table already exported as the store holds them."""
+
+    @property
+    def rows_written(self) -> int:
+        return sum(sum(days.values()) for days in self.written.values())
+
+
+def load_manifest(target: LakeTarget) -> Manifest:
+    """The lake's manifest, or an empty one for a new lake."""
+    text = target.read_text(MANIFEST_NAME)
+    if text is None:
+        return Manifest(SCHEMA_VERSION)
+    return Manifest.from_json(text, target.path(MANIFEST_NAME))
+
+
+def export_lake(
+    db: DayRowsStore,
+    to: str,
+    *,
+    progress: Progress | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+) -> ExportResult:
+    """Bring the lake at ``to`` up to date with the store (see the module's docstring)."""
+    target = LakeTarget.open(to)
+    manifest = load_manifest(target)
+    target.clear_temp()
+    manifest.upload_schema_version = SCHEMA_VERSION
+    result = ExportResult()
+    for table in RAW_TABLES:
+        counts = db.raw_day_counts(table)
+        exported = manifest.tables.setdefault(table, {})
+        wanted = {day: Partition(n, SCHEMA_VERSION) for day, n in counts.items()}
+        gone = sorted(day for day in exported if day not in wanted)
+        todo = sorted(day for day, p in wanted.items() if exported.get(day) != p)
+        result.unchanged[table] = len(wanted) - len(todo)
+        for day in gone:
+            target.remove_dir(partition_dir(table, day))
+            del exported[day]
+            target.put_text(MANIFEST_NAME, manifest.to_json())
+        result.removed[table] = gone
+        written = result.written.setdefault(table, {})
+        if progress and todo:  # a bar per table with days to write
+            progress(table, 0, len(todo))
+        for i, day in enumerate(todo, 1):
+            rows = write_partition(db, target, table, day, batch_rows)
+            written[day] = rows
+            exported[day] = Partition(rows, SCHEMA_VERSION)
+            target.put_text(MANIFEST_NAME, manifest.to_json())
+            if progress:
+                progress(table, i, len(todo))
+    return result
+
+
+def write_partition(
+    db: DayRowsStore, target: LakeTarget, table: RawTable, day: date, batch_rows: int
+) -> int:
+    """Stream one day of ``table`` into its partition file; the rows written."""
+    schema = RAW_SCHEMAS[table]
+    points = has_points(schema)
+    metadata = {
+        LAKE_METADATA_KEY: json.dumps(
+            {"table": table, "day": day.isoformat(), "upload_schema_version": SCHEMA_VERSION}
+        ).encode()
+    }
+    tagged = schema.with_metadata(metadata)
+    out_schema = geo_schema(tagged) if points else tagged
+    temp = target.temp_path(".parquet")
+    rows = 0
+    try:
+        with pq.ParquetWriter(temp, out_schema, filesystem=target.fs) as writer:
+            for batch in db.raw_day_rows(table, day, batch_rows):
+                writer.write_batch(with_points(batch, out_schema) if points else batch)
+                rows += batch.num_rows
+        target.move_into_place(temp, partition_file(table, day))
+    except (OSError, pa.ArrowException) as exc:
+        _discard(target, temp)
+        raise LakeError(f"cannot write {table} of {day} to {target.shown}: {exc}") from exc
+    except BaseException:
+        _discard(target, temp)
+        raise
+    return rows
+
+
+def _discard(target: LakeTarget, temp: str) -> None:
+    # never written, or already moved; the next export clears _tmp anyway
+    with contextlib.suppress(OSError, pa.ArrowException):
+        target.fs.delete_file(temp)

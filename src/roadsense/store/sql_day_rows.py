@@ -1,0 +1,65 @@
+"""Raw rows per UTC day as Arrow (:class:`~roadsense.store.day_rows_store.DayRowsStore`),
+written once for both backends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+
+import pyarrow as pa
+
+from roadsense.store.day_rows_store import DEFAULT_BATCH_ROWS, RAW_SCHEMAS, RAW_TABLES, RawTable
+from roadsense.store.errors import StoreError
+from roadsense.store.sql import SqlBackend
+
+_AS_TEXT = {"batch_id", "event_id"}
+"""UUID columns, read as text (the backends' drivers give UUIDs differently)."""
+
+
+def _table(self: SqlBackend, table: str) -> RawTable:
+    if table not in RAW_TABLES:
+        raise StoreError(f"no raw table {table!r}; choose one of {', '.join(RAW_TABLES)}")
+    if self._fleet_scope is not None:
+        raise StoreError("raw rows are read from the whole store, not a fleet's view of it")
+    return table
+
+
+def _select(table: RawTable) -> str:
+    columns = [
+        f"CAST({name} AS VARCHAR) AS {name}" if name in _AS_TEXT else name
+        for name in RAW_SCHEMAS[table].names
+    ]
+    return f"SELECT {', '.join(columns)} FROM {table}"
+
+
+class DayRowsMixin:
+    """``raw_day_counts`` and ``raw_day_rows`` for both SQL backends."""
+
+    def raw_day_counts(self: SqlBackend, table: RawTable) -> dict[date, int]:
+        """Rows of ``table`` per UTC day (both backends' sessions run in UTC)."""
+        name = _table(self, table)
+        with self._read() as r:
+            rows = r.fetch(
+                f"SELECT CAST(ts AS DATE) AS d, count(*) FROM {name} GROUP BY d ORDER BY d"
+            )
+        return {_as_date(d): int(n) for d, n in rows}
+
+    def raw_day_rows(
+        self: SqlBackend, table: RawTable, day: date, batch_rows: int = DEFAULT_BATCH_ROWS
+    ) -> Iterator[pa.RecordBatch]:
+        """The rows of ``table`` on the UTC ``day`` in bounded Arrow record batches."""
+        name = _table(self, table)
+        start = datetime.combine(day, time(), tzinfo=UTC)
+        sql = f"{_select(name)} WHERE ts >= ? AND ts < ? ORDER BY vehicle_id, ts"
+        with self._read() as r:
+            yield from r.arrow_batches(
+                sql, [start, start + timedelta(days=1)], RAW_SCHEMAS[name], batch_rows
+            )
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
