@@ -9,7 +9,7 @@ from pathlib import Path
 import h3
 import pytest
 
-from roadsense.schema.records import EventType
+from roadsense.schema.records import NOT_SAFETY
 from roadsense.sim import SimConfig, load_ground_truth, run_simulation
 from roadsense.sim.output import read_truth_events
 
@@ -17,9 +17,6 @@ pytestmark = pytest.mark.slow
 
 RESOLUTION = 10
 MIN_EXPOSURE_KM = 1.0
-NOT_DRIVING = frozenset({EventType.POTHOLE, EventType.FAILSAFE, EventType.TAMPER})
-"""The road's and the devices' events (planted potholes and faults), not how anyone drove:
-a hazard plants driving."""
 
 
 def cells_along(line: list[tuple[float, float]]) -> set[str]:
@@ -43,9 +40,10 @@ def nmea_degrees(value: str, hemisphere: str) -> float:
 def rates(out_dir: Path) -> dict[str, float]:
     """Events per 1,000 vehicle-km in each cell with enough exposure.
 
-    Exposure from the GPS fixes (the RMC sentences of each taxi's NMEA log), driving events
-    where the ground truth says each taxi reported them (the gateway decodes the same ones, as
-    tests/sim/test_run.py checks; decoding 100 taxis here would take a minute).
+    Exposure from the GPS fixes (the RMC sentences of each taxi's NMEA log), the safety
+    events where the ground truth says each taxi reported them (the gateway decodes the
+    same ones, as tests/sim/test_run.py checks; decoding 100 taxis here would take a
+    minute).
     """
     exposure_km: dict[str, float] = {}
     events: Counter[str] = Counter()
@@ -60,7 +58,7 @@ def rates(out_dir: Path) -> dict[str, float]:
                 speed = float(f[7]) * 1852.0 / 3600.0
                 exposure_km[cell] = exposure_km.get(cell, 0.0) + speed / 1000.0
     for event in read_truth_events(out_dir):
-        if event.type not in NOT_DRIVING:
+        if event.type not in NOT_SAFETY:  # potholes and faults: the product does not count them
             events[h3.latlng_to_cell(event.lat, event.lon, RESOLUTION)] += 1
     return {
         cell: events[cell] / km * 1000.0

@@ -17,7 +17,8 @@ accelerometer to an IMU CSV:
   after (a motion-triggered logger: every harsh manoeuvre and the quiet samples that end it
   are on it); no lateral motion is simulated; a pothole hit (given by the traffic,
   :mod:`roadsense.sim.road_assets`) writes a burst of four samples 20 ms apart just before
-  the step: level, the drop (0.3 of the jolt), the jolt, level.
+  the step: level, the drop (0.3 of the jolt), the jolt, level; and the logger then runs
+  for 1 s, as after any motion (so the gateway sees the jolt end).
 
 Planted faults (:mod:`roadsense.sim.faults`): with ``failsafe`` the 0x700 frames carry the
 ``Failsafe`` bit and the unit sees nothing (no warning, sign or obstacle); with ``tamper``
@@ -318,6 +319,7 @@ class SimulatedUnit:
             self._imu.write(f"{ts:.3f},{ax:.3f},0.000,{az:.3f}\n")
             self.harsh.sample(ts, ax)
         self.harsh.jolt(round(t - JOLT_BURST_S[2], 3), round(peak - level, 3))
+        self._imu_until = max(self._imu_until, t + IMU_HOLD_S)  # the jolt triggers the logger
 
     def _imu_sample(self, t: float, accel: float) -> None:
         if accel >= IMU_RECORD_MPS2 or accel <= -IMU_RECORD_MPS2:
