@@ -79,6 +79,19 @@ def test_event_type_filter(store: DuckDBStore) -> None:
     assert top_hotspots(store, params)[0].site_id == h3.latlng_to_cell(*B, 7)
 
 
+def test_potholes_and_device_events_are_no_near_misses(store: DuckDBStore) -> None:
+    drive(store, A, vehicles=3, seconds=1001, events=2, kind=EventType.HMW)
+    drive(store, B, vehicles=3, seconds=1001, events=10, kind=EventType.POTHOLE)
+    drive(store, C, vehicles=3, seconds=1001, events=5, kind=EventType.FAILSAFE)
+    params = HotspotParams(resolution=7, min_vehicle_km=0.5)
+    top = top_hotspots(store, params)
+    assert top[0].site_id == h3.latlng_to_cell(*A, 7)
+    assert {t.site_id: t.observed for t in top}[h3.latlng_to_cell(*B, 7)] == 0
+    # asked for, they count
+    potholes = HotspotParams(resolution=7, event_types=("POTHOLE",), min_vehicle_km=0.5)
+    assert top_hotspots(store, potholes)[0].site_id == h3.latlng_to_cell(*B, 7)
+
+
 def test_cells_along_a_line_cover_it_without_gaps() -> None:
     line = [(24.930, 60.160), (24.950, 60.160)]  # about 1.1 km east-west
     cells = cells_along(line, 10)

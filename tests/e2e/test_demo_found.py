@@ -2,7 +2,8 @@
 
 Ten taxis for a quarter of an hour: the planted hazards are ranked among the dashboard's
 top cells, map matching places the positions, speeds per segment come close to SUMO's,
-the dashboard and the report count Helsinki's hours, and the JSON has its shape.
+the dashboard and the report count Helsinki's hours, the planted signs, potholes and
+device faults are found, and the JSON has its shape.
 """
 
 from __future__ import annotations
@@ -106,3 +107,22 @@ def test_found_vs_planted_has_its_json_shape(reduced_demo: DemoReport) -> None:
     assert set(found["signs"]) >= {"planted", "found"}
     assert set(found["potholes"]) >= {"planted", "found"}
     assert set(found["devices"]) >= {"planted_faults", "flagged"}
+
+
+def test_planted_signs_potholes_and_faults_reach_found_vs_planted(
+    reduced_demo: DemoReport,
+) -> None:
+    found = reduced_demo.found
+    assert found["signs"]["planted"] == 4
+    assert found["potholes"]["planted"] == 3
+    # one of each planted fault reaches the month's data quality, and nothing else is flagged
+    devices = found["devices"]
+    assert devices["planted_faults"] == 4
+    assert devices["by_kind"] == {"failsafe": 1, "tamper": 1, "adas_silent": 1, "silent": 1}
+    assert devices["flagged"] == 4
+    # ten taxis for 20 minutes: two or more of them read most planted signs and hit a
+    # pothole (the default demo's 40 taxis for an hour find all of them, docs/simulation.md)
+    assert found["signs"]["found"] >= 2
+    assert found["signs"]["mismatches"] >= found["signs"]["found"]
+    assert found["potholes"]["found"] >= 1
+    assert found["potholes"]["confirmed"] >= found["potholes"]["found"]

@@ -31,7 +31,8 @@ def helsinki(roads_cache: Path) -> CityRoads:
 @pytest.fixture(scope="session")
 def fleet_run(tmp_path_factory: pytest.TempPathFactory) -> SimResult:
     """12 taxis for 10 minutes on Helsinki, GPS sigma 10 m, with true positions (at
-    published warning rates a smaller run can have no event at all)."""
+    published warning rates a smaller run can have no event at all), nothing planted but
+    one hazard."""
     return run_simulation(
         SimConfig(
             out_dir=tmp_path_factory.mktemp("roads-sim"),
@@ -42,5 +43,10 @@ def fleet_run(tmp_path_factory: pytest.TempPathFactory) -> SimResult:
             hazards=1,
             seed=11,
             write_truth_positions=True,
+            # the roads tests plant their own signs and potholes, and want every taxi's fix
+            signs=0,
+            potholes=0,
+            device_faults=False,
+            gps_outages=0,
         )
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from roadsense.sim import SimConfig, SimResult, run_simulation
+from roadsense.sim import GroundTruth, SimConfig, SimResult, run_simulation
 
 Calls = list[tuple[str, int, int]]
 
@@ -29,3 +29,14 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimResult, Call
 @pytest.fixture(scope="session")
 def small_run_again(tmp_path_factory: pytest.TempPathFactory) -> SimResult:
     return run_simulation(small_config(tmp_path_factory.mktemp("sim-b")))
+
+
+def faulty(truth: GroundTruth, *kinds: str) -> set[str]:
+    """Taxis with a planted fault of these kinds (every kind when none is given)."""
+    return {f.vehicle_id for f in truth.device_faults if not kinds or f.kind in kinds}
+
+
+def without_gps_outage(truth: GroundTruth) -> set[str]:
+    """Taxis with no planted GPS outage and a gateway that records."""
+    lost = {o.vehicle_id for o in truth.gps_outages} | faulty(truth, "gateway_silent")
+    return set(truth.vehicles) - lost

@@ -25,12 +25,15 @@ from roadsense.sim import (
 from roadsense.sim.decode import decode_vehicle, gateway_config
 from roadsense.sim.gps import distance_m
 from roadsense.sim.output import read_truth_events, vehicle_logs
-from tests.sim.conftest import Calls, small_config
+from tests.sim.conftest import Calls, faulty, small_config, without_gps_outage
 
 pytestmark = pytest.mark.slow
 
 DURATION = 900
 MARGIN_DEG = 0.002  # about 100-200 m around the network, for GPS noise
+UNPLACED = frozenset({EventType.FAILSAFE})
+"""A planted blocked camera's FAILSAFE lasts minutes; the gateway places an event when its
+episode ends, by fixes it keeps for ``fix_buffer_s`` (120 s), so it comes out ``no_fix``."""
 
 
 def records(result: SimResult, vid: str) -> list[Position | AdasEvent]:
@@ -44,7 +47,8 @@ def key(vehicle_id: str, kind: EventType, time: datetime) -> tuple[str, EventTyp
 
 def test_files_and_vehicle_ids(small_run: tuple[SimResult, Calls]) -> None:
     result, _ = small_run
-    assert result.vehicle_ids == [f"taxi-{i:03d}" for i in range(8)]
+    # the 8 simulated taxis, then the planted dead gateway's (tests/sim/test_planted.py)
+    assert result.vehicle_ids == [f"taxi-{i:03d}" for i in range(9)]
     assert (result.out_dir / "net.net.xml").is_file()
     assert (result.out_dir / "ground_truth.json").is_file()
     assert (result.out_dir / "ground_truth_events.jsonl").is_file()
@@ -71,10 +75,16 @@ def test_positions_at_one_hertz(small_run: tuple[SimResult, Calls]) -> None:
     truth = load_ground_truth(result.out_dir)
     start = truth.config["start_time"]
     total = 0
+    steady = without_gps_outage(truth)
+    assert len(steady) >= 2
     for vid in result.vehicle_ids:
         positions = [r for r in records(result, vid) if isinstance(r, Position)]
         assert len(positions) == truth.vehicles[vid].positions
         total += len(positions)
+        if (
+            vid not in steady
+        ):  # planted: no fix for a while, or none at all (tests/sim/test_planted.py)
+            continue
         # inserted within the first minute (plus a little for a blocked lane), then every second
         assert len(positions) >= DURATION - 90
         times = [p.time for p in positions]
@@ -89,8 +99,10 @@ def test_positions_at_one_hertz(small_run: tuple[SimResult, Calls]) -> None:
 
 def test_the_gateway_decodes_every_log_cleanly(small_run: tuple[SimResult, Calls]) -> None:
     result, _ = small_run
-    start = datetime.fromisoformat(load_ground_truth(result.out_dir).config["start_time"])
-    for vid in result.vehicle_ids:
+    truth = load_ground_truth(result.out_dir)
+    start = datetime.fromisoformat(truth.config["start_time"])
+    quiet = faulty(truth, "gateway_silent", "adas_silent")  # tests/sim/test_planted.py
+    for vid in sorted(set(result.vehicle_ids) - quiet):
         decoder = EdgeDecoder(gateway_config(vid))
         made = decode_vehicle(result.out_dir, vid, decoder)
         assert dict(decoder.counters) == {}, f"{vid}: bad input on the logs"
@@ -110,9 +122,12 @@ def test_the_gateway_decodes_every_log_cleanly(small_run: tuple[SimResult, Calls
 
 def test_positions_inside_the_network(small_run: tuple[SimResult, Calls]) -> None:
     result, _ = small_run
-    min_lon, min_lat, max_lon, max_lat = load_ground_truth(result.out_dir).network["bounds_lonlat"]
-    for vid in result.vehicle_ids:
+    truth = load_ground_truth(result.out_dir)
+    min_lon, min_lat, max_lon, max_lat = truth.network["bounds_lonlat"]
+    for vid in sorted(without_gps_outage(truth)):
         for r in records(result, vid):
+            if isinstance(r, AdasEvent) and r.type in UNPLACED:
+                continue
             assert r.lat is not None
             assert r.lon is not None
             assert min_lat - MARGIN_DEG <= r.lat <= max_lat + MARGIN_DEG
@@ -129,12 +144,14 @@ def test_events_are_valid(small_run: tuple[SimResult, Calls]) -> None:
     assert len({e.event_id for e in events}) == len(events)
     assert all(e.event_id.version == 5 for e in events)  # made in the vehicle, from the log
     by_type: dict[str, int] = {}
+    steady = without_gps_outage(truth)
     for e in events:
         by_type[e.type.value] = by_type.get(e.type.value, 0) + 1
-        assert e.position_flag in ("ok", "interpolated")
+        if e.vehicle_id in steady and e.type not in UNPLACED:
+            assert e.position_flag in ("ok", "interpolated")
         assert 0 <= e.level <= 3
         assert e.speed_mps is not None
-        if e.type in (EventType.HARSH_BRAKE, EventType.HARSH_ACCEL):
+        if e.type in (EventType.HARSH_BRAKE, EventType.HARSH_ACCEL, EventType.POTHOLE):
             assert e.source is EventSource.IMU
             continue
         assert e.source is EventSource.MOBILEYE
@@ -163,9 +180,11 @@ def test_events_are_valid(small_run: tuple[SimResult, Calls]) -> None:
 def test_events_are_placed_near_where_they_happened(small_run: tuple[SimResult, Calls]) -> None:
     result, _ = small_run
     truth = {key(t.vehicle_id, t.type, t.time): t for t in read_truth_events(result.out_dir)}
-    for vid in result.vehicle_ids:
+    for vid in sorted(without_gps_outage(load_ground_truth(result.out_dir))):
         for e in (r for r in records(result, vid) if isinstance(r, AdasEvent)):
             t = truth[key(vid, e.type, e.time)]
+            if e.type in UNPLACED:
+                continue
             assert e.lat is not None
             assert e.lon is not None
             assert (e.type, e.time, e.level) == (t.type, t.time, t.level)

@@ -19,9 +19,11 @@ TRUTH_MODULES = (
     "roadsense.sim.drivers",
     "roadsense.sim.rollout",
     "roadsense.sim.calibration",
+    "roadsense.sim.faults",
+    "roadsense.sim.road_assets",
 )
-"""What decides the warnings (the unit's rules, the drivers, the roll-out) and writes the
-truth files."""
+"""What decides the warnings (the unit's rules, the drivers, the roll-out), plants the
+signs, potholes, faults and GPS outages, and writes the truth files."""
 SIM_DIR = Path(roadsense.sim.__file__).parent
 
 

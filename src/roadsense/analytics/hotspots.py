@@ -25,6 +25,7 @@ from roadsense.city import (
     DEFAULT_MIN_VEHICLES,
     RankingThresholds,
 )
+from roadsense.schema import SAFETY_TYPES
 from roadsense.store import ReadStore
 
 if TYPE_CHECKING:
@@ -68,8 +69,10 @@ def cell_rows(
 def store_cell_rows(
     store: ReadStore, resolution: int, event_types: Sequence[str] = ()
 ) -> list[SiteRow]:
-    """Sites of the ranking from everything the store holds (the retention roll-up too)."""
-    counts = {c.cell: c.events for c in store.events_by_cell(resolution, event_types or None)}
+    """Sites of the ranking from everything the store holds (the retention roll-up too);
+    no ``event_types``: every safety type (:data:`~roadsense.schema.SAFETY_TYPES`)."""
+    types = list(event_types or SAFETY_TYPES)
+    counts = {c.cell: c.events for c in store.events_by_cell(resolution, types)}
     exposure = ((e.cell, e.vehicle_km, e.vehicles) for e in store.exposure_by_cell(resolution))
     return cell_rows(exposure, counts)
 

@@ -21,6 +21,7 @@ from roadsense.analytics.ranking import RankedSite, Ranking, SiteRow, rank_sites
 from roadsense.analytics.spf import Spf
 from roadsense.city import DEFAULT_HOTSPOT_RESOLUTION, RankingThresholds, city_settings
 from roadsense.roads.geometry import LocalFrame
+from roadsense.schema import SAFETY_TYPES
 from roadsense.store import ReadStore, RoadStore
 
 
@@ -72,7 +73,8 @@ def screen_cells(
     min_vehicle_km: float | None = None,
     min_vehicles: int | None = None,
 ) -> CellScreening:
-    """Screen cells for ``event_types`` (empty: every type together).
+    """Screen cells for ``event_types`` (empty: every safety type together,
+    :data:`~roadsense.schema.SAFETY_TYPES`).
 
     Thresholds not given come from the city's settings.
     """
@@ -148,7 +150,7 @@ def screen_segments(
         km[fix.segment_id] = km.get(fix.segment_id, 0.0) + (fix.speed_mps or 0.0) * fix.step_s
         who.setdefault(fix.segment_id, set()).add(fix.vehicle_id)
     counts: dict[str, int] = {}
-    for e in store.placed_events(event_types or None):
+    for e in store.placed_events(event_types or SAFETY_TYPES):
         if e.matched and e.segment_id is not None:
             counts[e.segment_id] = counts.get(e.segment_id, 0) + 1
     rows = [
@@ -230,7 +232,7 @@ def screen_junctions(
     frame = LocalFrame(sites[0].lon, sites[0].lat)
     jx, jy = frame.to_xy(np.array([j.lon for j in sites]), np.array([j.lat for j in sites]))
     counts = [0] * len(sites)
-    for e in store.placed_events(event_types or None):
+    for e in store.placed_events(event_types or SAFETY_TYPES):
         lon, lat = (e.road_lon, e.road_lat) if e.matched else (e.lon, e.lat)
         if lon is None or lat is None:
             continue

@@ -6,9 +6,9 @@ with what the product made of the uploads (:class:`~roadsense.cli.demo_product.P
 and the dashboard's ranked cells). :func:`found_vs_planted` returns the JSON object that
 ``roadsense demo --json FILE`` writes (see docs/usage.md).
 
-Parts the simulation does not plant yet are written with ``planted`` 0 (or ``null``):
 ``signs``, ``potholes``, ``device_faults`` and ``rollout`` are read from the ground-truth
-file as soon as it has them (see :data:`TRUTH_KEYS`).
+file (see :data:`TRUTH_KEYS`; the simulator plants them, docs/simulation.md); what a run
+does not plant is written with ``planted`` 0 (or ``null``).
 """
 
 from __future__ import annotations

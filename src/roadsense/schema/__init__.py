@@ -5,6 +5,7 @@ both build on it.
 """
 
 from roadsense.schema.records import (
+    SAFETY_TYPES,
     SCHEMA_VERSION,
     AdasEvent,
     AnyRecord,
@@ -19,6 +20,7 @@ from roadsense.schema.records import (
 )
 
 __all__ = [
+    "SAFETY_TYPES",
     "SCHEMA_VERSION",
     "AdasEvent",
     "AnyRecord",

@@ -121,6 +121,14 @@ class EventType(StrEnum):
     FAILSAFE = "FAILSAFE"
 
 
+NOT_SAFETY = frozenset({EventType.POTHOLE, EventType.TAMPER, EventType.FAILSAFE})
+"""The road's and the devices' events: not a warning about how anyone drove."""
+SAFETY_TYPES: tuple[str, ...] = tuple(t.value for t in EventType if t not in NOT_SAFETY)
+"""What a safety screening of "every type" counts (the hotspot ranking of cells, segments
+and junctions, the dashboard's ranking): a pothole's strikes or a unit's failsafe are not
+near misses, and would rank their places above the dangerous ones."""
+
+
 class EventSource(StrEnum):
     """Where an event came from."""
 

@@ -46,7 +46,7 @@ from roadsense.analytics.hotspots import (
 )
 from roadsense.analytics.ranking import Ranking, rank_sites
 from roadsense.roads.osm_roads import roads_geojson
-from roadsense.schema import EventType
+from roadsense.schema import SAFETY_TYPES, EventType
 from roadsense.server.auth import pseudonym
 from roadsense.server.cache import TtlCache
 from roadsense.server.errors import ApiError
@@ -177,8 +177,10 @@ async def _cached(request: Request, name: str, f: Filter, compute: Any, fresh: b
 def _ranking(cube: Cube, f: Filter, state: AppState) -> Ranking:
     """The cube's cells under the filters, ranked by the one hotspot ranking."""
     cells, km, vehicles = exposure(cube, f)
+    safety = f if f.types else dataclasses.replace(f, types=SAFETY_TYPES)  # no pothole counts
     rows = cell_rows(
-        zip(cells.tolist(), km.tolist(), vehicles.tolist(), strict=True), events_per_cell(cube, f)
+        zip(cells.tolist(), km.tolist(), vehicles.tolist(), strict=True),
+        events_per_cell(cube, safety),
     )
     return rank_sites(rows, state.settings.ranking_thresholds)
 

@@ -35,6 +35,14 @@ class SimConfig:
     """Wall-clock UTC time of simulation time 0."""
     hazards: int = 3
     """Road stretches where drivers behave aggressively."""
+    signs: int = 4
+    """Planted speed-limit signs that disagree with OSM (:mod:`roadsense.sim.road_assets`)."""
+    potholes: int = 3
+    """Planted potholes (:mod:`roadsense.sim.road_assets`)."""
+    device_faults: bool = True
+    """Plant one failsafe, tamper, silent unit and dead gateway (:mod:`roadsense.sim.faults`)."""
+    gps_outages: int = 3
+    """Taxis whose GPS gives no fix for 20-60 s once (:mod:`roadsense.sim.faults`)."""
     write_truth_positions: bool = False
     """Also write ``truth_positions.parquet``: every taxi's true place each second, with
     its SUMO edge and the OSM ways the edge was built from (for map-matching accuracy)."""
@@ -56,7 +64,8 @@ class SimConfig:
             raise SimError(f"rollout_waves must be >= 0, got {self.rollout_waves}")
         if self.gps_sigma_m < 0:
             raise SimError(f"gps_sigma_m must be >= 0, got {self.gps_sigma_m}")
-        if self.hazards < 0:
-            raise SimError(f"hazards must be >= 0, got {self.hazards}")
+        for name in ("hazards", "signs", "potholes", "gps_outages"):
+            if getattr(self, name) < 0:
+                raise SimError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.start_time.tzinfo is None:
             raise SimError("start_time must carry a timezone (UTC expected)")

@@ -10,7 +10,7 @@ hazards and roll-out), never from the gateway's code.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,6 +41,69 @@ class Hazard(_Truth):
     """Vehicles (taxis and background) that drove onto the stretch during the run."""
     collisions: int = 0
     """Collisions SUMO detected on the stretch (none are removed; they are only counted)."""
+
+
+class PlantedSign(_Truth):
+    """A planted speed-limit sign that disagrees with OSM (:mod:`roadsense.sim.road_assets`)."""
+
+    sign_id: str
+    kind: Literal["differs", "missing"]
+    """``differs`` from the way's OSM ``maxspeed``; ``missing``: OSM has no maxspeed."""
+    lon: float
+    lat: float
+    value_kmh: float
+    """What the sign says (what the units read)."""
+    osm_maxspeed: str | None
+    """The way's ``maxspeed`` tag in the OSM file, as written there."""
+    map_kmh: float
+    """The edge's limit in SUMO (OSM's maxspeed, or SUMO's default for the road type)."""
+    edge_id: str
+    osm_way_ids: list[int]
+    """The OSM ways the edge was built from (all with the same ``maxspeed``)."""
+    reads: int = 0
+    """Times a reporting taxi's unit read it."""
+    vehicles: int = 0
+    """Distinct reporting taxis that read it."""
+
+
+class PlantedPothole(_Truth):
+    """A planted pothole (:mod:`roadsense.sim.road_assets`)."""
+
+    pothole_id: str
+    lon: float
+    lat: float
+    edge_id: str
+    osm_way_ids: list[int]
+    severity_mps2: float
+    """The jolt (beyond gravity) of a hit at 30 km/h or more."""
+    hits: int = 0
+    """Hits by reporting taxis (each writes its IMU's jolt)."""
+    strikes: int = 0
+    """Hits whose jolt reached the pothole threshold (POTHOLE events in the truth)."""
+    vehicles: int = 0
+    """Distinct reporting taxis with a strike."""
+
+
+class DeviceFault(_Truth):
+    """A planted fault of one taxi's unit or gateway (:mod:`roadsense.sim.faults`)."""
+
+    vehicle_id: str
+    kind: Literal["failsafe", "tamper", "adas_silent", "gateway_silent"]
+    from_s: float
+    """Seconds from the run's start (day 0, time 0)."""
+    until_s: float
+    from_time: UtcTime
+    until_time: UtcTime
+
+
+class GpsOutage(_Truth):
+    """Seconds in which one taxi's GPS gave no fix (:mod:`roadsense.sim.faults`)."""
+
+    vehicle_id: str
+    from_s: int
+    """Seconds from the run's start."""
+    seconds: int
+    from_time: UtcTime
 
 
 class VehicleTruth(_Truth):
@@ -106,6 +169,10 @@ class GroundTruth(_Truth):
     vehicles: dict[str, VehicleTruth]
     totals: Totals
     rollout: RolloutTruth | None = None
+    signs: list[PlantedSign] = Field(default_factory=list)
+    potholes: list[PlantedPothole] = Field(default_factory=list)
+    device_faults: list[DeviceFault] = Field(default_factory=list)
+    gps_outages: list[GpsOutage] = Field(default_factory=list)
 
 
 class TruthEvent(_Truth):

@@ -47,6 +47,25 @@ def reverse_edge(edge_id: str, edges: dict[str, SumoEdge]) -> str | None:
     return other if other in edges else None
 
 
+def route_usage(
+    network: SumoNetwork, rng: random.Random, route: Route, samples: int = 400
+) -> dict[str, int]:
+    """How many of ``samples`` random routes (between edges drawn by length) use each edge:
+    the busy roads, where planted things are seen often."""
+    edges = network.edges
+    ids = sorted(edges)
+    weights = [edges[e].length_m for e in ids]
+    usage: dict[str, int] = dict.fromkeys(ids, 0)
+    for _ in range(samples):
+        a, b = rng.choices(ids, weights=weights, k=2)
+        if a == b:
+            continue
+        for e in route(a, b):
+            if e in usage:
+                usage[e] += 1
+    return usage
+
+
 def choose_hazards(
     network: SumoNetwork,
     count: int,
@@ -59,15 +78,7 @@ def choose_hazards(
         return []
     edges = network.edges
     ids = sorted(edges)
-    weights = [edges[e].length_m for e in ids]
-    usage: dict[str, int] = dict.fromkeys(ids, 0)
-    for _ in range(samples):
-        a, b = rng.choices(ids, weights=weights, k=2)
-        if a == b:
-            continue
-        for e in route(a, b):
-            if e in usage:
-                usage[e] += 1
+    usage = route_usage(network, rng, route, samples)
 
     def stretch_usage(e: str) -> int:
         other = reverse_edge(e, edges)

@@ -70,9 +70,13 @@ def write_vehicle(
     sigma_m: float,
     noise_rng: np.random.Generator,
     hazard_of_edge: dict[str, str],
+    no_fix: frozenset[int] = frozenset(),
 ) -> tuple[int, list[TruthEvent]]:
     """Write one taxi's NMEA log (its CAN and IMU logs are written as it drives); return
-    its fix count and the true place of every warning its unit showed."""
+    its fix count and the true place of every warning its unit showed.
+
+    ``no_fix``: logged seconds (from the run's start) in which the receiver has no fix (a
+    planted GPS outage): no sentence is written for them."""
     path = vehicle_logs(out_dir, log.vehicle_id).nmea
     n = len(log.times)
     truth: list[TruthEvent] = []
@@ -103,7 +107,9 @@ def write_vehicle(
                 track.hdop.tolist(),
                 strict=True,
             )
+            if t not in no_fix
         )
+    fixes = n - sum(1 for t in log.times if t in no_fix) if no_fix else n
     for warning in log.warnings:
         i = log.index_at(int(warning.onset_t - epoch0))
         edge = log.edge[i]
@@ -125,7 +131,14 @@ def write_vehicle(
                 live=bool(log.live[i]) if i < len(log.live) else False,
             )
         )
-    return n, truth
+    return fixes, truth
+
+
+def write_silent_vehicle(out_dir: Path, vehicle_id: str) -> None:
+    """The logs of a taxi whose gateway never recorded (a planted dead gateway): empty."""
+    paths = vehicle_logs(out_dir, vehicle_id)
+    for path in (paths.can, paths.nmea, paths.imu):
+        path.write_text("", encoding="ascii")
 
 
 def write_truth_events(out_dir: Path, events: list[TruthEvent]) -> None:

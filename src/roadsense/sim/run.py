@@ -12,7 +12,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +24,22 @@ from roadsense.sim.config import SimConfig
 from roadsense.sim.decode import read_vehicle_records
 from roadsense.sim.drivers import Driver
 from roadsense.sim.engine import running_sumo
+from roadsense.sim.faults import DeviceFault, GpsOutage, plant_faults, plant_outages
+from roadsense.sim.ground_truth import DeviceFault as DeviceFaultTruth
+from roadsense.sim.ground_truth import GpsOutage as GpsOutageTruth
 from roadsense.sim.ground_truth import (
     GroundTruth,
     Hazard,
+    PlantedPothole,
+    PlantedSign,
     RateRatioTruth,
     RolloutTruth,
     Totals,
     TruthEvent,
     VehicleTruth,
 )
-from roadsense.sim.hazards import HazardSite, choose_hazards
-from roadsense.sim.network import NET_FILE, SumoNetwork, build_network
+from roadsense.sim.hazards import HazardSite, choose_hazards, route_usage
+from roadsense.sim.network import NET_FILE, SumoNetwork, build_network, default_roads
 from roadsense.sim.output import (
     VEHICLES_DIR,
     count_events,
@@ -42,13 +47,16 @@ from roadsense.sim.output import (
     read_ground_truth,
     vehicle_logs,
     write_ground_truth,
+    write_silent_vehicle,
     write_truth_events,
     write_truth_positions,
     write_vehicle,
 )
+from roadsense.sim.road_assets import RoadAssets, choose_assets
 from roadsense.sim.rollout import PLANTED_RATE_RATIOS, ROLLOUT_PLAN_FILE, plan_rollout, write_plan
 from roadsense.sim.traffic import STEP_S, TAXI_TYPE, SumoTraffic, TaxiLog, TrafficStats
 from roadsense.sim.unit import SimulatedUnit
+from roadsense.sim.unit_rules import UnitRules
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; stages are ``network``, ``simulate`` and ``write``."""
@@ -60,6 +68,8 @@ class SimResult:
 
     out_dir: Path
     vehicle_ids: list[str]
+    """The simulated taxis, then the planted dead gateway's (a fitted taxi that never
+    reports, :mod:`roadsense.sim.faults`): every device to provision."""
     positions: int
     events: int
     events_by_type: dict[str, int]
@@ -94,14 +104,30 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
     logs = {vid: TaxiLog(vid) for vid in ids}
     stats = TrafficStats()
     sites: list[HazardSite] = []
+    assets = RoadAssets()
+    # planted faults and outages draw from streams of their own: the traffic stays as it is
+    spare = f"taxi-{config.vehicles:03d}"  # fitted, its gateway dead: it never reports
+    faults = (
+        plant_faults(ids, spare, config.days, config.duration_s, random.Random(config.seed + 4))
+        if config.device_faults
+        else []
+    )
+    outages = plant_outages(
+        ids, config.gps_outages, config.days, config.duration_s, random.Random(config.seed + 5)
+    )
     simulate = report("simulate")
     for day in range(config.days):
         offset = day * 86_400
         epoch0 = config.start_time.timestamp() + offset
 
-        def make_unit(vehicle_id: str, epoch0: float = epoch0) -> SimulatedUnit:
+        def make_unit(vehicle_id: str, epoch0: float = epoch0, day: int = day) -> SimulatedUnit:
             paths = vehicle_logs(out_dir, vehicle_id)
-            return SimulatedUnit(vehicle_id, paths.can, paths.imu, epoch0, encoder)
+            windows = [
+                (f.kind, *w)
+                for f in faults
+                if f.vehicle_id == vehicle_id and (w := f.window(day)) is not None
+            ]
+            return SimulatedUnit(vehicle_id, paths.can, paths.imu, epoch0, encoder, faults=windows)
 
         def day_progress(done: int, total: int, day: int = day) -> None:
             simulate(day * total + done, config.days * total)
@@ -114,6 +140,16 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
                     return list(sumo.simulation.findRoute(a, b, vType="DEFAULT_VEHTYPE").edges)
 
                 sites = choose_hazards(network, config.hazards, rng, route)
+                if config.signs or config.potholes:
+                    assets = choose_assets(
+                        network,
+                        config.roads or default_roads(),
+                        route_usage(network, random.Random(config.seed + 2), route),
+                        sites,
+                        config.signs,
+                        config.potholes,
+                        random.Random(config.seed + 3),
+                    )
             live = frozenset(v for v, d in live_from.items() if d is not None and d <= day)
             traffic = SumoTraffic(
                 sumo,
@@ -128,6 +164,8 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
                 live_ratio=dict(PLANTED_RATE_RATIOS),
                 clock_offset_s=offset,
                 logs=logs,
+                assets=assets,
+                asset_rng=random.Random(config.seed * 1_000_003 + day),
             )
             traffic.start()
             traffic.run(config.duration_s, day_progress)
@@ -138,6 +176,9 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
     all_truth: list[TruthEvent] = []
     per_vehicle: dict[str, VehicleTruth] = {}
     positions = 0
+    no_fix: dict[str, set[int]] = {}
+    for outage in outages:
+        no_fix.setdefault(outage.vehicle_id, set()).update(outage.run_seconds())
     for i, vid in enumerate(ids):
         write(i, len(ids))
         noise_rng = np.random.default_rng([config.seed, 7, i])
@@ -148,6 +189,7 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             config.gps_sigma_m,
             noise_rng,
             hazard_of_edge,
+            no_fix=frozenset(no_fix.get(vid, ())),
         )
         positions += count
         all_truth.extend(truth)
@@ -162,6 +204,10 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             else (first_day + timedelta(days=first_live)).isoformat(),
         )
     write_truth_events(out_dir, all_truth)
+    silent = [f.vehicle_id for f in faults if f.kind == "gateway_silent"]
+    for vid in silent:
+        write_silent_vehicle(out_dir, vid)
+        per_vehicle[vid] = VehicleTruth(positions=0)
     if config.write_truth_positions:
         ways_of_edge = {e: edge.osm_way_ids for e, edge in network.edges.items()}
         write_truth_positions(
@@ -202,12 +248,16 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             days=config.days,
             ratios=_rate_ratios(logs, all_truth),
         ),
+        signs=_signs_truth(assets, stats),
+        potholes=_potholes_truth(assets, stats),
+        device_faults=[_fault_truth(f, config) for f in faults],
+        gps_outages=[_outage_truth(o, config) for o in outages],
     )
     write_ground_truth(out_dir, ground_truth)
     write(len(ids), len(ids))
     return SimResult(
         out_dir=out_dir,
-        vehicle_ids=ids,
+        vehicle_ids=[*ids, *silent],
         positions=positions,
         events=len(all_truth),
         events_by_type=by_type,
@@ -227,6 +277,77 @@ def load_ground_truth(out_dir: Path) -> GroundTruth:
     return read_ground_truth(Path(out_dir))
 
 
+def _signs_truth(assets: RoadAssets, stats: TrafficStats) -> list[PlantedSign]:
+    out = []
+    for s in assets.signs:
+        reads = [v for sign_id, v, _ in stats.sign_reads if sign_id == s.sign_id]
+        out.append(
+            PlantedSign(
+                sign_id=s.sign_id,
+                kind=s.kind,
+                lon=s.lon,
+                lat=s.lat,
+                value_kmh=s.value_kmh,
+                osm_maxspeed=s.osm_maxspeed,
+                map_kmh=s.map_kmh,
+                edge_id=s.edge_id,
+                osm_way_ids=list(s.osm_way_ids),
+                reads=len(reads),
+                vehicles=len(set(reads)),
+            )
+        )
+    return out
+
+
+def _potholes_truth(assets: RoadAssets, stats: TrafficStats) -> list[PlantedPothole]:
+    threshold = UnitRules().pothole_mps2
+    out = []
+    for p in assets.potholes:
+        hits = [(v, jolt) for hole, v, _, jolt in stats.pothole_hits if hole == p.pothole_id]
+        strikes = [v for v, jolt in hits if jolt >= threshold]
+        out.append(
+            PlantedPothole(
+                pothole_id=p.pothole_id,
+                lon=p.lon,
+                lat=p.lat,
+                edge_id=p.edge_id,
+                osm_way_ids=list(p.osm_way_ids),
+                severity_mps2=p.severity_mps2,
+                hits=len(hits),
+                strikes=len(strikes),
+                vehicles=len(set(strikes)),
+            )
+        )
+    return out
+
+
+def _fault_truth(fault: DeviceFault, config: SimConfig) -> DeviceFaultTruth:
+    start = fault.day * 86_400 + fault.from_s
+    end = fault.until_day * 86_400 + min(fault.until_s, float(config.duration_s))
+    return DeviceFaultTruth(
+        vehicle_id=fault.vehicle_id,
+        kind=fault.kind,
+        from_s=start,
+        until_s=end,
+        from_time=_at(config.start_time, start),
+        until_time=_at(config.start_time, end),
+    )
+
+
+def _outage_truth(outage: GpsOutage, config: SimConfig) -> GpsOutageTruth:
+    start = outage.run_seconds().start
+    return GpsOutageTruth(
+        vehicle_id=outage.vehicle_id,
+        from_s=start,
+        seconds=outage.seconds,
+        from_time=_at(config.start_time, start),
+    )
+
+
+def _at(start: datetime, seconds: float) -> datetime:
+    return (start + timedelta(seconds=seconds)).astimezone(UTC)
+
+
 def _add_stats(a: TrafficStats, b: TrafficStats) -> TrafficStats:
     """Two days' counts together."""
     passages = dict(a.hazard_passages)
@@ -241,6 +362,8 @@ def _add_stats(a: TrafficStats, b: TrafficStats) -> TrafficStats:
         teleports=a.teleports + b.teleports,
         background_trips=a.background_trips + b.background_trips,
         hazard_passages=passages,
+        sign_reads=a.sign_reads + b.sign_reads,
+        pothole_hits=a.pothole_hits + b.pothole_hits,
     )
 
 

@@ -5,7 +5,9 @@ near the end of its route it gets a new random destination, sometimes by way of 
 hazard stretch. Background cars take random trips and are replaced when they
 arrive, so the traffic stays at the same level. Every simulated second each taxi's
 true state is logged; every SUMO step (0.5 s) its ADAS unit
-(:class:`~roadsense.sim.unit.SimulatedUnit`) is given the taxi's state and its leader.
+(:class:`~roadsense.sim.unit.SimulatedUnit`) is given the taxi's state and its leader, the
+limit signed where it is (a planted sign's, once it has passed one) and a pothole's jolt
+when it hits one (:mod:`roadsense.sim.road_assets`).
 
 Car following is SUMO's IDM (set in :mod:`roadsense.sim.engine`) at 0.5 s steps: with
 Krauss or 1 s steps the stop-and-go queues at every light raise forward-collision
@@ -34,6 +36,7 @@ from roadsense.sim.drivers import (
 )
 from roadsense.sim.hazards import Aggression, HazardSite
 from roadsense.sim.network import SumoNetwork
+from roadsense.sim.road_assets import HIT_PROBABILITY, RoadAssets
 from roadsense.sim.unit import Lead, SimulatedUnit, UnitWarning
 
 UnitFactory = Callable[[str], SimulatedUnit]
@@ -72,6 +75,7 @@ VAR_SPEED = 0x40
 VAR_POSITION = 0x42
 VAR_ANGLE = 0x43
 VAR_ROAD_ID = 0x50
+VAR_LANEPOSITION = 0x56
 VAR_LEADER = 0x68
 VAR_ROUTE_INDEX = 0x69
 VAR_ACCELERATION = 0x72
@@ -83,6 +87,7 @@ _TAXI_VARS = [
     VAR_ROAD_ID,
     VAR_ROUTE_INDEX,
     VAR_LEADER,
+    VAR_LANEPOSITION,
 ]
 
 
@@ -122,6 +127,10 @@ class TrafficStats:
     background_trips: int = 0
     hazard_passages: dict[str, int] = field(default_factory=dict)
     """Vehicles (taxis and background) that drove onto each hazard."""
+    sign_reads: list[tuple[str, str, float]] = field(default_factory=list)
+    """(sign id, taxi, run time s) of every time a taxi's unit passed a planted sign."""
+    pothole_hits: list[tuple[str, str, float, float]] = field(default_factory=list)
+    """(pothole id, taxi, run time s, jolt m/s2) of every hit."""
 
 
 class SumoTraffic:
@@ -146,11 +155,15 @@ class SumoTraffic:
         live_ratio: dict[EventType, float] | None = None,
         clock_offset_s: int = 0,
         logs: dict[str, TaxiLog] | None = None,
+        assets: RoadAssets | None = None,
+        asset_rng: random.Random | None = None,
     ) -> None:
         """``drivers``: each taxi's driver (drawn with ``rng`` when not given); ``live``:
         the taxis whose units are live (their drivers start spells less often, by
         ``live_ratio``); ``clock_offset_s``: seconds from the run's start to this SUMO
-        run's time 0 (one simulated day after another); ``logs``: the taxis' logs so far."""
+        run's time 0 (one simulated day after another); ``logs``: the taxis' logs so far;
+        ``assets``: planted signs and potholes (whether a taxi hits a pothole is drawn with
+        ``asset_rng``, so that the traffic's own draws stay as they are)."""
         self._sumo = sumo
         self._rng = rng
         self._aggression = aggression or Aggression()
@@ -186,6 +199,15 @@ class SumoTraffic:
         self._object_ids: dict[str, int] = {}
         self._last_limit = dict.fromkeys(self._taxi_ids, 13.9)
         self._last_edge = dict.fromkeys(self._taxi_ids, "")
+        self._assets = assets or RoadAssets()
+        self._asset_edges = self._assets.edges
+        self._asset_rng = asset_rng or random.Random(0)
+        self._driven: set[str] = set()
+        """Taxis that have been on the road (so that one without a road is teleporting)."""
+        self._place: dict[str, tuple[str, float]] = {}
+        """Each taxi's (edge, lane position) at its unit's last step."""
+        self._sign_held: dict[str, tuple[str, float]] = {}
+        """(edge, limit m/s) of the planted sign a taxi passed, while on that edge."""
         self.stats = TrafficStats(
             collisions_on_hazards={s.hazard_id: 0 for s in self._sites},
             hazard_passages={s.hazard_id: 0 for s in self._sites},
@@ -490,7 +512,12 @@ class SumoTraffic:
         for vid, unit in self._units.items():
             r = results.get(vid)
             if r is None or not r[VAR_ROAD_ID]:
-                continue  # not yet inserted, or teleporting: the unit is silent
+                if vid in self._driven:
+                    # SUMO teleports a car stuck in a jam; a real one stands there, its
+                    # unit on (a unit that went quiet is a planted fault, not a jam)
+                    unit.step(now, 0.0, 0.0, self._last_limit[vid], None)
+                continue  # not yet inserted
+            self._driven.add(vid)
             lead: Lead | None = None
             leader = r[VAR_LEADER]
             if leader and leader[0] and leader[1] >= 0.0:
@@ -503,7 +530,34 @@ class SumoTraffic:
                     veh.getSpeed(leader_id),
                     veh.getAcceleration(leader_id),
                 )
-            unit.step(now, r[VAR_SPEED], r[VAR_ACCELERATION], self._last_limit[vid], lead)
+            limit, jolt = self._last_limit[vid], 0.0
+            if self._asset_edges:
+                limit, jolt = self._on_assets(vid, now, r, limit)
+            unit.step(now, r[VAR_SPEED], r[VAR_ACCELERATION], limit, lead, jolt)
+
+    def _on_assets(
+        self, vid: str, now: float, r: dict[int, Any], limit: float
+    ) -> tuple[float, float]:
+        """The limit signed where the taxi is and a pothole's jolt, for one unit step."""
+        road, pos = r[VAR_ROAD_ID], r[VAR_LANEPOSITION]
+        before = self._place.get(vid)
+        self._place[vid] = (road, pos)
+        held = self._sign_held.get(vid)
+        if held is not None and road[0] != ":" and road != held[0]:
+            del self._sign_held[vid]  # on to another edge: its own limit
+            held = None
+        jolt = 0.0
+        if road in self._asset_edges and before is not None and before[0] == road:
+            passed = before[1]
+            for sign in self._assets.signs_on.get(road, ()):
+                if passed < sign.seen_pos_m <= pos:
+                    held = self._sign_held[vid] = (road, sign.value_kmh / 3.6)
+                    self.stats.sign_reads.append((sign.sign_id, vid, now + self._offset))
+            for hole in self._assets.potholes_on.get(road, ()):
+                if passed < hole.pos_m <= pos and self._asset_rng.random() < HIT_PROBABILITY:
+                    jolt = hole.jolt(r[VAR_SPEED])
+                    self.stats.pothole_hits.append((hole.pothole_id, vid, now + self._offset, jolt))
+        return (held[1] if held is not None else limit), jolt
 
     def _object_id(self, vehicle_id: str) -> int:
         """The obstacle id (1-255) a unit gives another vehicle."""

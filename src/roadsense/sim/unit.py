@@ -15,7 +15,14 @@ accelerometer to an IMU CSV:
 - 0x720 speed-limit sign and 0x727 the sign shown: when the lane's limit changes;
 - IMU ``time,ax,ay,az``: every step while the acceleration is 1 m/s2 or more and for 1 s
   after (a motion-triggered logger: every harsh manoeuvre and the quiet samples that end it
-  are on it); no lateral or vertical motion is simulated.
+  are on it); no lateral motion is simulated; a pothole hit (given by the traffic,
+  :mod:`roadsense.sim.road_assets`) writes a burst of four samples 20 ms apart just before
+  the step: level, the drop (0.3 of the jolt), the jolt, level; and the logger then runs
+  for 1 s, as after any motion (so the gateway sees the jolt end).
+
+Planted faults (:mod:`roadsense.sim.faults`): with ``failsafe`` the 0x700 frames carry the
+``Failsafe`` bit and the unit sees nothing (no warning, sign or obstacle); with ``tamper``
+they carry ``TamperAlert``; with ``adas_silent`` no frame goes out (the IMU goes on).
 
 A real unit sends every 66-100 ms, all of it every time. 2 Hz is SUMO's step; with
 frames that repeat sent only on change, a 100-taxi, 2-hour demo stays within its time
@@ -33,11 +40,13 @@ gateway's rules are not used here; the gateway meets these logs only when it dec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
-from roadsense.schema import EventType
+from roadsense.schema import EventSource, EventType
 from roadsense.sim.can_encoder import FrameEncoder
+from roadsense.sim.faults import FaultKind
 from roadsense.sim.unit_rules import (
     FORWARD,
     HarshManoeuvres,
@@ -45,6 +54,7 @@ from roadsense.sim.unit_rules import (
     UnitDisplay,
     UnitRules,
     UnitWarning,
+    truth_id,
 )
 
 __all__ = ["Lead", "SimulatedUnit", "UnitWarning", "display_signals"]
@@ -62,8 +72,12 @@ IMU_HOLD_S = 1.0
 """... and for this long after, so that the gateway sees each harsh episode end."""
 CAR_INFO_EVERY_S = 1.0
 """0x760 goes out when the speed (km/h) or the brake changes, and at least this often."""
-DisplayKey = tuple[tuple[tuple[EventType, int], ...], int, bool]
-"""(warnings shown with their levels, headway in 0.1 s, zero speed)"""
+DisplayKey = tuple[tuple[tuple[EventType, int], ...], int, bool, bool, bool]
+"""(warnings shown with their levels, headway in 0.1 s, zero speed, failsafe, tamper)"""
+FaultWindow = tuple[FaultKind, float, float]
+"""A planted fault of the unit on its day: (kind, from, until) in seconds of the day."""
+JOLT_BURST_S = (0.08, 0.06, 0.04, 0.02)
+"""A pothole hit's four IMU samples, this long before the step's own time."""
 BRAKE_LIGHTS_MPS2 = -0.5
 """Deceleration beyond which the brake lights are on (the lead's, and the taxi's own)."""
 
@@ -113,9 +127,12 @@ class SimulatedUnit:
         epoch0: float,
         encoder: FrameEncoder,
         rules: UnitRules | None = None,
+        faults: Sequence[FaultWindow] = (),
     ) -> None:
+        """``faults``: the unit's planted faults on this day (:mod:`roadsense.sim.faults`)."""
         self.vehicle_id = vehicle_id
         self.epoch0 = epoch0
+        self._faults = tuple(faults)
         rules = rules or UnitRules()
         self.display = UnitDisplay(vehicle_id, rules)
         self.harsh = HarshManoeuvres(vehicle_id, rules)
@@ -134,15 +151,66 @@ class SimulatedUnit:
         self._lead_age = 0
         self._last_obstacles = float("-inf")
         self._steps = 0
+        self._fault_warnings: list[UnitWarning] = []
+        self._fault_shown: set[EventType] = set()
 
     def step(
-        self, t_s: float, speed: float, accel: float, limit_mps: float, lead: Lead | None
+        self,
+        t_s: float,
+        speed: float,
+        accel: float,
+        limit_mps: float,
+        lead: Lead | None,
+        jolt_mps2: float = 0.0,
     ) -> None:
-        """One SUMO step at ``t_s`` seconds after ``epoch0``."""
+        """One SUMO step at ``t_s`` seconds after ``epoch0``; ``limit_mps``: the limit signed
+        where the taxi is; ``jolt_mps2``: a pothole hit in this step (beyond gravity)."""
         t = self.epoch0 + t_s
         self._steps += 1
-        limit_kmh = _sign_kmh(limit_mps)
-        levels, headway = self.display.step(t, speed, accel, limit_kmh, lead)
+        failsafe = silent = False
+        if self._faults:
+            failsafe = self._fault_on("failsafe", t_s)
+            silent = self._fault_on("adas_silent", t_s)
+        blind = failsafe or silent
+        limit_kmh = None if blind else _sign_kmh(limit_mps)
+        levels, headway = self.display.step(t, speed, accel, limit_kmh, None if blind else lead)
+        if jolt_mps2 > 0.0:
+            self._jolt(t, accel, jolt_mps2)
+        if not silent:
+            self._frames(
+                t, speed, accel, limit_kmh, None if blind else lead, levels, headway, failsafe
+            )
+        self._imu_sample(t, accel)
+
+    def _fault_on(self, kind: FaultKind, t_s: float) -> bool:
+        return any(k == kind and a <= t_s < b for k, a, b in self._faults)
+
+    def _fault_state(self, t: float, kind: EventType, on: bool) -> None:
+        """The unit reports its failsafe or tamper state (level 0) from its first frame."""
+        if on and kind not in self._fault_shown:
+            self._fault_shown.add(kind)
+            self._fault_warnings.append(
+                UnitWarning(truth_id(self.vehicle_id, kind, t), kind, EventSource.MOBILEYE, t, 0)
+            )
+        elif not on:
+            self._fault_shown.discard(kind)
+
+    def _frames(
+        self,
+        t: float,
+        speed: float,
+        accel: float,
+        limit_kmh: float | None,
+        lead: Lead | None,
+        levels: dict[EventType, int],
+        headway: float | None,
+        failsafe: bool,
+    ) -> None:
+        """The step's CAN frames, written to the log."""
+        tamper = bool(self._faults) and self._fault_on("tamper", t - self.epoch0)
+        if self._faults:
+            self._fault_state(t, E.FAILSAFE, failsafe)
+            self._fault_state(t, E.TAMPER, tamper)
         lines: list[str] = []
         self._obstacles(
             t, speed, lead, bool(levels) and not levels.keys().isdisjoint(FORWARD), lines
@@ -167,23 +235,28 @@ class SimulatedUnit:
             tuple(sorted(levels.items())) if levels else (),
             -1 if headway is None else min(99, round(headway * 10)),
             kmh == 0,
+            failsafe,
+            tamper,
         )
         shown_tail = self._display_tails.get(key)
         if shown_tail is None:
             signals = display_signals(levels, None if headway is None else key[1] / 10)
             if key[2]:
                 signals["ZeroSpeed"] = 1
+            if failsafe:
+                signals["Failsafe"] = 1
+            if tamper:
+                signals["TamperAlert"] = 1
             shown_tail = _tail(0x700, self._enc.encode(0x700, **signals))
             if len(self._display_tails) < 10_000:
                 self._display_tails[key] = shown_tail
         lines.append(f"({t:.6f}){shown_tail}")
         self._can.write("".join(lines))
-        self._imu_sample(t, accel)
 
     def close(self) -> list[UnitWarning]:
         """End of the run (or of one simulated day): close the logs; every warning so far,
         by onset."""
-        warnings = [*self.display.warnings, *self.harsh.close()]
+        warnings = [*self.display.warnings, *self._fault_warnings, *self.harsh.close()]
         self._can.close()
         self._imu.close()
         warnings.sort(key=lambda w: (w.onset_t, w.type.value))
@@ -233,6 +306,20 @@ class SimulatedUnit:
             CIPV=1,
         )
         self._frame(t - 0.002, 0x73B, lines, Accel=lead.accel_mps2)
+
+    def _jolt(self, t: float, accel: float, jolt: float) -> None:
+        """A pothole hit: four samples just before ``t`` (the IMU triggers on the jolt)."""
+        ax = round(accel, 3)
+        level = GRAVITY_MPS2
+        peak = round(level + jolt, 3)
+        for before, az in zip(
+            JOLT_BURST_S, (level, round(level - 0.3 * jolt, 3), peak, level), strict=True
+        ):
+            ts = round(t - before, 3)
+            self._imu.write(f"{ts:.3f},{ax:.3f},0.000,{az:.3f}\n")
+            self.harsh.sample(ts, ax)
+        self.harsh.jolt(round(t - JOLT_BURST_S[2], 3), round(peak - level, 3))
+        self._imu_until = max(self._imu_until, t + IMU_HOLD_S)  # the jolt triggers the logger
 
     def _imu_sample(self, t: float, accel: float) -> None:
         if accel >= IMU_RECORD_MPS2 or accel <= -IMU_RECORD_MPS2:

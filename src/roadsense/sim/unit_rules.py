@@ -24,6 +24,8 @@ Rules (each a field of :class:`UnitRules`):
 - Harsh braking and acceleration (the IMU): the longitudinal acceleration beyond -3.5 or
   3.0 m/s2 (the published harsh-event thresholds); one manoeuvre until it has stayed under
   the threshold for more than 0.5 s; severe (level 2) beyond 1.5 times the threshold.
+- Potholes (the IMU): a vertical jolt of 6 m/s2 (0.6 g) or more beyond gravity, over in a
+  fraction of a second, is one pothole strike; severe (level 2) beyond 1.5 times that.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ class UnitRules:
     harsh_brake_mps2: float = 3.5
     harsh_accel_mps2: float = 3.0
     harsh_gap_s: float = 0.5
+    pothole_mps2: float = 6.0
+    """A vertical jolt (beyond gravity) at least this large is a pothole strike."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +265,18 @@ class HarshManoeuvres:
                     m.level = max(m.level, level)
             elif m is not None and t - m.end_t > r.harsh_gap_s:
                 self._end(kind)
+
+    def jolt(self, t: float, vertical_mps2: float) -> None:
+        """A pothole hit's jolt (beyond gravity, as written to the log) at ``t``."""
+        threshold = self.rules.pothole_mps2
+        if vertical_mps2 < threshold:
+            return
+        level = 2 if vertical_mps2 >= 1.5 * threshold else 1
+        self.warnings.append(
+            UnitWarning(
+                truth_id(self.vehicle_id, E.POTHOLE, t), E.POTHOLE, EventSource.IMU, t, level
+            )
+        )
 
     def close(self) -> list[UnitWarning]:
         """End of the log: every manoeuvre, in onset order."""
