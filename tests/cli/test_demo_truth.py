@@ -15,6 +15,7 @@ from roadsense.cli.demo_truth import (
     rollout_rows,
     signs_found,
 )
+from roadsense.sim.ground_truth import RateRatioTruth, RolloutTruth
 
 
 def test_nothing_planted_reads_as_zero() -> None:
@@ -38,7 +39,13 @@ def test_planted_things_are_read_from_the_ground_truth_file(tmp_path: Path) -> N
             {"vehicle_id": "taxi-001", "kind": "failsafe"},
             {"vehicle_id": "taxi-002", "kind": "silent"},
         ],
-        "rollout": {"rate_ratios": {"HMW": 0.7, "FCW": 0.8}},
+        # the section as the simulation writes it (its own model), not a shape of our own
+        "rollout": RolloutTruth(
+            plan_file="rollout_plan.csv",
+            waves=2,
+            days=1,
+            ratios=[_ratio("HMW", 0.7), _ratio("FCW", 0.8)],
+        ).model_dump(mode="json"),
     }
     (tmp_path / GROUND_TRUTH_FILE).write_text(json.dumps(truth), encoding="utf-8")
     extras = read_truth_extras(tmp_path)
@@ -52,6 +59,18 @@ def test_planted_things_are_read_from_the_ground_truth_file(tmp_path: Path) -> N
     ]
 
 
-@pytest.mark.parametrize("bad", [[1, 2], {"rate_ratios": "no"}, None])
+def _ratio(kind: str, planted: float) -> RateRatioTruth:
+    return RateRatioTruth(
+        event_type=kind,
+        planted_rate_ratio=planted,
+        silent_km=10.0,
+        live_km=10.0,
+        silent_events=5,
+        live_events=4,
+        rate_ratio=0.8,
+    )
+
+
+@pytest.mark.parametrize("bad", [[1, 2], {"ratios": "no"}, {"ratios": [{"x": 1}]}, None])
 def test_a_malformed_rollout_truth_plants_nothing(bad: object) -> None:
     assert rollout_rows({"rollout": bad}, None) == []

@@ -37,7 +37,7 @@ TRUTH_KEYS = {
     "signs": "planted speed-limit signs: [{lon, lat, ...}] (that disagree with OSM or are missing)",
     "potholes": "planted potholes: [{lon, lat, ...}]",
     "device_faults": "planted device faults: [{vehicle_id, kind}]",
-    "rollout": "the programme: {rate_ratios: {event_type: planted ratio live/silent}}",
+    "rollout": "the programme: {ratios: [{event_type, planted_rate_ratio (live/silent), ...}]}",
 }
 """Keys of ``ground_truth.json`` this module reads when the simulation writes them."""
 
@@ -206,10 +206,14 @@ def found_vs_planted(
 
 def _planted_ratios(extras: Mapping[str, Any]) -> dict[str, float]:
     rollout = extras.get("rollout")
-    ratios = rollout.get("rate_ratios") if isinstance(rollout, dict) else None
-    if not isinstance(ratios, dict):
+    ratios = rollout.get("ratios") if isinstance(rollout, dict) else None
+    if not isinstance(ratios, list):
         return {}
-    return {str(k): float(v) for k, v in ratios.items() if isinstance(v, int | float)}
+    return {
+        str(r["event_type"]): float(r["planted_rate_ratio"])
+        for r in ratios
+        if isinstance(r, dict) and isinstance(r.get("planted_rate_ratio"), int | float)
+    }
 
 
 def _places(items: object) -> list[tuple[float, float]]:
