@@ -104,6 +104,8 @@ def test_found_vs_planted_has_its_json_shape(reduced_demo: DemoReport) -> None:
     assert {"id", "best_rank"} <= set(found["hazards"][0])
     for row in found["rollout"]:
         assert set(row) >= {"event_type", "planted_rate_ratio", "rate_ratio", "ci_low", "ci_high"}
+    # the planted ratios come from the simulation's truth (none read: a shape mismatch)
+    assert {r["event_type"] for r in found["rollout"] if r["planted_rate_ratio"] is not None}
     assert set(found["signs"]) >= {"planted", "found"}
     assert set(found["potholes"]) >= {"planted", "found"}
     assert set(found["devices"]) >= {"planted_faults", "flagged"}
