@@ -322,6 +322,14 @@ def demo(
     roads: Path | None = typer.Option(None, "--roads", help="OSM .pbf (default: Helsinki)."),
     vehicles: int = typer.Option(DEFAULT_VEHICLES, "--vehicles", min=1, help="Simulated taxis."),
     hours: float = typer.Option(DEFAULT_HOURS, "--hours", min=0.01, help="Simulated hours."),
+    days: int = typer.Option(
+        1,
+        "--days",
+        min=1,
+        max=60,
+        help="Simulated days of --hours each; the roll-out's waves go live from the second "
+        "day, so its rate ratios need 3 or more.",
+    ),
     background: int = typer.Option(
         DEFAULT_BACKGROUND,
         "--background",
@@ -359,6 +367,7 @@ def demo(
         vehicles=vehicles,
         background_vehicles=background,
         duration_s=round(hours * 3600),
+        days=days,
         gps_sigma_m=gps_sigma,
         seed=seed,
         write_truth_positions=True,  # SUMO's speeds, for the speeds' found vs planted
