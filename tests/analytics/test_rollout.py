@@ -65,3 +65,14 @@ def test_without_silent_exposure_the_effect_is_not_identified() -> None:
         estimate_effect(rows, "FCW")
     with pytest.raises(RolloutError, match="no exposure"):
         estimate_effect([PanelRow("a", "p1", 0, 3, True)], "FCW")
+
+
+def test_a_handful_of_warnings_gives_no_estimate() -> None:
+    rows = [
+        PanelRow("a", "p1", 100, 1, False),
+        PanelRow("a", "p2", 100, 0, True),
+        PanelRow("b", "p1", 100, 0, False),
+        PanelRow("b", "p2", 100, 3, True),
+    ]
+    with pytest.raises(RolloutError, match="too few FCW warnings"):
+        estimate_effect(rows, "FCW")

@@ -66,6 +66,12 @@ class RolloutError(RoadsenseError, ValueError):
     """The data cannot identify the effect (no silent or no live exposure ...)."""
 
 
+MIN_EVENTS_PER_ARM = 5
+"""Fewer warnings than this in the live or the silent periods: no estimate. With a
+handful of events the vehicle effects fit the counts exactly and the cluster-robust
+interval comes out narrow around a meaningless ratio (one FCW gave 2.75, 2.38-3.17)."""
+
+
 def estimate_effect(
     rows: Sequence[PanelRow], event_type: str, model: Model = "poisson", level: float = 0.95
 ) -> RateRatio:
@@ -79,6 +85,13 @@ def estimate_effect(
         raise RolloutError(
             "the panel needs both live and silent exposure "
             f"(live {live_km:.1f} km, silent {silent_km:.1f} km)"
+        )
+    live_events = sum(r.count for r in used if r.live)
+    silent_events = sum(r.count for r in used if not r.live)
+    if min(live_events, silent_events) < MIN_EVENTS_PER_ARM:
+        raise RolloutError(
+            f"too few {event_type} warnings to estimate a rate ratio (live {live_events}, "
+            f"silent {silent_events}; at least {MIN_EVENTS_PER_ARM} each)"
         )
     vehicles = sorted({r.vehicle_id for r in used})
     periods = sorted({r.period for r in used})

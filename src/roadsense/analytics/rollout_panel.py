@@ -15,6 +15,7 @@ from pathlib import Path
 
 from roadsense.analytics.rollout import Model, PanelRow, RateRatio, RolloutError, estimate_effect
 from roadsense.analytics.tables import Column, TableError, read_table, text_value
+from roadsense.schema import SAFETY_TYPES
 from roadsense.store import ReadStore
 from roadsense.store.analytics_rows import Period
 
@@ -79,7 +80,11 @@ def build_panel(
         if rollout.live_from is not None and vp.period < rollout.live_from < end:
             continue  # switched during the period
         live = rollout.live_from is not None and vp.period >= rollout.live_from
-        count = sum(vp.events.values()) if event_type == "ALL" else vp.events.get(event_type, 0)
+        count = (
+            sum(n for t, n in vp.events.items() if t in SAFETY_TYPES)
+            if event_type == "ALL"
+            else vp.events.get(event_type, 0)
+        )
         rows.append(PanelRow(vp.vehicle_id, vp.period.isoformat(), vp.vehicle_km, count, live))
     return rows
 

@@ -22,6 +22,7 @@ from roadsense.analytics.tables import (
 )
 from roadsense.cli.errors import fail
 from roadsense.cli.store import StoreOption, store_location
+from roadsense.schema import SAFETY_TYPES
 from roadsense.store import Store, open_store
 from roadsense.store.analytics_rows import PERIODS, Period
 
@@ -139,7 +140,7 @@ def evaluate_and_record(
     """Rate ratios live vs silent for all warnings and each type, recorded in the store as
     the latest ``rollout`` run (what the dashboard's evaluation panel shows)."""
     started = datetime.now(UTC)
-    types = ["ALL", *sorted(db.totals().events_by_type)]
+    types = ["ALL", *sorted(t for t in db.totals().events_by_type if t in SAFETY_TYPES)]
     results, problems = evaluate_rollout(db, rollout_plan, types, period, glm)
     db.record_analysis_run(
         "rollout",
