@@ -25,10 +25,11 @@ import duckdb
 import pyarrow as pa
 
 from roadsense.schema import AdasEvent, Batch
+from roadsense.store.day_rows_store import RAW_SCHEMAS
 from roadsense.store.device_seen import SeenDevices
 from roadsense.store.errors import StoreError
 from roadsense.store.event_claims import CONTENT_COLUMNS, claim_events
-from roadsense.store.ingest_store import IngestResult
+from roadsense.store.ingest_store import IngestResult, group_results
 from roadsense.store.migrations import latest_version, migration_scripts
 from roadsense.store.rows import (
     EVENT_COLUMNS,
@@ -299,17 +300,7 @@ class DuckDBStore(
         seen = self._seen.note((b.device_id for b in fresh), now, loaded=len(batches) > 1)
         if seen:
             _write_seen(con, seen)
-        results: list[IngestResult] = []
-        for b in batches:
-            if b.batch_id in conflicts:
-                clashes = tuple(conflicts[b.batch_id])
-                results.append(IngestResult(b.batch_id, "conflict", conflicts=clashes))
-            elif b.batch_id in claimed:
-                claimed.discard(b.batch_id)
-                results.append(IngestResult(b.batch_id, "stored", rows.counts.get(b.batch_id, {})))
-            else:
-                results.append(IngestResult(b.batch_id, "duplicate"))
-        return results
+        return group_results(batches, claimed, conflicts, rows.counts)
 
     def close(self) -> None:
         """Finish pending writes and release the file (a scoped view closes nothing)."""
@@ -433,17 +424,7 @@ def _insert_arrow(
 
 
 _TS = pa.timestamp("us", tz="UTC")
-_POSITION_TYPES: dict[str, pa.DataType] = {
-    "vehicle_id": pa.string(),
-    "ts": _TS,
-    "lat": pa.float64(),
-    "lon": pa.float64(),
-    "speed_mps": pa.float64(),
-    "heading_deg": pa.float64(),
-    "hdop": pa.float64(),
-    "h3_cell": pa.uint64(),
-    "batch_id": pa.string(),
-}
+_POSITION_TYPES: dict[str, pa.DataType] = {f.name: f.type for f in RAW_SCHEMAS["positions"]}
 _BATCH_TYPES: dict[str, pa.DataType] = {
     "batch_id": pa.string(),
     "device_id": pa.string(),
@@ -452,23 +433,4 @@ _BATCH_TYPES: dict[str, pa.DataType] = {
     "items": pa.int32(),
 }
 _SEEN_TYPES: dict[str, pa.DataType] = {"device_id": pa.string(), "last_seen_at": _TS}
-_EVENT_TYPES: dict[str, pa.DataType] = {
-    "event_id": pa.string(),
-    "vehicle_id": pa.string(),
-    "ts": _TS,
-    "type": pa.string(),
-    "level": pa.int32(),
-    "duration_s": pa.float64(),
-    "lat": pa.float64(),
-    "lon": pa.float64(),
-    "h3_cell": pa.uint64(),
-    "position_flag": pa.string(),
-    "speed_mps": pa.float64(),
-    "ttc_s": pa.float64(),
-    "headway_s": pa.float64(),
-    "speed_limit_kmh": pa.float64(),
-    "lateral_m": pa.float64(),
-    "source": pa.string(),
-    "raw": pa.list_(pa.string()),
-    "batch_id": pa.string(),
-}
+_EVENT_TYPES: dict[str, pa.DataType] = {f.name: f.type for f in RAW_SCHEMAS["events"]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -31,6 +32,29 @@ class IngestResult:
     conflicts: tuple[uuid.UUID, ...] = ()
     """With ``conflict``: the event ids the batch repeats with other content than the
     stored ones (nothing of such a batch is stored; see :mod:`roadsense.store.event_claims`)."""
+
+
+def group_results(
+    batches: Sequence[Batch],
+    claimed: set[uuid.UUID],
+    conflicts: Mapping[uuid.UUID, Sequence[uuid.UUID]],
+    counts: Mapping[uuid.UUID, dict[str, int]],
+) -> list[IngestResult]:
+    """One result per batch of a commit, in order: ``conflicts`` refused, the first of each
+    ``claimed`` (newly stored) id stored with its ``counts``, everything else a duplicate.
+    Both backends' writers answer their group through this."""
+    left = set(claimed)
+    results: list[IngestResult] = []
+    for b in batches:
+        if b.batch_id in conflicts:
+            clashes = tuple(conflicts[b.batch_id])
+            results.append(IngestResult(b.batch_id, "conflict", conflicts=clashes))
+        elif b.batch_id in left:
+            left.discard(b.batch_id)
+            results.append(IngestResult(b.batch_id, "stored", counts.get(b.batch_id, {})))
+        else:
+            results.append(IngestResult(b.batch_id, "duplicate"))
+    return results
 
 
 class IngestStore(Protocol):

@@ -30,7 +30,7 @@ from roadsense.schema import Batch
 from roadsense.store.device_seen import SeenDevices
 from roadsense.store.errors import StoreError
 from roadsense.store.event_claims import CONTENT_COLUMNS, claim_events
-from roadsense.store.ingest_store import IngestResult
+from roadsense.store.ingest_store import IngestResult, group_results
 from roadsense.store.migrations import latest_version, migration_scripts
 from roadsense.store.rows import (
     EVENT_COLUMNS,
@@ -369,17 +369,7 @@ class PostgresStore(
         seen = self._seen.note((b.device_id for b in fresh), now, loaded=len(batches) > 1)
         if seen:
             _write_seen(conn, seen)
-        results: list[IngestResult] = []
-        for b in batches:
-            if b.batch_id in conflicts:
-                clashes = tuple(conflicts[b.batch_id])
-                results.append(IngestResult(b.batch_id, "conflict", conflicts=clashes))
-            elif b.batch_id in claimed:
-                claimed.discard(b.batch_id)
-                results.append(IngestResult(b.batch_id, "stored", rows.counts.get(b.batch_id, {})))
-            else:
-                results.append(IngestResult(b.batch_id, "duplicate"))
-        return results
+        return group_results(batches, claimed, conflicts, rows.counts)
 
     def close(self) -> None:
         """Finish pending writes and close the connections (a scoped view closes nothing)."""
