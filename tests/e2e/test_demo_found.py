@@ -1,9 +1,11 @@
 """The demo on a reduced city: the whole product runs, and found vs planted says so.
 
-Ten taxis for a quarter of an hour: the planted hazards are ranked among the dashboard's
-top cells, map matching places the positions, speeds per segment come close to SUMO's,
-the dashboard and the report count Helsinki's hours, the planted signs, potholes and
-device faults are found, and the JSON has its shape.
+Thirty taxis for a quarter of an hour on each of two days, the units silent on the first
+and live for two thirds of the taxis on the second: the planted hazards are ranked among
+the dashboard's top cells, map matching places the positions, speeds per segment come
+close to SUMO's, the dashboard and the report count Helsinki's hours, the roll-out's
+interval covers the planted rate ratio, the planted signs, potholes and device faults are
+found, and the JSON has its shape.
 """
 
 from __future__ import annotations
@@ -40,7 +42,11 @@ def reduced_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoReport:
         workdir / "roadsense.duckdb", free_port(), log_file=workdir / "server.log"
     )
     config = SimConfig(
-        out_dir=workdir / "sim", vehicles=10, duration_s=1200, write_truth_positions=True
+        out_dir=workdir / "sim",
+        vehicles=30,
+        duration_s=900,
+        days=2,
+        write_truth_positions=True,
     )
     with pytest.MonkeyPatch.context() as env:
         env.delenv("ROADSENSE_TIME_ZONE", raising=False)
@@ -97,7 +103,7 @@ def test_the_dashboard_and_the_report_count_helsinki_hours(reduced_demo: DemoRep
 def test_found_vs_planted_has_its_json_shape(reduced_demo: DemoReport) -> None:
     found = json.loads(json.dumps(reduced_demo.found))
     assert set(found) == JSON_KEYS
-    assert found["vehicles"] == 10
+    assert found["vehicles"] == 30
     assert found["vehicle_km"] > 0
     assert sum(found["events_by_type"].values()) == reduced_demo.summary["events"]
     assert found["seconds"] > 0
@@ -122,9 +128,21 @@ def test_planted_signs_potholes_and_faults_reach_found_vs_planted(
     assert devices["planted_faults"] == 4
     assert devices["by_kind"] == {"failsafe": 1, "tamper": 1, "adas_silent": 1, "silent": 1}
     assert devices["flagged"] == 4
-    # ten taxis for 20 minutes: two or more of them read most planted signs and hit a
-    # pothole (the default demo's 40 taxis for an hour find all of them, docs/simulation.md)
+    # 30 taxis for 2 x 15 minutes: two or more of them read most planted signs and hit a
+    # pothole (the default demo's 40 taxis for 2 x 30 minutes find all of them)
     assert found["signs"]["found"] >= 2
     assert found["signs"]["mismatches"] >= found["signs"]["found"]
     assert found["potholes"]["found"] >= 1
     assert found["potholes"]["confirmed"] >= found["potholes"]["found"]
+
+
+def test_the_rollout_interval_covers_the_planted_ratio(reduced_demo: DemoReport) -> None:
+    rows = {r["event_type"]: r for r in reduced_demo.found["rollout"]}
+    hmw = rows["HMW"]
+    assert hmw["rate_ratio"] is not None, f"no HMW estimate from the demo's roll-out: {hmw}"
+    assert hmw["ci_low"] < hmw["rate_ratio"] < hmw["ci_high"]
+    estimated = [r for r in rows.values() if r["rate_ratio"] is not None]
+    for r in estimated:
+        if r["planted_rate_ratio"] is not None:
+            assert r["ci_low"] <= r["planted_rate_ratio"] <= r["ci_high"], r
+    assert "ALL" in {r["event_type"] for r in estimated}

@@ -38,7 +38,7 @@ from roadsense.cli.fleet import decode_and_upload, provision, provision_viewer
 from roadsense.cli.progress import StageProgress, stage_bars
 from roadsense.cli.server_process import ServerProcess, free_port
 from roadsense.roads.extracts import bundled_extract
-from roadsense.sim import SimConfig, load_ground_truth, run_simulation
+from roadsense.sim import SimConfig, SimError, load_ground_truth, run_simulation
 
 console = Console()
 
@@ -49,10 +49,14 @@ rates (about 14 ADAS warnings per 100 km, not 450), the default demo's 600 vehic
 a few dozen events: two of its three hazards rank in the top 5, the third 6th to 8th
 (docs/simulation.md); a larger run (``--vehicles``, ``--hours``) separates them further."""
 DEFAULT_VEHICLES = 40
-"""Taxis of the default demo: with :data:`DEFAULT_HOURS`, about 450 vehicle-km in under
-150 s on two cores (docs/simulation.md, "The demo's size and time")."""
-DEFAULT_HOURS = 1.0
-"""Simulated hours of the default demo."""
+"""Taxis of the default demo: with :data:`DEFAULT_DAYS` of :data:`DEFAULT_HOURS`, about
+600 vehicle-km in under 150 s on two cores (docs/simulation.md, "The demo's size and
+time")."""
+DEFAULT_HOURS = 0.5
+"""Simulated hours of each day of the default demo."""
+DEFAULT_DAYS = 2
+"""Days of the default demo: a silent day, then the roll-out's waves live on the second,
+so that the demo's roll-out has something to estimate."""
 DEFAULT_BACKGROUND = 150
 """Other traffic of the default demo (leaders for the taxis to follow)."""
 BUNDLED_TIME_ZONE = "Europe/Helsinki"
@@ -320,23 +324,20 @@ def demo(
     ),
     workdir: Path = typer.Option(Path("var/demo"), "--workdir", help="Folder for all outputs."),
     roads: Path | None = typer.Option(None, "--roads", help="OSM .pbf (default: Helsinki)."),
-    vehicles: int = typer.Option(DEFAULT_VEHICLES, "--vehicles", min=1, help="Simulated taxis."),
-    hours: float = typer.Option(DEFAULT_HOURS, "--hours", min=0.01, help="Simulated hours."),
+    vehicles: int = typer.Option(DEFAULT_VEHICLES, "--vehicles", help="Simulated taxis."),
+    hours: float = typer.Option(DEFAULT_HOURS, "--hours", help="Simulated hours."),
     days: int = typer.Option(
-        1,
+        DEFAULT_DAYS,
         "--days",
-        min=1,
-        max=60,
-        help="Simulated days of --hours each; the roll-out's waves go live from the second "
-        "day, so its rate ratios need 3 or more.",
+        help="Simulated days of --hours each; every unit is silent on the first, the "
+        "roll-out's waves go live from the second (1: no roll-out to evaluate).",
     ),
     background: int = typer.Option(
         DEFAULT_BACKGROUND,
         "--background",
-        min=0,
         help="Other traffic that reports nothing (leaders to follow).",
     ),
-    gps_sigma: float = typer.Option(5.0, "--gps-sigma", min=0.0, help="GPS noise, metres."),
+    gps_sigma: float = typer.Option(5.0, "--gps-sigma", help="GPS noise, metres."),
     seed: int = typer.Option(42, "--seed", help="Random seed."),
     port: int = typer.Option(8000, "--port", help="Dashboard port (with --serve)."),
     json_out: Path | None = typer.Option(
@@ -356,22 +357,27 @@ def demo(
         city = demo_city(roads, tz)
     except ValueError as exc:
         fail(f"--tz: {exc}")
+    if not hours * 3600 >= 1:  # also NaN
+        fail(f"--hours must be at least 1 s (0.0003), got {hours}")
+    try:
+        sim_config = SimConfig(
+            out_dir=workdir / "sim",
+            roads=roads,
+            vehicles=vehicles,
+            background_vehicles=background,
+            duration_s=round(hours * 3600),
+            days=days,
+            gps_sigma_m=gps_sigma,
+            seed=seed,
+            write_truth_positions=True,  # SUMO's speeds, for the speeds' found vs planted
+        )
+    except SimError as exc:  # checked before the workdir is cleared
+        fail(f"bad simulation option: {exc}")
     signal.signal(signal.SIGTERM, _interrupt)
     start = time.monotonic()
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
-    sim_config = SimConfig(
-        out_dir=workdir / "sim",
-        roads=roads,
-        vehicles=vehicles,
-        background_vehicles=background,
-        duration_s=round(hours * 3600),
-        days=days,
-        gps_sigma_m=gps_sigma,
-        seed=seed,
-        write_truth_positions=True,  # SUMO's speeds, for the speeds' found vs planted
-    )
     server = ServerProcess(
         workdir / "roadsense.duckdb",
         port if serve else free_port(),

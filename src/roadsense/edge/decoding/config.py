@@ -35,6 +35,12 @@ class EdgeConfig(BaseSettings):
     """How to read the 0x700 sound type (see docs/gateway.md)."""
     silent_after_s: float = Field(default=2.0, gt=0.0)
     """No frame from the ADAS unit for this long: the unit is reported silent."""
+    power_off_after_s: float = Field(default=60.0, gt=0.0)
+    """Recorded input whose time jumps by more than this (no CAN frame, fix or IMU sample
+    between, no tick): the gateway was off with the ignition (a night between two drives).
+    The next input starts a new drive: the unit has ``silent_after_s`` from there before it
+    counts as silent, and the uptime counts from there. A gateway that is on ticks through
+    such a stretch and reports a unit that stopped speaking after ``silent_after_s``."""
     no_fix_window_s: float = Field(default=2.0, gt=0.0)
     """A record further than this from every GPS fix is flagged ``no_fix``."""
     fix_buffer_s: float = Field(default=120.0, gt=0.0)

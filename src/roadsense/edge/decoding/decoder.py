@@ -111,8 +111,14 @@ class EdgeDecoder:
         return out
 
     def advance(self, t: float) -> list[AnyRecord]:
-        """Input time ``t`` seen: tick if a tick is due (cheap otherwise)."""
-        return self.tick(t) if t >= self._next_tick else []
+        """Input time ``t`` seen: tick if a tick is due (cheap otherwise). Time that jumped
+        by more than ``power_off_after_s`` since the last tick was a gateway switched off:
+        a new drive starts (:meth:`DeviceHealth.power_on`)."""
+        if t < self._next_tick:
+            return []
+        if self.now is not None and t - self.now > self.config.power_off_after_s:
+            self.health.power_on(t)
+        return self.tick(t)
 
     def tick(self, now: float) -> list[AnyRecord]:
         """Time passes: silence, heartbeat, records whose position is settled."""

@@ -2,8 +2,10 @@
 
 A status is written when failsafe, tamper, the error code or silence changes, and as a
 heartbeat (with the bad-input counters and uptime) at least every ``status_every_s``. The
-unit is silent when no good frame arrived for ``silent_after_s``; the status is dated at the
-moment the silence became certain, and a second one when frames resume.
+unit is silent when no good frame arrived for ``silent_after_s`` while the gateway was on;
+the status is dated at the moment the silence became certain, and a second one when frames
+resume. Recorded input that jumps over a stretch when the gateway was off (the ignition, a
+night) starts a new drive rather than a silence.
 """
 
 from __future__ import annotations
@@ -73,6 +75,13 @@ class DeviceHealth:
             self._failsafe_738 = failsafe
             if before != self.failsafe:
                 out.append(self.status(t))
+
+    def power_on(self, t: float) -> None:
+        """The gateway starts again after being off: uptime and the unit's time to speak
+        count from ``t``. A unit already reported silent stays so until a frame comes."""
+        self.started_t = t
+        self.last_frame_t = None
+        self._last_status_t = None
 
     def tick(self, now: float, out: list[DeviceStatus]) -> None:
         """Time passes: detect silence, write the heartbeat."""
