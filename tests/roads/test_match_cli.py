@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -39,6 +40,10 @@ def test_match_writes_input_columns_plus_matches(
         app, ["match", str(trace), "--roads", str(bundled_extract("helsinki")), "--out", str(out)]
     )
     assert done.exit_code == 0, done.output
+    # no --gps-accuracy: estimated from the trace (the simulated receivers: 10 m per axis)
+    estimated = re.search(r"GPS error estimated at ([0-9.]+) m per axis", done.output)
+    assert estimated is not None, done.output
+    assert 7.0 <= float(estimated.group(1)) <= 13.0
     with out.open() as handle:
         result = list(csv.DictReader(handle))
     assert list(result[0]) == [

@@ -11,6 +11,7 @@ import pytest
 from valhalla import Actor
 
 from roadsense.roads.matcher import MatchOptions
+from roadsense.roads.noise_estimate import PROBE_SIGMA_M, estimate_noise
 from roadsense.roads.service import CityRoads, load_roads
 from roadsense.roads.trips import TracePoint
 from tests.roads.sumo_truth import (
@@ -50,6 +51,13 @@ def _on_path(tracks: list[TruthTrack], spec: NoiseSpec, match) -> float:
     return hits / scored
 
 
+def _points(f) -> list[TracePoint]:
+    return [
+        TracePoint(float(t), float(la), float(lo))
+        for t, la, lo in zip(f.ts, f.lat, f.lon, strict=True)
+    ]
+
+
 @pytest.mark.parametrize(("sigma", "floor"), [(10.0, 0.96), (20.0, 0.90)])
 def test_on_path_above_floor_and_above_valhalla_defaults(
     town: CityRoads, tracks: list[TruthTrack], sigma: float, floor: float
@@ -59,11 +67,7 @@ def test_on_path_above_floor_and_above_valhalla_defaults(
     actor = Actor(str(town.tiles_config))
 
     def ours(f):
-        points = [
-            TracePoint(float(t), float(la), float(lo))
-            for t, la, lo in zip(f.ts, f.lat, f.lon, strict=True)
-        ]
-        result = matcher.match(points)
+        result = matcher.match(_points(f))
         return np.array([p.osm_way_id if p.matched else -1 for p in result.points])
 
     def plain(f):
@@ -73,3 +77,24 @@ def test_on_path_above_floor_and_above_valhalla_defaults(
     theirs = _on_path(tracks, spec, plain)
     assert mine >= floor
     assert mine > theirs + 0.02
+
+
+@pytest.mark.parametrize(("sigma", "floor"), [(4.0, 0.96), (20.0, 0.90)])
+def test_the_noise_is_estimated_from_positions_alone_and_matches_as_well(
+    town: CityRoads, tracks: list[TruthTrack], sigma: float, floor: float
+) -> None:
+    spec = NoiseSpec(f"white {sigma} m", sigma, 1)
+    probe = town.matcher(MatchOptions.tuned(PROBE_SIGMA_M))
+    estimate = estimate_noise(
+        probe, {str(k): _points(noisy_fixes(t, spec, seed=7)) for k, t in enumerate(tracks)}
+    )
+    assert estimate is not None
+    assert estimate.fixes >= 1000
+    assert abs(estimate.sigma_m - sigma) <= 0.3 * sigma, estimate
+    matcher = town.matcher(MatchOptions.tuned(estimate.sigma_m))
+
+    def estimated(f):
+        result = matcher.match(_points(f))
+        return np.array([p.osm_way_id if p.matched else -1 for p in result.points])
+
+    assert _on_path(tracks, spec, estimated) >= floor
