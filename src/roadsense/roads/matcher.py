@@ -311,7 +311,7 @@ class MapMatcher:
         quality = (
             np.ones(n) if dist is None else np.exp(-(dist**2) / (2.0 * (2.0 * self._sigma) ** 2))
         )
-        segments: dict[int, str | None] = {}
+        segments = self._edge_segments(vpath, np.unique(edge[edge >= 0]))
         out: list[PointMatch] = []
         for k in range(n):
             e = int(edge[k])
@@ -325,8 +325,6 @@ class MapMatcher:
                 )
                 continue
             way = vpath.edge_way[e]
-            if e not in segments:
-                segments[e] = self._edge_segment(vpath, e)
             segment = segments[e]
             if segment is None:  # the edge spans segments: locate this fix
                 located = self.network.locate_on_way(way, float(x[k]), float(y[k]))
@@ -346,28 +344,37 @@ class MapMatcher:
             )
         return out
 
-    def _edge_segment(self, vpath: ValhallaPath, edge: int) -> str | None:
-        """The one segment a Valhalla edge lies on (None if it spans several).
+    def _edge_segments(
+        self, vpath: ValhallaPath, edges: NDArray[np.int64]
+    ) -> dict[int, str | None]:
+        """The one segment each Valhalla edge lies on (None if it spans several).
 
-        Looked up once per edge (by its way and rounded ends) and remembered: the same
-        edges come back trip after trip.
+        Looked up once per edge (by its way and rounded ends, a little inside them) and
+        remembered: the same edges come back trip after trip. The ends of all ``edges``
+        are placed at once.
         """
-        a, b = float(vpath.edge_start[edge]), float(vpath.edge_end[edge])
-        inset = min(1.0, (b - a) / 4.0)
-        ends = np.array([a + inset, b - inset])
+        if len(edges) == 0:
+            return {}
+        a = np.asarray(vpath.edge_start, dtype=np.float64)[edges]
+        b = np.asarray(vpath.edge_end, dtype=np.float64)[edges]
+        inset = np.minimum(1.0, (b - a) / 4.0)
+        ends = np.concatenate([a + inset, b - inset])
         xs = np.interp(ends, vpath.s, vpath.x)
         ys = np.interp(ends, vpath.s, vpath.y)
-        way = vpath.edge_way[edge]
-        key = (way, *(round(float(v)) for v in (xs[0], ys[0], xs[1], ys[1])))
-        if key in self._segments:
-            return self._segments[key]
-        found: set[str | None] = set()
-        for x, y in zip(xs, ys, strict=True):
-            located = self.network.locate_on_way(way, float(x), float(y))
-            found.add(located[0].segment_id if located is not None else None)
-        segment = found.pop() if len(found) == 1 else None
-        self._segments[key] = segment
-        return segment
+        kx, ky = np.rint(xs).astype(np.int64).tolist(), np.rint(ys).astype(np.int64).tolist()
+        n = len(edges)
+        out: dict[int, str | None] = {}
+        for k, e in enumerate(edges.tolist()):
+            way = vpath.edge_way[e]
+            key = (way, kx[k], ky[k], kx[n + k], ky[n + k])
+            if key not in self._segments:
+                found: set[str | None] = set()
+                for x, y in ((xs[k], ys[k]), (xs[n + k], ys[n + k])):
+                    located = self.network.locate_on_way(way, float(x), float(y))
+                    found.add(located[0].segment_id if located is not None else None)
+                self._segments[key] = found.pop() if len(found) == 1 else None
+            out[e] = self._segments[key]
+        return out
 
     def _at(self, vpath: ValhallaPath, s: float, piece: int, trip: int) -> PointMatch:
         """The match of one place ``s`` on a trip's path (an event's)."""

@@ -72,6 +72,25 @@ class _Cursor:
     def run(self, sql: str, params: Sequence[object] = ()) -> None:
         self.con.execute(sql, list(params))
 
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        """Through an Arrow table (DuckDB binds thousands of ``VALUES`` parameters slowly:
+        the matches of one vehicle-hour took 0.1 s that way); DuckDB casts each column to
+        the table's type."""
+        if not rows:
+            return
+        arrays = {}
+        for name, values in zip(columns, zip(*rows, strict=True), strict=True):
+            if any(isinstance(v, uuid.UUID) for v in values):
+                values = tuple(None if v is None else str(v) for v in values)
+            arrays[name] = pa.array(values)
+        view = f"incoming_{table}"
+        self.con.register(view, pa.table(arrays))
+        try:
+            names = ", ".join(columns)
+            self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}")
+        finally:
+            self.con.unregister(view)
+
     def arrow_batches(
         self, sql: str, params: Sequence[object], schema: pa.Schema, rows: int
     ) -> Iterator[pa.RecordBatch]:

@@ -41,7 +41,7 @@ from roadsense.store.rows import (
     BatchRows,
     flatten,
 )
-from roadsense.store.sql import POSTGRESQL, Row
+from roadsense.store.sql import POSTGRESQL, Row, values_insert
 from roadsense.store.sql_analytics import AnalyticsMixin
 from roadsense.store.sql_day_rows import DayRowsMixin
 from roadsense.store.sql_reads import ReadsMixin
@@ -72,6 +72,9 @@ class _Conn:
 
     def run(self, sql: str, params: Sequence[object] = ()) -> None:
         self.conn.execute(sql.replace("?", "%s"), list(params) or None)
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        values_insert(self, table, columns, rows)
 
     def arrow_batches(
         self, sql: str, params: Sequence[object], schema: pa.Schema, rows: int

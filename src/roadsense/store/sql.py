@@ -30,6 +30,10 @@ class Runner(Protocol):
         """A statement whose rows are not wanted."""
         ...
 
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        """Insert ``rows`` (values in the order of ``columns``) into ``table``."""
+        ...
+
     def arrow_batches(
         self, sql: str, params: Sequence[object], schema: pa.Schema, rows: int
     ) -> Iterator[pa.RecordBatch]:
@@ -86,6 +90,21 @@ POSTGRESQL = Dialect(
     0x7FFF_FFFF_FFFF_FFFF,
     exclusive_prune_sql="SELECT pg_advisory_xact_lock(7270001)",
 )
+
+
+VALUES_CHUNK = 400
+"""Rows per multi-row ``VALUES`` statement (:func:`values_insert`)."""
+
+
+def values_insert(
+    runner: Runner, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+) -> None:
+    """Insert ``rows`` with multi-row ``VALUES`` statements (any SQL backend)."""
+    one_row = f"({placeholders(len(columns))})"
+    for part in chunks(rows, VALUES_CHUNK):
+        values = ", ".join(one_row for _ in part)
+        params = [v for row in part for v in row]
+        runner.run(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}", params)
 
 
 def placeholders(n: int) -> str:

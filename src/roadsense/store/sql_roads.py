@@ -30,20 +30,7 @@ from roadsense.store.roads_rows import (
     SegmentFix,
     TimedRecord,
 )
-from roadsense.store.sql import Runner, SqlBackend, chunks, placeholders
-
-_CHUNK = 400
-
-
-def _insert(
-    runner: Runner, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
-) -> None:
-    """Insert ``rows`` with multi-row VALUES statements."""
-    one = f"({placeholders(len(columns))})"
-    for part in chunks(rows, _CHUNK):
-        values = ", ".join(one for _ in part)
-        params = [v for row in part for v in row]
-        runner.run(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}", params)
+from roadsense.store.sql import SqlBackend, placeholders
 
 
 class RoadsMixin:
@@ -81,8 +68,7 @@ class RoadsMixin:
                     info.junctions,
                 ],
             )
-            _insert(
-                r,
+            r.insert(
                 "road_segments",
                 [
                     "segment_id",
@@ -116,8 +102,7 @@ class RoadsMixin:
                     for s in segments
                 ],
             )
-            _insert(
-                r,
+            r.insert(
                 "road_junctions",
                 ["node_id", "lon", "lat", "degree"],
                 [[j.node_id, j.lon, j.lat, j.degree] for j in junctions],
@@ -246,8 +231,7 @@ class RoadsMixin:
         with self._tx() as r:
             for table in ("matched_positions", "matched_events", "matched_signs", "matched_lanes"):
                 r.run(f"DELETE FROM {table} {where}", span)
-            _insert(
-                r,
+            r.insert(
                 "matched_positions",
                 [
                     "vehicle_id",
@@ -275,8 +259,7 @@ class RoadsMixin:
                     for f in fixes
                 ],
             )
-            _insert(
-                r,
+            r.insert(
                 "matched_events",
                 [
                     "event_id",
@@ -302,14 +285,12 @@ class RoadsMixin:
                     for e in events
                 ],
             )
-            _insert(
-                r,
+            r.insert(
                 "matched_signs",
                 ["vehicle_id", "ts", "sign_type", "matched", "osm_way_id", "segment_id"],
                 [[vehicle_id, s.ts, s.key, s.matched, s.osm_way_id, s.segment_id] for s in signs],
             )
-            _insert(
-                r,
+            r.insert(
                 "matched_lanes",
                 ["vehicle_id", "ts", "side", "matched", "segment_id"],
                 [[vehicle_id, lane.ts, lane.key, lane.matched, lane.segment_id] for lane in lanes],
@@ -324,8 +305,7 @@ class RoadsMixin:
                     )
                 }
                 now = datetime.now(UTC)
-                _insert(
-                    r,
+                r.insert(
                     "matched_batches",
                     ["batch_id", "matched_at"],
                     [[str(b), now] for b in batch_ids if str(b) not in existing],
