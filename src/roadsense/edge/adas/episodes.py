@@ -90,6 +90,10 @@ class EpisodeTracker:
         """Warnings active now."""
         return set(self._open)
 
+    def earliest_start(self) -> float | None:
+        """Start of the oldest episode still open (None when none is)."""
+        return min((ep.start_t for ep in self._open.values()), default=None)
+
     def levels(self) -> dict[EventType, int]:
         """The peak level so far of every open episode."""
         return {kind: ep.peak_level for kind, ep in self._open.items()}

@@ -92,6 +92,7 @@ class EdgeDecoder:
     def on_position(self, position: Position) -> list[AnyRecord]:
         """A parsed GPS fix: kept for interpolation and passed on as a record."""
         t = position.time.timestamp()
+        self.fixes.hold_from = self._oldest_open_onset()
         self.fixes.add(Fix(t, position.lat, position.lon, position.speed_mps))
         out: list[AnyRecord] = [position]
         out.extend(self.pipeline.release(self.now if self.now is not None else t))
@@ -109,6 +110,12 @@ class EdgeDecoder:
         if made:
             self._route(made, out)
         return out
+
+    def _oldest_open_onset(self) -> float | None:
+        """The onset of the unit's oldest episode still open (a warning, a failsafe):
+        its event is placed there when it ends. The engine's and the IMU's episodes
+        last seconds, well inside ``fix_buffer_s``."""
+        return self.adapter.tracker.earliest_start()
 
     def advance(self, t: float) -> list[AnyRecord]:
         """Input time ``t`` seen: tick if a tick is due (cheap otherwise). Time that jumped

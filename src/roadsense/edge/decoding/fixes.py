@@ -40,11 +40,16 @@ NO_FIX = Located("no_fix")
 
 
 class FixBuffer:
-    """Fixes in time order, the last ``keep_s`` seconds of them."""
+    """Fixes in time order, the last ``keep_s`` seconds of them, and those from
+    :attr:`hold_from` on."""
 
     def __init__(self, window_s: float = 2.0, keep_s: float = 120.0) -> None:
         self.window_s = window_s
         self.keep_s = keep_s
+        self.hold_from: float | None = None
+        """Keep the fixes from this time on, however old (the onset of an episode still
+        open: a blocked camera's lasts minutes, and its event is placed at the onset when
+        it ends)."""
         self._times: list[float] = []
         self._fixes: list[Fix] = []
 
@@ -55,7 +60,10 @@ class FixBuffer:
         self._times.append(fix.t)
         self._fixes.append(fix)
         if len(self._times) > 64 and self._times[0] < fix.t - 2 * self.keep_s:
-            cut = bisect_left(self._times, fix.t - self.keep_s)
+            keep_from = fix.t - self.keep_s
+            if self.hold_from is not None:
+                keep_from = min(keep_from, self.hold_from - self.window_s)
+            cut = bisect_left(self._times, keep_from)
             del self._times[:cut]
             del self._fixes[:cut]
         return True
