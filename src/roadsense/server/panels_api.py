@@ -92,9 +92,10 @@ def _holder(request: Request) -> tuple[CubeHolder, TtlCache[Any]]:
     return app_state.panels_cube, app_state.panels_cache
 
 
-def _key(name: str, f: Filter, cube: Cube) -> str:
-    """The cache key of an answer: the panel, the cube it came from and the filter."""
-    return json.dumps([name, cube.built_at, dataclasses.asdict(f)], default=str)
+def _key(name: str, f: Filter, cube: Cube, network: object) -> str:
+    """The cache key of an answer: the panel, the cube it came from, the filter and the
+    road network (the places named in it)."""
+    return json.dumps([name, cube.built_at, dataclasses.asdict(f), network], default=str)
 
 
 def _local(day: date | None, tz: str, extra_days: int = 0) -> datetime | None:
@@ -165,7 +166,7 @@ async def _cached(request: Request, name: str, f: Filter, compute: Any, fresh: b
         cube = await run_in_threadpool(holder.refresh, state.store, monotonic())
     else:
         cube = await run_in_threadpool(holder.get, state.store)
-    key = _key(name, f, cube)
+    key = _key(name, f, cube, await run_in_threadpool(state.network_key))
     found, value = cache.get(key)
     if found:
         return value
@@ -565,7 +566,8 @@ def _warm_fleet_scores(state: AppState, cache: TtlCache[Any], cube: Cube) -> Non
         if not fleet:
             continue
         tz = state.settings.time_zone
-        keys = {own: _key(*_scores_key(fleet, own, tz), cube) for own in (False, True)}
+        network = state.network_key()
+        keys = {own: _key(*_scores_key(fleet, own, tz), cube, network) for own in (False, True)}
         if not cube.shifts:  # vehicles, pseudonymized for everyone: one answer for both
             if not all(cache.get(k)[0] for k in keys.values()):
                 scores = _fleet_scores(cube, state, False, fleet)

@@ -39,13 +39,18 @@ class AppState:
             self.settings.signin_window_s,
         )
 
+    def network_key(self) -> tuple[str, str] | None:
+        """Which road network the store holds now (None without one): answers that name
+        places are cached under it, so an import shows at once."""
+        info = self.store.road_network_info()
+        return (info.digest, info.imported_at.isoformat()) if info else None
+
     def places(self) -> PlaceNamer | None:
         """Street names of the store's road network (None without one), built once and
         again only when another network is imported."""
-        info = self.store.road_network_info()
-        key = (info.digest, info.imported_at) if info else None
+        key = self.network_key()
         if self._places is None or self._places[0] != key:
-            self._places = (key, PlaceNamer.of(self.store) if info else None)
+            self._places = (key, PlaceNamer.of(self.store) if key else None)
         return self._places[1]
 
 
