@@ -69,7 +69,12 @@ def main() -> None:
     ranks = ", ".join(f"{h['id']} {h['best_rank']}" for h in found["hazards"])
     speeds = found["speeds"]
     command = " ".join(["bench/demo_time.py", *extra])
-    estimated = sum(r["rate_ratio"] is not None for r in found["rollout"])
+    estimated = "; ".join(
+        f"{r['event_type']} {r['rate_ratio']:.2f} ({r['ci_low']:.2f}-{r['ci_high']:.2f})"
+        + ("" if r["planted_rate_ratio"] is None else f", planted {r['planted_rate_ratio']:.2f}")
+        for r in found["rollout"]
+        if r["rate_ratio"] is not None
+    )
     section = "\n".join(
         [
             "## Demo end to end (`roadsense demo --no-serve`)",
@@ -94,7 +99,7 @@ def main() -> None:
             f"{found['signs']['planted']}/{found['signs']['found']}, "
             f"{found['potholes']['planted']}/{found['potholes']['found']}, "
             f"{found['devices']['planted_faults']}/{found['devices']['flagged']} |",
-            f"| roll-out types estimated | {estimated} |",
+            f"| roll-out rate ratios (95 % interval) | {estimated or 'none estimated'} |",
             "",
         ]
     )
