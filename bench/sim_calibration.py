@@ -20,9 +20,10 @@ from roadsense.sim import SimConfig, load_ground_truth, run_simulation
 from roadsense.sim.calibration import PUBLISHED, simulated_rates, top_driver_share
 
 NOTE = (
-    "LDW and PCW are not simulated yet (no lane markings, no pedestrians), so the shares are"
-    " of HMW, UFCW and FCW alone; without LDW the Acudrive figures give HMW 88.7 %,"
-    " UFCW 9.5 %, FCW 1.8 %."
+    "LDW is not simulated yet (no lane markings), so the shares are of HMW, UFCW, FCW and"
+    " PCW alone; without LDW the Acudrive figures give HMW 88.7 %, UFCW 9.5 %, FCW 1.8 %."
+    " PCW comes from people walking across a few planted crossings: one event in a few"
+    " hundred km is already 0.2-0.4 per 100 km."
 )
 TITLE = "## Simulated fleet vs published warning rates (`bench/sim_calibration.py`)"
 

@@ -21,9 +21,13 @@ TRUTH_MODULES = (
     "roadsense.sim.calibration",
     "roadsense.sim.faults",
     "roadsense.sim.road_assets",
+    "roadsense.sim.pedestrian_rule",
+    "roadsense.sim.pedestrians",
+    "roadsense.sim.crossings",
 )
-"""What decides the warnings (the unit's rules, the drivers, the roll-out), plants the
-signs, potholes, faults and GPS outages, and writes the truth files."""
+"""What decides the warnings (the unit's rules and its PCW rule, the drivers, the
+roll-out), plants the signs, potholes, faults, GPS outages and crossings (and the people
+walking across), and writes the truth files."""
 SIM_DIR = Path(roadsense.sim.__file__).parent
 
 

@@ -43,6 +43,10 @@ class SimConfig:
     """Plant one failsafe, tamper, silent unit and dead gateway (:mod:`roadsense.sim.faults`)."""
     gps_outages: int = 3
     """Taxis whose GPS gives no fix for 20-60 s once (:mod:`roadsense.sim.faults`)."""
+    crossings: int = 10
+    """Pedestrian crossings planted in the network (:mod:`roadsense.sim.crossings`)."""
+    people_per_hour: float = 20.0
+    """People who cross at each crossing per hour (:mod:`roadsense.sim.pedestrians`); 0: none."""
     write_truth_positions: bool = False
     """Also write ``truth_positions.parquet``: every taxi's true place each second, with
     its SUMO edge and the OSM ways the edge was built from (for map-matching accuracy)."""
@@ -64,7 +68,7 @@ class SimConfig:
             raise SimError(f"rollout_waves must be >= 0, got {self.rollout_waves}")
         if self.gps_sigma_m < 0:
             raise SimError(f"gps_sigma_m must be >= 0, got {self.gps_sigma_m}")
-        for name in ("hazards", "signs", "potholes", "gps_outages"):
+        for name in ("hazards", "signs", "potholes", "gps_outages", "crossings", "people_per_hour"):
             if getattr(self, name) < 0:
                 raise SimError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.start_time.tzinfo is None:

