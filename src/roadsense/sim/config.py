@@ -8,6 +8,11 @@ from pathlib import Path
 
 from roadsense.sim.errors import SimError
 
+PEOPLE_PER_HOUR = 7.0
+"""People crossing at each planted crossing per hour (a quiet side street in the centre):
+with 20 the fleet's PCW came out at 0.2-0.3 per 100 km, above the published 0.03 (up to
+0.1); with 7, about a third of that (docs/simulation.md)."""
+
 
 @dataclass(frozen=True)
 class SimConfig:
@@ -45,7 +50,7 @@ class SimConfig:
     """Taxis whose GPS gives no fix for 20-60 s once (:mod:`roadsense.sim.faults`)."""
     crossings: int = 10
     """Pedestrian crossings planted in the network (:mod:`roadsense.sim.crossings`)."""
-    people_per_hour: float = 20.0
+    people_per_hour: float = PEOPLE_PER_HOUR
     """People who cross at each crossing per hour (:mod:`roadsense.sim.pedestrians`); 0: none."""
     write_truth_positions: bool = False
     """Also write ``truth_positions.parquet``: every taxi's true place each second, with

@@ -19,10 +19,9 @@ import random
 from collections.abc import Sequence
 from types import ModuleType
 
+from roadsense.sim.config import PEOPLE_PER_HOUR
 from roadsense.sim.crossings import CrossingSite
 
-PEOPLE_PER_HOUR = 20.0
-"""People crossing at each crossing per hour (a quiet side street in the centre)."""
 APPROACH_M = 8.0
 """Each walk starts this far before the crossing and ends this far after it."""
 PERSON_TYPE = "DEFAULT_PEDTYPE"

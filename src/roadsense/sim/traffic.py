@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from roadsense.schema import EventType
+from roadsense.sim.config import PEOPLE_PER_HOUR
 from roadsense.sim.crossings import CrossingSite
 from roadsense.sim.drivers import (
     INATTENTION_ACTION_S,
@@ -38,7 +39,7 @@ from roadsense.sim.drivers import (
 from roadsense.sim.hazards import Aggression, HazardSite
 from roadsense.sim.network import SumoNetwork
 from roadsense.sim.pedestrian_rule import PEDESTRIAN, VIEW_RANGE_M, RoadUser, in_taxi_frame
-from roadsense.sim.pedestrians import PEOPLE_PER_HOUR, CrossingWalks
+from roadsense.sim.pedestrians import CrossingWalks
 from roadsense.sim.road_assets import HIT_PROBABILITY, RoadAssets
 from roadsense.sim.unit import Lead, SimulatedUnit, UnitWarning
 
