@@ -21,9 +21,12 @@ TRUTH_MODULES = (
     "roadsense.sim.calibration",
     "roadsense.sim.faults",
     "roadsense.sim.road_assets",
+    "roadsense.sim.lane_keeping",
+    "roadsense.sim.lane_markings",
 )
-"""What decides the warnings (the unit's rules, the drivers, the roll-out), plants the
-signs, potholes, faults and GPS outages, and writes the truth files."""
+"""What decides the warnings (the unit's rules, the drivers, their lateral motion, the
+roll-out), plants the signs, potholes, worn markings, faults and GPS outages, and writes the
+truth files."""
 SIM_DIR = Path(roadsense.sim.__file__).parent
 
 
