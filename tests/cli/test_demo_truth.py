@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from roadsense.analytics.assets import LaneQuality
 from roadsense.cli.demo_truth import (
     GROUND_TRUTH_FILE,
     devices_flagged,
+    lanes_found,
     potholes_found,
     read_truth_extras,
     rollout_rows,
@@ -27,7 +29,29 @@ def test_nothing_planted_reads_as_zero() -> None:
         "worn_lane_segments": 0,
     }
     assert devices_flagged({}, None)["planted_faults"] == 0
+    assert lanes_found({}, []) == {"planted": 0, "found": 0, "worn_segments": 0, "segments": 0}
     assert rollout_rows({}, None) == []
+
+
+def test_a_worn_stretch_is_found_on_a_worn_segment_of_its_ways() -> None:
+    extras = {
+        "worn_markings": [
+            {"stretch_id": "L1", "osm_way_ids": [101, 102]},
+            {"stretch_id": "L2", "osm_way_ids": [201]},
+            {"stretch_id": "L3", "osm_way_ids": [301]},
+        ]
+    }
+    lanes = [
+        LaneQuality("102:0", 40, 6, 0.4, 0.9, True),
+        LaneQuality("201:1", 40, 6, 2.8, 0.1, False),  # rated, but not worn
+        LaneQuality("999:0", 40, 6, 0.8, 0.7, True),  # worn, but not planted
+    ]
+    assert lanes_found(extras, lanes) == {
+        "planted": 3,
+        "found": 1,
+        "worn_segments": 2,
+        "segments": 3,
+    }
 
 
 def test_planted_things_are_read_from_the_ground_truth_file(tmp_path: Path) -> None:

@@ -300,6 +300,7 @@ def _print_found(report: DemoReport) -> None:
     for key, label, hit in (
         ("signs", "signs that differ from OSM", "found"),
         ("potholes", "potholes", "found"),
+        ("lanes", "worn lane markings", "found"),
     ):
         part = found.get(key, {})
         table.add_row(f"{label}: {part.get('planted', 0)}", f"{part.get(hit, 0)}")

@@ -6,9 +6,10 @@ with what the product made of the uploads (:class:`~roadsense.cli.demo_product.P
 and the dashboard's ranked cells). :func:`found_vs_planted` returns the JSON object that
 ``roadsense demo --json FILE`` writes (see docs/usage.md).
 
-``signs``, ``potholes``, ``device_faults`` and ``rollout`` are read from the ground-truth
-file (see :data:`TRUTH_KEYS`; the simulator plants them, docs/simulation.md); what a run
-does not plant is written with ``planted`` 0 (or ``null``).
+``signs``, ``potholes``, ``worn_markings``, ``device_faults`` and ``rollout`` are read
+from the ground-truth file (see :data:`TRUTH_KEYS`; the simulator plants them,
+docs/simulation.md); what a run does not plant is written with ``planted`` 0 (or
+``null``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import h3
 import pyarrow.parquet as pq
 
+from roadsense.analytics.assets import LaneQuality
 from roadsense.analytics.hotspots import cells_along
 from roadsense.cli.demo_product import ProductRun
 from roadsense.roads.geometry import haversine_m
@@ -36,6 +38,7 @@ ROLLOUT_PLAN_FILE = "rollout_plan.csv"
 TRUTH_KEYS = {
     "signs": "planted speed-limit signs: [{lon, lat, ...}] (that disagree with OSM or are missing)",
     "potholes": "planted potholes: [{lon, lat, ...}]",
+    "worn_markings": "planted stretches of worn lane markings: [{osm_way_ids, ...}]",
     "device_faults": "planted device faults: [{vehicle_id, kind}]",
     "rollout": "the programme: {ratios: [{event_type, planted_rate_ratio (live/silent), ...}]}",
 }
@@ -160,6 +163,25 @@ def potholes_found(extras: Mapping[str, Any], product: ProductRun | None) -> dic
     }
 
 
+def lanes_found(extras: Mapping[str, Any], lanes: Sequence[LaneQuality]) -> dict[str, Any]:
+    """Planted worn-marking stretches on whose OSM ways the lane-quality analysis
+    (``lanes``) finds a worn segment (a segment id begins with its way's id)."""
+    planted = extras.get("worn_markings")
+    stretches = planted if isinstance(planted, list) else []
+    worn_ways = {int(lane.segment_id.split(":", 1)[0]) for lane in lanes if lane.worn}
+    found = 0
+    for stretch in stretches:
+        ways = stretch.get("osm_way_ids") if isinstance(stretch, dict) else None
+        if isinstance(ways, list) and not worn_ways.isdisjoint(int(w) for w in ways):
+            found += 1
+    return {
+        "planted": len(stretches),
+        "found": found,
+        "worn_segments": sum(lane.worn for lane in lanes),
+        "segments": len(lanes),
+    }
+
+
 def devices_flagged(extras: Mapping[str, Any], product: ProductRun | None) -> dict[str, Any]:
     """Planted device faults against the vehicles the month's data quality flags."""
     faults = extras.get("device_faults")
@@ -200,6 +222,7 @@ def found_vs_planted(
         "speeds": speed_errors(sim_dir, product),
         "signs": signs_found(extras, product),
         "potholes": potholes_found(extras, product),
+        "lanes": lanes_found(extras, product.lanes if product else []),
         "devices": devices_flagged(extras, product),
     }
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from roadsense.sim.errors import SimError
+from roadsense.sim.unit_rules import LDW_MIN_SPEED_KMH
 
 PEOPLE_PER_HOUR = 7.0
 """People crossing at each planted crossing per hour (a quiet side street in the centre):
@@ -44,6 +45,11 @@ class SimConfig:
     """Planted speed-limit signs that disagree with OSM (:mod:`roadsense.sim.road_assets`)."""
     potholes: int = 3
     """Planted potholes (:mod:`roadsense.sim.road_assets`)."""
+    worn_markings: int = 2
+    """Planted stretches of worn lane markings (:mod:`roadsense.sim.lane_markings`)."""
+    ldw_min_speed_kmh: float = LDW_MIN_SPEED_KMH
+    """The units' LDW works above this (Mobileye's 55 km/h; lower only to test LDW on a
+    city-centre network, where hardly any taxi drives that fast)."""
     device_faults: bool = True
     """Plant one failsafe, tamper, silent unit and dead gateway (:mod:`roadsense.sim.faults`)."""
     gps_outages: int = 3
@@ -73,7 +79,17 @@ class SimConfig:
             raise SimError(f"rollout_waves must be >= 0, got {self.rollout_waves}")
         if self.gps_sigma_m < 0:
             raise SimError(f"gps_sigma_m must be >= 0, got {self.gps_sigma_m}")
-        for name in ("hazards", "signs", "potholes", "gps_outages", "crossings", "people_per_hour"):
+        if self.ldw_min_speed_kmh < 0:
+            raise SimError(f"ldw_min_speed_kmh must be >= 0, got {self.ldw_min_speed_kmh}")
+        for name in (
+            "hazards",
+            "signs",
+            "potholes",
+            "worn_markings",
+            "gps_outages",
+            "crossings",
+            "people_per_hour",
+        ):
             if getattr(self, name) < 0:
                 raise SimError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.start_time.tzinfo is None:

@@ -84,6 +84,26 @@ class PlantedPothole(_Truth):
     """Distinct reporting taxis with a strike."""
 
 
+class PlantedWornMarking(_Truth):
+    """A planted stretch of worn lane markings (:mod:`roadsense.sim.lane_markings`)."""
+
+    stretch_id: str
+    edge_ids: list[str]
+    """The chosen edge, then its reverse where the road is two-way."""
+    osm_way_ids: list[int]
+    polylines: list[list[tuple[float, float]]]
+    """One (lon, lat) polyline per edge, in ``edge_ids`` order."""
+    centre: tuple[float, float]
+    """(lon, lat) of the middle of the first edge."""
+    length_m: float
+    quality: int
+    """What the cameras see of its painted markings (0 not seen, 1 worn; 2-3 elsewhere)."""
+    passes: int = 0
+    """Times a reporting taxi drove onto it."""
+    vehicles: int = 0
+    """Distinct reporting taxis that drove on it."""
+
+
 class DeviceFault(_Truth):
     """A planted fault of one taxi's unit or gateway (:mod:`roadsense.sim.faults`)."""
 
@@ -131,6 +151,10 @@ class Totals(_Truth):
     teleports: int
     background_trips: int
     vehicle_km: float = 0.0
+    drift_episodes: int = 0
+    """Lane drift episodes of the taxi drivers (:mod:`roadsense.sim.lane_keeping`)."""
+    ldw_km: float = 0.0
+    """Distance the taxis drove at or above the units' LDW speed (where LDW can warn)."""
 
 
 class RateRatioTruth(_Truth):
@@ -171,6 +195,7 @@ class GroundTruth(_Truth):
     rollout: RolloutTruth | None = None
     signs: list[PlantedSign] = Field(default_factory=list)
     potholes: list[PlantedPothole] = Field(default_factory=list)
+    worn_markings: list[PlantedWornMarking] = Field(default_factory=list)
     device_faults: list[DeviceFault] = Field(default_factory=list)
     gps_outages: list[GpsOutage] = Field(default_factory=list)
 

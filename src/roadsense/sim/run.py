@@ -33,6 +33,7 @@ from roadsense.sim.ground_truth import (
     Hazard,
     PlantedPothole,
     PlantedSign,
+    PlantedWornMarking,
     RateRatioTruth,
     RolloutTruth,
     Totals,
@@ -40,6 +41,7 @@ from roadsense.sim.ground_truth import (
     VehicleTruth,
 )
 from roadsense.sim.hazards import HazardSite, choose_hazards, route_usage
+from roadsense.sim.lane_markings import LaneMarkings, WornStretch, choose_worn
 from roadsense.sim.network import NET_FILE, SumoNetwork, build_network, default_roads
 from roadsense.sim.output import (
     VEHICLES_DIR,
@@ -57,7 +59,7 @@ from roadsense.sim.road_assets import RoadAssets, choose_assets
 from roadsense.sim.rollout import PLANTED_RATE_RATIOS, ROLLOUT_PLAN_FILE, plan_rollout, write_plan
 from roadsense.sim.traffic import STEP_S, TAXI_TYPE, SumoTraffic, TaxiLog, TrafficStats
 from roadsense.sim.unit import SimulatedUnit
-from roadsense.sim.unit_rules import UnitRules
+from roadsense.sim.unit_rules import KMH, UnitRules
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; stages are ``network``, ``simulate`` and ``write``."""
@@ -107,6 +109,8 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
     stats = TrafficStats()
     sites: list[HazardSite] = []
     assets = RoadAssets()
+    markings = LaneMarkings()
+    rules = UnitRules(ldw_min_speed_mps=config.ldw_min_speed_kmh * KMH)
     # planted faults and outages draw from streams of their own: the traffic stays as it is
     spare = f"taxi-{config.vehicles:03d}"  # fitted, its gateway dead: it never reports
     faults = (
@@ -129,7 +133,9 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
                 for f in faults
                 if f.vehicle_id == vehicle_id and (w := f.window(day)) is not None
             ]
-            return SimulatedUnit(vehicle_id, paths.can, paths.imu, epoch0, encoder, faults=windows)
+            return SimulatedUnit(
+                vehicle_id, paths.can, paths.imu, epoch0, encoder, rules, faults=windows
+            )
 
         def day_progress(done: int, total: int, day: int = day) -> None:
             simulate(day * total + done, config.days * total)
@@ -142,16 +148,25 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
                     return list(sumo.simulation.findRoute(a, b, vType="DEFAULT_VEHTYPE").edges)
 
                 sites = choose_hazards(network, config.hazards, rng, route)
+                usage: dict[str, int] = {}
+                if config.signs or config.potholes or config.worn_markings:
+                    usage = route_usage(network, random.Random(config.seed + 2), route)
                 if config.signs or config.potholes:
                     assets = choose_assets(
                         network,
                         config.roads or default_roads(),
-                        route_usage(network, random.Random(config.seed + 2), route),
+                        usage,
                         sites,
                         config.signs,
                         config.potholes,
                         random.Random(config.seed + 3),
                     )
+                markings = LaneMarkings.of(
+                    network,
+                    choose_worn(
+                        network, usage, sites, config.worn_markings, random.Random(config.seed + 6)
+                    ),
+                )
             live = frozenset(v for v, d in live_from.items() if d is not None and d <= day)
             traffic = SumoTraffic(
                 sumo,
@@ -171,6 +186,8 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
                 crossings=crossings,
                 walk_rng=random.Random(config.seed * 1_000_033 + day),
                 people_per_hour=config.people_per_hour,
+                markings=markings,
+                lane_rng=random.Random(f"lane-keeping/{config.seed}/{day}"),
             )
             traffic.start()
             traffic.run(config.duration_s, day_progress)
@@ -248,6 +265,12 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             teleports=stats.teleports,
             background_trips=stats.background_trips,
             vehicle_km=round(sum(v.km for v in per_vehicle.values()), 3),
+            drift_episodes=stats.drift_episodes,
+            ldw_km=round(
+                sum(v for log in logs.values() for v in log.speed if v >= rules.ldw_min_speed_mps)
+                / 1000.0,
+                3,
+            ),
         ),
         rollout=RolloutTruth(
             plan_file=ROLLOUT_PLAN_FILE,
@@ -257,6 +280,7 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
         ),
         signs=_signs_truth(assets, stats),
         potholes=_potholes_truth(assets, stats),
+        worn_markings=[_worn_truth(w, stats) for w in markings.worn],
         device_faults=[_fault_truth(f, config) for f in faults],
         gps_outages=[_outage_truth(o, config) for o in outages],
     )
@@ -328,6 +352,21 @@ def _potholes_truth(assets: RoadAssets, stats: TrafficStats) -> list[PlantedPoth
     return out
 
 
+def _worn_truth(stretch: WornStretch, stats: TrafficStats) -> PlantedWornMarking:
+    passes = [v for sid, v, _ in stats.worn_passes if sid == stretch.stretch_id]
+    return PlantedWornMarking(
+        stretch_id=stretch.stretch_id,
+        edge_ids=list(stretch.edge_ids),
+        osm_way_ids=list(stretch.osm_way_ids),
+        polylines=[list(line) for line in stretch.polylines],
+        centre=_polyline_middle(list(stretch.polylines[0])),
+        length_m=stretch.length_m,
+        quality=stretch.quality,
+        passes=len(passes),
+        vehicles=len(set(passes)),
+    )
+
+
 def _fault_truth(fault: DeviceFault, config: SimConfig) -> DeviceFaultTruth:
     start = fault.day * 86_400 + fault.from_s
     end = fault.until_day * 86_400 + min(fault.until_s, float(config.duration_s))
@@ -372,6 +411,8 @@ def _add_stats(a: TrafficStats, b: TrafficStats) -> TrafficStats:
         sign_reads=a.sign_reads + b.sign_reads,
         pothole_hits=a.pothole_hits + b.pothole_hits,
         pedestrian_walks=a.pedestrian_walks + b.pedestrian_walks,
+        worn_passes=a.worn_passes + b.worn_passes,
+        drift_episodes=a.drift_episodes + b.drift_episodes,
     )
 
 

@@ -6,8 +6,12 @@ hazard stretch. Background cars take random trips and are replaced when they
 arrive, so the traffic stays at the same level. Every simulated second each taxi's
 true state is logged; every SUMO step (0.5 s) its ADAS unit
 (:class:`~roadsense.sim.unit.SimulatedUnit`) is given the taxi's state and its leader, the
-limit signed where it is (a planted sign's, once it has passed one) and a pothole's jolt
-when it hits one (:mod:`roadsense.sim.road_assets`).
+limit signed where it is (a planted sign's, once it has passed one), a pothole's jolt
+when it hits one (:mod:`roadsense.sim.road_assets`) and its place in its lane: the lane's
+width (SUMO's), the taxi's lateral offset (:mod:`roadsense.sim.lane_keeping`), the lane's
+markings (:mod:`roadsense.sim.lane_markings`) and the turn signal (SUMO's blinker, held for
+:data:`LANE_CHANGE_SIGNAL_S` after SUMO moves the taxi to another lane: lane changes are
+intended, and signalled).
 
 Car following is SUMO's IDM (set in :mod:`roadsense.sim.engine`) at 0.5 s steps: with
 Krauss or 1 s steps the stop-and-go queues at every light raise forward-collision
@@ -21,7 +25,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
 from roadsense.schema import EventType
 from roadsense.sim.config import PEOPLE_PER_HOUR
@@ -37,11 +41,14 @@ from roadsense.sim.drivers import (
     draw_driver,
 )
 from roadsense.sim.hazards import Aggression, HazardSite
+from roadsense.sim.lane_keeping import TAXI_HALF_WIDTH_M, LaneKeeping
+from roadsense.sim.lane_markings import LaneMarkings
 from roadsense.sim.network import SumoNetwork
 from roadsense.sim.pedestrian_rule import PEDESTRIAN, VIEW_RANGE_M, RoadUser, in_taxi_frame
 from roadsense.sim.pedestrians import CrossingWalks
 from roadsense.sim.road_assets import HIT_PROBABILITY, RoadAssets
 from roadsense.sim.unit import Lead, SimulatedUnit, UnitWarning
+from roadsense.sim.unit_rules import LaneView
 
 UnitFactory = Callable[[str], SimulatedUnit]
 """Makes the ADAS unit of a taxi, given its id."""
@@ -73,12 +80,20 @@ drivers who brake firmly anyway (risky ones, and everyone on a hazard) reach a h
 brake (3.5 m/s2)."""
 FCW_SPEED_MPS = 30.0 / 3.6
 """An inattention spell that begins at this speed or more risks an FCW, below it a UFCW."""
+LANE_CHANGE_SIGNAL_S = 2.0
+"""SUMO changes lanes within one step: the taxi's turn signal stays on this long after."""
+BLINKER_RIGHT = 1
+BLINKER_LEFT = 2
+"""Bits of SUMO's vehicle signals (TraCI ``VEH_SIGNAL_BLINKER_*``)."""
 
 # Subscription variable ids (libsumo.constants), fixed by the TraCI protocol.
 VAR_SPEED = 0x40
 VAR_POSITION = 0x42
 VAR_ANGLE = 0x43
 VAR_ROAD_ID = 0x50
+VAR_LANE_ID = 0x51
+VAR_LANE_INDEX = 0x52
+VAR_SIGNALS = 0x5B
 VAR_LANEPOSITION = 0x56
 VAR_LEADER = 0x68
 VAR_ROUTE_INDEX = 0x69
@@ -92,6 +107,9 @@ _TAXI_VARS = [
     VAR_ROUTE_INDEX,
     VAR_LEADER,
     VAR_LANEPOSITION,
+    VAR_LANE_ID,
+    VAR_LANE_INDEX,
+    VAR_SIGNALS,
 ]
 
 
@@ -137,6 +155,10 @@ class TrafficStats:
     """(pothole id, taxi, run time s, jolt m/s2) of every hit."""
     pedestrian_walks: int = 0
     """People who walked across a crossing (:mod:`roadsense.sim.pedestrians`)."""
+    worn_passes: list[tuple[str, str, float]] = field(default_factory=list)
+    """(worn stretch id, taxi, run time s) of every time a taxi drove onto one."""
+    drift_episodes: int = 0
+    """Drift episodes of the taxi drivers (:mod:`roadsense.sim.lane_keeping`)."""
 
 
 class SumoTraffic:
@@ -166,6 +188,8 @@ class SumoTraffic:
         crossings: Sequence[CrossingSite] = (),
         walk_rng: random.Random | None = None,
         people_per_hour: float = PEOPLE_PER_HOUR,
+        markings: LaneMarkings | None = None,
+        lane_rng: random.Random | None = None,
     ) -> None:
         """``drivers``: each taxi's driver (drawn with ``rng`` when not given); ``live``:
         the taxis whose units are live (their drivers start spells less often, by
@@ -173,7 +197,9 @@ class SumoTraffic:
         run's time 0 (one simulated day after another); ``logs``: the taxis' logs so far;
         ``assets``: planted signs and potholes (whether a taxi hits a pothole is drawn with
         ``asset_rng``, so that the traffic's own draws stay as they are); ``crossings``: the
-        crossings people walk across (``people_per_hour`` each, drawn with ``walk_rng``)."""
+        crossings people walk across (``people_per_hour`` each, drawn with ``walk_rng``);
+        ``markings``: the lanes' markings, worn stretches planted; ``lane_rng``: the stream
+        the taxis' lateral motion is drawn from (:mod:`roadsense.sim.lane_keeping`)."""
         self._sumo = sumo
         self._rng = rng
         self._aggression = aggression or Aggression()
@@ -225,6 +251,15 @@ class SumoTraffic:
             if crossings and people_per_hour > 0
             else None
         )
+        self._markings = markings or LaneMarkings()
+        self._lane_rng = lane_rng or random.Random(0)
+        self._keeping: dict[str, LaneKeeping] = {}
+        self._lane_width: dict[str, float] = {}
+        self._lane_count: dict[str, int] = {}
+        self._in_lane: dict[str, tuple[str, int]] = {}
+        """Each taxi's (edge, lane index) at its unit's last step."""
+        self._signal_held: dict[str, tuple[float, str]] = {}
+        """(until, side) of the turn signal a taxi gives after a lane change."""
         self.stats = TrafficStats(
             collisions_on_hazards={s.hazard_id: 0 for s in self._sites},
             hazard_passages={s.hazard_id: 0 for s in self._sites},
@@ -265,6 +300,7 @@ class SumoTraffic:
             if driver is None:
                 driver = self.drivers[vid] = draw_driver(self._rng)
             self._spells[vid] = DriverSpells(driver, random.Random(self._rng.random()))
+            self._keeping[vid] = LaneKeeping(driver.risk, random.Random(self._lane_rng.random()))
             self._styles[vid] = driver.style
             self._apply(vid, driver.style)
             self._subscribe(vid)
@@ -527,6 +563,7 @@ class SumoTraffic:
             self.logs[vid].warnings.extend(unit.close())
         if walks is not None:
             self.stats.pedestrian_walks = walks.started
+        self.stats.drift_episodes += sum(k.episodes for k in self._keeping.values())
 
     def _step_units(self, now: float, results: dict[str, dict[int, Any]]) -> None:
         """Give every taxi's unit its state and leader at simulation time ``now``."""
@@ -556,6 +593,7 @@ class SumoTraffic:
             limit, jolt = self._last_limit[vid], 0.0
             if self._asset_edges:
                 limit, jolt = self._on_assets(vid, now, r, limit)
+            lane = self._lane_view(vid, now, r)
             unit.step(
                 now,
                 r[VAR_SPEED],
@@ -564,6 +602,7 @@ class SumoTraffic:
                 lead,
                 jolt,
                 self._people_about(r, people) if people else (),
+                lane,
             )
 
     def _people_now(self) -> list[tuple[int, tuple[float, float], float, float]]:
@@ -593,6 +632,43 @@ class SumoTraffic:
             for ident, xy, speed, heading in people
             if (xy[0] - x) ** 2 + (xy[1] - y) ** 2 <= reach
         ]
+
+    def _lane_view(self, vid: str, now: float, r: dict[int, Any]) -> LaneView | None:
+        """The taxi in its lane for one unit step: SUMO's lane, the driver's lateral place."""
+        keeping = self._keeping.get(vid)
+        if keeping is None:
+            return None
+        road, lane_id, index = r[VAR_ROAD_ID], r[VAR_LANE_ID], r[VAR_LANE_INDEX]
+        width = self._lane_width.get(lane_id)
+        if width is None:
+            width = self._lane_width[lane_id] = float(self._sumo.lane.getWidth(lane_id))
+        lanes = self._lane_count.get(road)
+        if lanes is None:
+            lanes = self._lane_count[road] = int(self._sumo.edge.getLaneNumber(road))
+        before = self._in_lane.get(vid)
+        if before is None or before[0] != road:
+            self._in_lane[vid] = (road, index)
+            stretch = self._markings.worn_on.get(road)
+            if stretch is not None:
+                self.stats.worn_passes.append((stretch.stretch_id, vid, now + self._offset))
+        elif before[1] != index:
+            self._in_lane[vid] = (road, index)
+            keeping.lane_changed()
+            side = "left" if index > before[1] else "right"
+            self._signal_held[vid] = (now + LANE_CHANGE_SIGNAL_S, side)
+        offset = keeping.step(STEP_S, r[VAR_SPEED], width)
+        blinker = r[VAR_SIGNALS]
+        turn: Literal["left", "right"] | None = None
+        if blinker & BLINKER_LEFT:
+            turn = "left"
+        elif blinker & BLINKER_RIGHT:
+            turn = "right"
+        else:
+            held = self._signal_held.get(vid)
+            if held is not None and now < held[0] - 1e-6:
+                turn = "left" if held[1] == "left" else "right"
+        left, right = self._markings.of_lane(road, index, lanes)
+        return LaneView(width, offset, keeping.rate_mps, TAXI_HALF_WIDTH_M, left, right, turn)
 
     def _on_assets(
         self, vid: str, now: float, r: dict[int, Any], limit: float

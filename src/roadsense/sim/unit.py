@@ -7,12 +7,16 @@ Mobileye 8 Connect would send (sound family ``me8``) to a candump log, and its
 accelerometer to an IMU CSV:
 
 - 0x700 warnings and headway: every step, 2 Hz;
-- 0x760 car info (speed, brake): when the speed (km/h) or the brake changes, and at least
-  once a second;
+- 0x760 car info (speed, brake, turn signals): when the speed (km/h), the brake or a turn
+  signal changes, and at least once a second;
 - 0x738 obstacle status and 0x739/0x73A/0x73B the lead (the CIPV): when a new vehicle
   leads within 100 m, every step while a forward warning (FCW, UFCW, HMW) is shown, and
   every 5 s otherwise; 0x738 with no obstacles when the lead goes;
 - 0x720 speed-limit sign and 0x727 the sign shown: when the lane's limit changes;
+- 0x766/0x767 (left) and 0x768/0x769 (right) lane markings (type, quality, the offset
+  ``C0`` from the camera to the marking, the heading ``C1``): when a side's marking quality
+  changes (not inside a junction, where there is none), every 60 s while the taxi moves,
+  and every step while a lane departure is shown;
 - IMU ``time,ax,ay,az``: every step while the acceleration is 1 m/s2 or more and for 1 s
   after (a motion-triggered logger: every harsh manoeuvre and the quiet samples that end it
   are on it); no lateral motion is simulated; a pothole hit (given by the traffic,
@@ -28,9 +32,9 @@ A real unit sends every 66-100 ms, all of it every time. 2 Hz is SUMO's step; wi
 frames that repeat sent only on change, a 100-taxi, 2-hour demo stays within its time
 budget (tens of millions of frames otherwise, each simulated, written and decoded in
 Python), while every warning still reaches the wire at the step it begins, with the
-lead's frames just before it. Within a step the frames come in the order
-obstacles, signs, car info, warnings, so the 0x700 that shows a warning comes last, at
-the step's own time, with its measurements already on the bus.
+lead's frames just before it. Within a step the frames come in the order obstacles, signs,
+car info, lane markings, warnings, so the 0x700 that shows a warning comes last, at the
+step's own time, with its measurements already on the bus.
 
 What the unit shows is decided by the simulation's own rules
 (:class:`~roadsense.sim.unit_rules.UnitDisplay`), and its IMU's harsh manoeuvres likewise
@@ -40,6 +44,7 @@ gateway's rules are not used here; the gateway meets these logs only when it dec
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final, TextIO
@@ -50,7 +55,9 @@ from roadsense.sim.faults import FaultKind
 from roadsense.sim.pedestrian_rule import PedestrianWatch, RoadUser
 from roadsense.sim.unit_rules import (
     FORWARD,
+    LDW,
     HarshManoeuvres,
+    LaneView,
     Lead,
     UnitDisplay,
     UnitRules,
@@ -85,6 +92,20 @@ MAX_PEOPLE = 2
 """Pedestrians and cyclists on the wire at most, the nearest ahead (after the lead)."""
 PATH_HALF_WIDTH_M = 1.6
 """A person this close to the centre line is in the taxi's lane (0x73A ``Lane`` 1)."""
+LANE_EVERY_S = 60.0
+"""The lane-marking frames are refreshed this often while the taxi moves, when nothing else
+calls for them. A real unit sends them at 10-15 Hz; the gateway makes one LaneSample per
+side of each, and the platform stores every sample and places it on the road: sent every
+5 s and at every change of marking type they were half as many as the GPS fixes and made
+the demo's ingest and matching several times slower."""
+LANE_MOVING_MPS = 1.0
+LANE_TYPE_CODE: Final = {"dashed": 0, "solid": 1, "none": 2, "road_edge": 3}
+"""0x766/0x768 ``LaneType`` (bits 0-3: dashed, solid, none, road edge, ...)."""
+MARKING_WIDTH_M = 0.12
+VIEW_RANGE_M = 40.0
+"""How far ahead the camera sees a marking (0x767/0x769), when it sees one at all."""
+CarKey = tuple[int, bool, str | None]
+"""(speed km/h, brake, turn signal) of a 0x760 frame."""
 
 
 def display_signals(levels: dict[EventType, int], headway_s: float | None) -> dict[str, float]:
@@ -148,8 +169,10 @@ class SimulatedUnit:
         if self._imu.tell() == 0:
             self._imu.write("time,ax,ay,az\n")
         self._display_tails: dict[DisplayKey, str] = {}
-        self._car_tails: dict[tuple[int, bool], str] = {}
-        self._car: tuple[int, bool] | None = None
+        self._car_tails: dict[CarKey, str] = {}
+        self._car: CarKey | None = None
+        self._lane_seen: tuple[int, int] | None = None
+        self._lane_t = float("-inf")
         self._car_t = float("-inf")
         self._imu_until = float("-inf")
         self._limit_kmh: float | None = None
@@ -171,10 +194,12 @@ class SimulatedUnit:
         lead: Lead | None,
         jolt_mps2: float = 0.0,
         people: Sequence[RoadUser] = (),
+        lane: LaneView | None = None,
     ) -> None:
         """One SUMO step at ``t_s`` seconds after ``epoch0``; ``limit_mps``: the limit signed
         where the taxi is; ``jolt_mps2``: a pothole hit in this step (beyond gravity);
-        ``people``: the pedestrians and cyclists around the taxi."""
+        ``people``: the pedestrians and cyclists around the taxi; ``lane``: the taxi in its
+        lane (None: no lateral place known, as while teleporting)."""
         t = self.epoch0 + t_s
         self._steps += 1
         failsafe = silent = False
@@ -188,8 +213,9 @@ class SimulatedUnit:
         pcw = bool(people or self.pedestrians.tracking) and (
             self.pedestrians.danger(t, speed, accel, people) is not None
         )
+        seen = None if blind else lane
         levels, headway = self.display.step(
-            t, speed, accel, limit_kmh, None if blind else lead, pcw
+            t, speed, accel, limit_kmh, None if blind else lead, pcw, seen
         )
         if jolt_mps2 > 0.0:
             self._jolt(t, accel, jolt_mps2)
@@ -204,6 +230,7 @@ class SimulatedUnit:
                 headway,
                 failsafe,
                 people,
+                lane,
             )
         self._imu_sample(t, accel)
 
@@ -231,6 +258,7 @@ class SimulatedUnit:
         headway: float | None,
         failsafe: bool,
         people: Sequence[RoadUser] = (),
+        lane: LaneView | None = None,
     ) -> None:
         """The step's CAN frames, written to the log."""
         tamper = bool(self._faults) and self._fault_on("tamper", t - self.epoch0)
@@ -250,16 +278,26 @@ class SimulatedUnit:
             self._frame(t - 0.0015, 0x720, lines, SignType=code, PosX=30.0, PosY=-3.5, PosZ=2.0)
             self._frame(t - 0.0012, 0x727, lines, SignType=code)
         kmh = round(speed * 3.6)
-        car = (kmh, accel <= BRAKE_LIGHTS_MPS2)
+        car = (kmh, accel <= BRAKE_LIGHTS_MPS2, None if lane is None else lane.turn_signal)
         if car != self._car or t - self._car_t >= CAR_INFO_EVERY_S - 1e-6:
             self._car, self._car_t = car, t
             tail = self._car_tails.get(car)
             if tail is None:
                 data = self._enc.encode(
-                    0x760, Brakes=int(car[1]), BrakesAvailable=1, SpeedAvailable=1, Speed=kmh
+                    0x760,
+                    Brakes=int(car[1]),
+                    LeftSignal=int(car[2] == "left"),
+                    RightSignal=int(car[2] == "right"),
+                    BrakesAvailable=1,
+                    LeftSignalAvailable=1,
+                    RightSignalAvailable=1,
+                    SpeedAvailable=1,
+                    Speed=kmh,
                 )
                 tail = self._car_tails[car] = _tail(0x760, data)
             lines.append(f"({t - 0.001:.6f}){tail}")
+        if lane is not None and not failsafe:
+            self._lanes(t, speed, lane, bool(levels) and not levels.keys().isdisjoint(LDW), lines)
         key = (
             tuple(sorted(levels.items())) if levels else (),
             -1 if headway is None else min(99, round(headway * 10)),
@@ -295,6 +333,48 @@ class SimulatedUnit:
 
     def _frame(self, t: float, frame_id: int, lines: list[str], **signals: float) -> None:
         lines.append(f"({t:.6f}){_tail(frame_id, self._enc.encode(frame_id, **signals))}")
+
+    def _lanes(
+        self, t: float, speed: float, lane: LaneView, departing: bool, lines: list[str]
+    ) -> None:
+        """Both sides' marking frames, when due (``C0``: camera to marking, left positive)."""
+        seen = (lane.left.quality, lane.right.quality)
+        if not departing:
+            if lane.left.type == "none" and lane.right.type == "none":
+                return  # inside a junction: the last markings stand until the next
+            if seen == self._lane_seen and (
+                speed < LANE_MOVING_MPS or t - self._lane_t < LANE_EVERY_S - 1e-6
+            ):
+                return
+        self._lane_seen, self._lane_t = seen, t
+        heading = math.atan2(lane.rate_mps, speed) if speed > 0.1 else 0.0
+        half = 0.5 * lane.width_m
+        for k, (ids, marking, c0) in enumerate(
+            (
+                ((0x766, 0x767), lane.left, half - lane.offset_m),
+                ((0x768, 0x769), lane.right, -half - lane.offset_m),
+            )
+        ):
+            visible = marking.quality > 0
+            at = t - 0.0009 + 0.0002 * k
+            self._frame(
+                at,
+                ids[0],
+                lines,
+                LaneType=LANE_TYPE_CODE[marking.type],
+                Quality=marking.quality,
+                ModelDegree=1,
+                C0=round(c0, 3),
+                MarkingWidth=MARKING_WIDTH_M if visible else 0.0,
+            )
+            self._frame(
+                at + 0.0001,
+                ids[1],
+                lines,
+                C1=round(-heading, 4),
+                ViewRange=VIEW_RANGE_M if visible else 0.0,
+                ViewRangeAvailable=int(visible),
+            )
 
     def _obstacles(
         self, t: float, speed: float, lead: Lead | None, forward: bool, lines: list[str]

@@ -22,6 +22,12 @@ Rules (each a field of :class:`UnitRules`):
 - SPEEDING: 10 km/h or more over the lane's signed limit; off again under 7 km/h over.
 - PCW: a pedestrian in or entering the path within 2.0 s (the rule is
   :mod:`roadsense.sim.pedestrian_rule`'s; shown here like the others).
+- LDW (left or right): above 55 km/h, the outer edge of the taxi's tyre within the warning
+  zone of a painted marking (from 0.75 m inside the lane to 0.3 m outside the marking,
+  ISO 17361), moving toward it at 0.1 m/s or more and due to reach it within 0.5 s (or over
+  it already); on until the driver steers back or the taxi leaves the zone. Silent with a
+  turn signal on and on a side whose marking is not painted (none, a kerb) or poorly seen
+  (quality under 2 of 3).
 - A warning that ended cannot start again for ``rearm_s`` (the unit's own nuisance guard).
 - Harsh braking and acceleration (the IMU): the longitudinal acceleration beyond -3.5 or
   3.0 m/s2 (the published harsh-event thresholds); one manoeuvre until it has stayed under
@@ -35,6 +41,7 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass, field
+from typing import Final, Literal
 
 from roadsense.schema import EventSource, EventType
 
@@ -46,6 +53,13 @@ TTC_STEP_S = 0.1
 """Time step of the time-to-contact search."""
 FORWARD = frozenset({E.FCW, E.UFCW, E.HMW, E.PCW})
 """Warnings whose measurements come from the lead obstacle."""
+LDW = frozenset({E.LDW_LEFT, E.LDW_RIGHT})
+LDW_MIN_SPEED_KMH: Final = 55.0
+"""Mobileye's LDW works above this (``../shared/reference/adas-standards.md``)."""
+MarkingType = Literal["dashed", "solid", "none", "road_edge"]
+"""What the camera sees on one side of the lane (a subset of the 0x766 lane types)."""
+PAINTED: Final = frozenset({"dashed", "solid"})
+"""Markings a lane departure warning is given for (a kerb or nothing is not one)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,55 @@ class UnitRules:
     harsh_gap_s: float = 0.5
     pothole_mps2: float = 6.0
     """A vertical jolt (beyond gravity) at least this large is a pothole strike."""
+    ldw_min_speed_mps: float = LDW_MIN_SPEED_KMH * KMH
+    ldw_inside_m: float = 0.75
+    """The earliest warning line, this far inside the lane (tyre edge to marking)."""
+    ldw_outside_m: float = 0.3
+    """The latest warning line, this far outside the marking."""
+    ldw_min_rate_mps: float = 0.1
+    """The slowest departure warned about (the ISO 17361 tests run at 0.1-0.8 m/s)."""
+    ldw_ahead_s: float = 0.5
+    """A warning comes at most this long before the tyre reaches the marking."""
+    ldw_min_quality: int = 2
+    """Markings seen worse than this (0 not seen to 3 clear) give no warning."""
+
+
+@dataclass(frozen=True, slots=True)
+class Marking:
+    """One side's lane marking as the camera sees it."""
+
+    type: MarkingType
+    quality: int
+    """0 not seen to 3 clear."""
+
+
+NO_MARKING = Marking("none", 0)
+
+
+@dataclass(slots=True)
+class LaneView:
+    """The taxi in its lane, as the unit's camera sees it."""
+
+    width_m: float
+    offset_m: float
+    """The taxi's centre from the lane's centre, positive to the left."""
+    rate_mps: float
+    """Lateral speed, positive to the left."""
+    half_width_m: float
+    """Half the taxi's width: from its centre to the outer edge of its tyres."""
+    left: Marking
+    right: Marking
+    turn_signal: Literal["left", "right"] | None = None
+
+    @property
+    def left_m(self) -> float:
+        """Outer edge of the left tyres to the left marking; negative once over it."""
+        return 0.5 * self.width_m - self.offset_m - self.half_width_m
+
+    @property
+    def right_m(self) -> float:
+        """Outer edge of the right tyres to the right marking; negative once over it."""
+        return 0.5 * self.width_m + self.offset_m - self.half_width_m
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,11 +246,14 @@ class UnitDisplay:
         limit_kmh: float | None,
         lead: Lead | None,
         pcw: bool = False,
+        lane: LaneView | None = None,
     ) -> tuple[dict[EventType, int], float | None]:
         """The warnings shown at epoch time ``t`` (type -> level) and the headway shown;
         ``pcw``: a pedestrian in danger (:mod:`roadsense.sim.pedestrian_rule`)."""
         r = self.rules
         want: set[EventType] = {E.PCW} if pcw else set()
+        if lane is not None and speed >= r.ldw_min_speed_mps and lane.turn_signal is None:
+            self._departure(lane, want)
         headway: float | None = None
         if lead is not None and speed > 0.1:
             h = lead.gap_m / speed
@@ -239,6 +305,23 @@ class UnitDisplay:
                 )
             )
         return {k: s.level for k, s in self._on.items()}, headway
+
+    def _departure(self, lane: LaneView, want: set[EventType]) -> None:
+        """LDW on either side (the speed and turn-signal gates already passed)."""
+        r = self.rules
+        for kind, marking, distance, toward in (
+            (E.LDW_LEFT, lane.left, lane.left_m, lane.rate_mps),
+            (E.LDW_RIGHT, lane.right, lane.right_m, -lane.rate_mps),
+        ):
+            if marking.type not in PAINTED or marking.quality < r.ldw_min_quality:
+                continue
+            if not -r.ldw_outside_m <= distance <= r.ldw_inside_m:
+                continue
+            if kind in self._on:
+                if toward > 0.0:
+                    want.add(kind)  # still departing
+            elif toward >= r.ldw_min_rate_mps and distance <= r.ldw_ahead_s * toward:
+                want.add(kind)
 
 
 @dataclass
