@@ -32,6 +32,7 @@ JSON_KEYS = {
     "signs",
     "potholes",
     "devices",
+    "lanes",
 }
 
 

@@ -126,7 +126,7 @@ def drive_past(tmp_path: Path, lead: Lead | None, y0: float, vy: float = 1.4) ->
     unit = SimulatedUnit(VEHICLE, tmp_path / "u.log", tmp_path / "u.imu.csv", EPOCH, FrameEncoder())
     speed, x, y, t = 40 * KMH, 30.0, y0, 0.5
     while x > -5.0:
-        unit.step(t, speed, 0.0, 50 * KMH, lead, 0.0, [person(x, y, vy=vy, ident=3)])
+        unit.step(t, speed, 0.0, 50 * KMH, lead, 0.0, people=[person(x, y, vy=vy, ident=3)])
         x -= speed * STEP_S
         y += vy * STEP_S
         t += STEP_S

@@ -601,8 +601,8 @@ class SumoTraffic:
                 limit,
                 lead,
                 jolt,
-                self._people_about(r, people) if people else (),
-                lane,
+                people=self._people_about(r, people) if people else (),
+                lane=lane,
             )
 
     def _people_now(self) -> list[tuple[int, tuple[float, float], float, float]]:

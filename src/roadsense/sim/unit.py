@@ -193,6 +193,7 @@ class SimulatedUnit:
         limit_mps: float,
         lead: Lead | None,
         jolt_mps2: float = 0.0,
+        *,
         people: Sequence[RoadUser] = (),
         lane: LaneView | None = None,
     ) -> None:
@@ -215,7 +216,7 @@ class SimulatedUnit:
         )
         seen = None if blind else lane
         levels, headway = self.display.step(
-            t, speed, accel, limit_kmh, None if blind else lead, pcw, seen
+            t, speed, accel, limit_kmh, None if blind else lead, pcw=pcw, lane=seen
         )
         if jolt_mps2 > 0.0:
             self._jolt(t, accel, jolt_mps2)
@@ -229,8 +230,8 @@ class SimulatedUnit:
                 levels,
                 headway,
                 failsafe,
-                people,
-                lane,
+                people=people,
+                lane=lane,
             )
         self._imu_sample(t, accel)
 
@@ -257,6 +258,7 @@ class SimulatedUnit:
         levels: dict[EventType, int],
         headway: float | None,
         failsafe: bool,
+        *,
         people: Sequence[RoadUser] = (),
         lane: LaneView | None = None,
     ) -> None:

@@ -245,6 +245,7 @@ class UnitDisplay:
         accel: float,
         limit_kmh: float | None,
         lead: Lead | None,
+        *,
         pcw: bool = False,
         lane: LaneView | None = None,
     ) -> tuple[dict[EventType, int], float | None]:
