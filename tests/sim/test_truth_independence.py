@@ -21,9 +21,10 @@ TRUTH_MODULES = (
     "roadsense.sim.calibration",
     "roadsense.sim.faults",
     "roadsense.sim.road_assets",
+    "roadsense.sim.conflicts",
 )
 """What decides the warnings (the unit's rules, the drivers, the roll-out), plants the
-signs, potholes, faults and GPS outages, and writes the truth files."""
+signs, potholes, faults and GPS outages, reads SUMO's SSM conflicts, and writes the truth files."""
 SIM_DIR = Path(roadsense.sim.__file__).parent
 
 

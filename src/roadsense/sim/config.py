@@ -43,6 +43,9 @@ class SimConfig:
     """Plant one failsafe, tamper, silent unit and dead gateway (:mod:`roadsense.sim.faults`)."""
     gps_outages: int = 3
     """Taxis whose GPS gives no fix for 20-60 s once (:mod:`roadsense.sim.faults`)."""
+    conflicts: bool = True
+    """Equip the taxis with SUMO's SSM device: their conflicts (TTC, DRAC, PET) go into the
+    truth (:mod:`roadsense.sim.conflicts`)."""
     write_truth_positions: bool = False
     """Also write ``truth_positions.parquet``: every taxi's true place each second, with
     its SUMO edge and the OSM ways the edge was built from (for map-matching accuracy)."""
