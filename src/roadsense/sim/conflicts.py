@@ -39,6 +39,11 @@ SSM_DIR = "ssm"
 CONFLICTS_FILE = "ground_truth_conflicts.jsonl"
 THRESHOLDS: dict[str, float] = {"TTC": 3.0, "DRAC": 3.0, "PET": 2.0}
 """SUMO's default thresholds: TTC and PET below, DRAC above, make a conflict."""
+RANGE_M = 20.0
+"""How far around a taxi SUMO looks for foes (SUMO's default is 50 m). TTC under 3 s at a
+gap of 20 m needs a closing speed of 7 m/s; a faster approach is caught once within 20 m,
+at a shorter TTC. At 50 m the device cost 14 % of the simulation's CPU, at 20 m about 11 %
+(docs/simulation.md)."""
 _ELEMENT = {"TTC": "minTTC", "DRAC": "maxDRAC", "PET": "PET"}
 """The element of a ``<conflict>`` that holds each measure's extreme."""
 
@@ -94,6 +99,8 @@ def ssm_options(path: Path, equipped: Sequence[str]) -> list[str]:
         " ".join(THRESHOLDS),
         "--device.ssm.thresholds",
         " ".join(str(v) for v in THRESHOLDS.values()),
+        "--device.ssm.range",
+        str(RANGE_M),
         "--device.ssm.file",
         str(path),
     ]
