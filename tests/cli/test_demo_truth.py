@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import h3
 import pytest
 
 from roadsense.analytics.assets import LaneQuality
 from roadsense.cli.demo_truth import (
+    CONFLICT_TOP_K,
     GROUND_TRUTH_FILE,
+    conflicts_vs_sites,
     devices_flagged,
     lanes_found,
     potholes_found,
@@ -17,7 +23,11 @@ from roadsense.cli.demo_truth import (
     rollout_rows,
     signs_found,
 )
+from roadsense.sim import load_ground_truth, run_simulation
+from roadsense.sim.conflicts import read_truth_conflicts
 from roadsense.sim.ground_truth import RateRatioTruth, RolloutTruth
+from roadsense.sim.output import read_truth_events
+from tests.sim.conftest import small_config
 
 
 def test_nothing_planted_reads_as_zero() -> None:
@@ -98,3 +108,56 @@ def _ratio(kind: str, planted: float) -> RateRatioTruth:
 @pytest.mark.parametrize("bad", [[1, 2], {"ratios": "no"}, {"ratios": [{"x": 1}]}, None])
 def test_a_malformed_rollout_truth_plants_nothing(bad: object) -> None:
     assert rollout_rows({"rollout": bad}, None) == []
+
+
+@pytest.fixture(scope="module")
+def ssm_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small simulation with SUMO's SSM conflicts in its truth."""
+    out = tmp_path_factory.mktemp("sim-ssm")
+    run_simulation(small_config(out))
+    return out
+
+
+def _cells(out: Path, warnings: Callable[[int], int]) -> list[dict[str, Any]]:
+    """Ranked cells as the dashboard lists them: every cell with an SSM conflict or a
+    warning, ranked by ``warnings(conflicts)`` (most first), with that many warnings."""
+    per_cell = Counter(
+        {h3.latlng_to_cell(e.true_lat, e.true_lon, 9): 0 for e in read_truth_events(out)}
+    )
+    per_cell.update(
+        h3.latlng_to_cell(c.lat, c.lon, 9) for c in read_truth_conflicts(out) if c.lat and c.lon
+    )
+    rows = [
+        {"cell": cell, "events": warnings(n), "vehicle_km": 1.0} for cell, n in per_cell.items()
+    ]
+    rows.sort(key=lambda r: (-r["events"], r["cell"]))
+    return [{**r, "rank": i} for i, r in enumerate(rows, start=1)]
+
+
+@pytest.mark.slow
+def test_a_ranking_that_follows_the_conflicts_agrees_with_them(ssm_run: Path) -> None:
+    truth = load_ground_truth(ssm_run)
+    assert truth.conflicts is not None
+    cells = _cells(ssm_run, lambda n: n)
+    got = conflicts_vs_sites(ssm_run, truth, cells)
+    counts = sorted((int(r["events"]) for r in cells), reverse=True)
+    assert len(cells) > CONFLICT_TOP_K
+    assert got["conflicts"] == truth.conflicts.conflicts == sum(counts)
+    assert got["in_ranked_cells"] == sum(counts)
+    assert got["in_top_cells"] == sum(counts[:CONFLICT_TOP_K])
+    assert got["spearman_warnings"] == pytest.approx(1.0)
+    assert got["validation"]["top_k_overlap"] == pytest.approx(1.0)
+    assert [h["conflicts"] for h in got["hazards"]] == list(truth.conflicts.per_hazard.values())
+    # the opposite ranking puts the fewest conflicts on top
+    worst = conflicts_vs_sites(ssm_run, truth, _cells(ssm_run, lambda n: max(counts) - n))
+    assert worst["spearman_warnings"] == pytest.approx(-1.0)
+    assert worst["in_top_cells"] < got["in_top_cells"]
+
+
+@pytest.mark.slow
+def test_a_run_without_ssm_compares_nothing(ssm_run: Path) -> None:
+    truth = load_ground_truth(ssm_run).model_copy(update={"conflicts": None})
+    got = conflicts_vs_sites(ssm_run, truth, _cells(ssm_run, lambda n: n))
+    assert got["ssm"] is False
+    assert got["conflicts"] == got["in_top_cells"] == 0
+    assert got["spearman_warnings"] is None

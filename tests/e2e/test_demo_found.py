@@ -33,6 +33,7 @@ JSON_KEYS = {
     "potholes",
     "devices",
     "lanes",
+    "conflicts",
 }
 
 

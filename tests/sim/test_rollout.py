@@ -12,6 +12,7 @@ import pytest
 
 from roadsense.analytics.rollout_panel import read_rollout
 from roadsense.sim import SimConfig, SimError, load_ground_truth, run_simulation
+from roadsense.sim.conflicts import read_truth_conflicts
 from roadsense.sim.output import read_truth_events
 from roadsense.sim.rollout import PLANTED_RATE_RATIOS, ROLLOUT_PLAN_FILE, plan_rollout, write_plan
 
@@ -63,6 +64,10 @@ def test_a_two_day_run_has_a_live_day_and_its_truth(tmp_path: Path) -> None:
     )
     days = {e.time.date() for e in events}
     assert days <= {date(2025, 6, 2), date(2025, 6, 3)}
+    conflicts = read_truth_conflicts(tmp_path)  # SUMO's SSM conflicts, read after each day
+    assert {c.time.date() for c in conflicts} == {date(2025, 6, 2), date(2025, 6, 3)}
+    assert all(c.time.date() == date(2025, 6, 2 + c.day) for c in conflicts)
+    assert all(c.live == (c.ego in live and c.day == 1) for c in conflicts)
     assert sum(v.km for v in truth.vehicles.values()) == pytest.approx(truth.totals.vehicle_km)
 
 

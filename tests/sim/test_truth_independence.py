@@ -26,10 +26,12 @@ TRUTH_MODULES = (
     "roadsense.sim.crossings",
     "roadsense.sim.lane_keeping",
     "roadsense.sim.lane_markings",
+    "roadsense.sim.conflicts",
 )
 """What decides the warnings (the unit's rules and its PCW rule, the drivers, their lateral
 motion, the roll-out), plants the signs, potholes, worn markings, faults, GPS outages and
-crossings (and the people walking across), and writes the truth files."""
+crossings (and the people walking across), reads SUMO's SSM conflicts, and writes the
+truth files."""
 SIM_DIR = Path(roadsense.sim.__file__).parent
 
 

@@ -13,6 +13,7 @@ import json
 import shutil
 import signal
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -308,7 +309,36 @@ def _print_found(report: DemoReport) -> None:
     table.add_row(
         f"device faults: {dev.get('planted_faults', 0)}", f"{dev.get('flagged', 0)} flagged"
     )
+    _conflict_rows(table, found.get("conflicts", {}))
     console.print(table)
+
+
+def _conflict_rows(table: Table, c: Mapping[str, Any]) -> None:
+    """SUMO's SSM conflicts against the ranked cells (``found["conflicts"]``)."""
+    if not c.get("ssm"):
+        return
+    k = c.get("top_k")
+    table.add_row(
+        f"SSM conflicts: {c.get('conflicts', 0)} "
+        f"({_num(c.get('per_km_on_hazards'))} per km on hazards, "
+        f"{_num(c.get('per_km_elsewhere'))} elsewhere)",
+        f"{c.get('in_top_cells', 0)} in the top {k} cells "
+        f"({_num(c.get('top_cells_share'))} of all); Spearman warnings vs conflicts "
+        f"{_num(c.get('spearman_warnings'))} (p {_num(c.get('spearman_p'))})",
+    )
+    v = c.get("validation")
+    if v:
+        table.add_row(
+            f"SSM vs warning rate ({v['sites']} cells)",
+            f"Spearman {_num(v['spearman_rate'])}, top-{k} overlap {_num(v['top_k_overlap'])}, "
+            f"conflicts x{_num(v['conflict_ratio_per_doubling'])} per doubling "
+            f"({_num(v['ci_low'])}-{_num(v['ci_high'])})",
+        )
+    for h in c.get("hazards", []):
+        table.add_row(
+            f"hazard {h['id']}: {h['conflicts']} SSM conflicts",
+            f"{'[green]' if h['ssm_top'] else '[red]'}SSM rank {h['ssm_rank'] or '-'}[/]",
+        )
 
 
 def _num(value: object) -> str:

@@ -23,11 +23,14 @@ from typing import Any
 
 import h3
 import pyarrow.parquet as pq
+from scipy import stats
 
 from roadsense.analytics.assets import LaneQuality
 from roadsense.analytics.hotspots import cells_along
+from roadsense.analytics.validation import SiteEvidence, validate
 from roadsense.cli.demo_product import ProductRun
 from roadsense.roads.geometry import haversine_m
+from roadsense.sim.conflicts import read_truth_conflicts
 from roadsense.sim.ground_truth import GroundTruth
 
 GROUND_TRUTH_FILE = "ground_truth.json"
@@ -48,6 +51,8 @@ SIGN_RADIUS_M = 50.0
 """A planted sign is found when a sign that disagrees with the map is this close."""
 POTHOLE_RADIUS_M = 30.0
 """A planted pothole is found when a confirmed pothole is this close."""
+CONFLICT_TOP_K = 10
+"""The top sites compared with SUMO's conflicts (the dashboard's top 10)."""
 
 
 def read_truth_extras(sim_dir: Path) -> dict[str, Any]:
@@ -92,6 +97,87 @@ def hazard_ranks(
                 "place": product.places.point(lon, lat) if product else None,
             }
         )
+    return out
+
+
+def conflicts_vs_sites(
+    sim_dir: Path, truth: GroundTruth, ranked_cells: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The product's ranked cells against SUMO's SSM conflicts of the taxis (the truth's
+    ``ground_truth_conflicts.jsonl``), cell by cell: how many conflicts lie in the
+    dashboard's top cells, the rank correlation of warnings with conflicts (Spearman),
+    the near-miss validation's measures (:func:`roadsense.analytics.validation.validate`,
+    conflicts in the crashes' place) and which planted hazards are top conflict sites."""
+    summary = truth.conflicts
+    conflicts = read_truth_conflicts(sim_dir) if summary is not None else []
+    out: dict[str, Any] = {
+        "ssm": summary is not None,
+        "conflicts": len(conflicts),
+        "by_measure": summary.by_measure if summary else {},
+        "per_km_on_hazards": summary.per_km_on_hazards if summary else None,
+        "per_km_elsewhere": summary.per_km_elsewhere if summary else None,
+        "top_k": CONFLICT_TOP_K,
+        "in_ranked_cells": 0,
+        "in_top_cells": 0,
+        "top_cells_share": None,
+        "spearman_warnings": None,
+        "spearman_p": None,
+        "validation": None,
+        "hazards": [],
+    }
+    if not ranked_cells:
+        return out
+    resolution = int(h3.get_resolution(ranked_cells[0]["cell"]))
+    per_cell: dict[str, int] = defaultdict(int)
+    for c in conflicts:
+        if c.lat is not None and c.lon is not None:
+            per_cell[h3.latlng_to_cell(c.lat, c.lon, resolution)] += 1
+    ranked = sorted(ranked_cells, key=lambda r: int(r["rank"]))
+    counts = [per_cell.get(r["cell"], 0) for r in ranked]
+    top = sum(counts[:CONFLICT_TOP_K])
+    out["in_ranked_cells"] = sum(counts)
+    out["in_top_cells"] = top
+    out["top_cells_share"] = _round(top / len(conflicts)) if conflicts else None
+    # SUMO's own ranking of the same cells, most conflicts first
+    by_conflicts = sorted(range(len(ranked)), key=lambda i: (-counts[i], i))
+    ssm_rank = {ranked[i]["cell"]: n for n, i in enumerate(by_conflicts, start=1) if counts[i]}
+    for hazard in truth.hazards:
+        cells: set[str] = set()
+        for line in hazard.polylines:
+            cells |= cells_along(line, resolution)
+        ranks = [ssm_rank[c] for c in cells if c in ssm_rank]
+        best = min(ranks) if ranks else None
+        out["hazards"].append(
+            {
+                "id": hazard.hazard_id,
+                "conflicts": summary.per_hazard.get(hazard.hazard_id, 0) if summary else 0,
+                "ssm_rank": best,
+                "ssm_top": best is not None and best <= CONFLICT_TOP_K,
+            }
+        )
+    warnings = [int(r["events"]) for r in ranked]
+    if len(ranked) < 3 or len(set(counts)) < 2 or len(set(warnings)) < 2:
+        return out  # nothing to correlate: no conflicts in the cells, or all alike
+    rho, p = stats.spearmanr(warnings, counts)
+    out["spearman_warnings"], out["spearman_p"] = _round(rho), _round(p)
+    evidence = [
+        SiteEvidence(r["cell"], float(r["vehicle_km"]), int(r["events"]), n)
+        for r, n in zip(ranked, counts, strict=True)
+    ]
+    try:
+        v = validate(evidence, top_k=CONFLICT_TOP_K)
+    except ValueError:
+        v = None
+    if v is not None:
+        out["validation"] = {
+            "sites": v.sites,
+            "spearman_rate": _round(v.spearman_rho),
+            "spearman_p": _round(v.spearman_p),
+            "top_k_overlap": _round(v.top_k_overlap),
+            "conflict_ratio_per_doubling": _round(v.crash_ratio_per_doubling),
+            "ci_low": _round(v.ci_low),
+            "ci_high": _round(v.ci_high),
+        }
     return out
 
 
@@ -224,6 +310,7 @@ def found_vs_planted(
         "potholes": potholes_found(extras, product),
         "lanes": lanes_found(extras, product.lanes if product else []),
         "devices": devices_flagged(extras, product),
+        "conflicts": conflicts_vs_sites(sim_dir, truth, ranked_cells),
     }
 
 
@@ -278,4 +365,6 @@ def _true_way_speeds(path: Path, ways: set[int]) -> dict[int, float]:
 
 
 def _round(value: object) -> float | None:
-    return round(float(value), 3) if isinstance(value, int | float) else None
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return round(float(value), 3)

@@ -58,6 +58,9 @@ class SimConfig:
     """Pedestrian crossings planted in the network (:mod:`roadsense.sim.crossings`)."""
     people_per_hour: float = PEOPLE_PER_HOUR
     """People who cross at each crossing per hour (:mod:`roadsense.sim.pedestrians`); 0: none."""
+    conflicts: bool = True
+    """Equip the taxis with SUMO's SSM device: their conflicts (TTC, DRAC, PET) go into the
+    truth (:mod:`roadsense.sim.conflicts`)."""
     write_truth_positions: bool = False
     """Also write ``truth_positions.parquet``: every taxi's true place each second, with
     its SUMO edge and the OSM ways the edge was built from (for map-matching accuracy)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -27,9 +27,11 @@ def libsumo() -> ModuleType:
 
 @contextlib.contextmanager
 def running_sumo(
-    net_file: Path, seed: int, end_s: int, step_s: float = 1.0
+    net_file: Path, seed: int, end_s: int, step_s: float = 1.0, options: Sequence[str] = ()
 ) -> Iterator[ModuleType]:
-    """A started SUMO simulation of ``net_file`` with steps of ``step_s``; closed on exit."""
+    """A started SUMO simulation of ``net_file`` with steps of ``step_s``; closed on exit.
+
+    ``options``: more command-line options (SUMO's SSM device, :mod:`roadsense.sim.conflicts`)."""
     sumo = libsumo()
     args = [
         "sumo",
@@ -61,6 +63,7 @@ def running_sumo(
         "0.1",
         "--carfollow.model",
         "IDM",
+        *options,
     ]
     with _LOCK:
         sumo.start(args)

@@ -182,6 +182,74 @@ class RolloutTruth(_Truth):
     ratios: list[RateRatioTruth]
 
 
+ConflictKind = Literal["following", "merging", "crossing", "oncoming", "collision", "other"]
+"""What kind of encounter SUMO's SSM device saw (its encounter type, coarsened)."""
+
+
+class TruthConflict(_Truth):
+    """One conflict SUMO's SSM device logged for a taxi (:mod:`roadsense.sim.conflicts`):
+    an encounter with another vehicle in which at least one measure passed its threshold.
+
+    Seen from the taxi (the ego): two taxis in one conflict make one record each."""
+
+    ego: str
+    """The equipped taxi."""
+    foe: str
+    """The other vehicle (a taxi or a background car)."""
+    day: int
+    begin: UtcTime
+    end: UtcTime
+    """The encounter's logged span (SUMO keeps it a few seconds beyond the conflict)."""
+    kind: ConflictKind
+    type_code: int
+    """SUMO's encounter type at the conflict point (``MSDevice_SSM::EncounterType``)."""
+    min_ttc_s: float | None
+    max_drac_mps2: float | None
+    pet_s: float | None
+    """The extreme values over the encounter (None: not measured, e.g. no PET when
+    following)."""
+    measures: list[str]
+    """The measures that passed their thresholds (``TTC``, ``DRAC``, ``PET``)."""
+    time: UtcTime
+    """When the first of those measures was at its extreme."""
+    lon: float | None
+    lat: float | None
+    """SUMO's predicted conflict point then (following: the leader's back; crossing and
+    merging: where the follower enters the conflict area)."""
+    edge_id: str
+    """The taxi's SUMO edge then (the last normal edge, as for the truth's events)."""
+    hazard_id: str | None
+    on_hazard: bool
+    live: bool = False
+    """Whether the taxi's unit was live (audible) then."""
+
+
+class ConflictTruth(_Truth):
+    """SUMO's SSM conflicts of the run, counted (the list is ``file``)."""
+
+    file: str
+    """One :class:`TruthConflict` per line, relative to the output folder."""
+    equipped: int
+    """Vehicles with the SSM device (the taxis)."""
+    thresholds: dict[str, float]
+    """Measure: threshold (TTC and PET below, DRAC above, make a conflict)."""
+    conflicts: int
+    by_measure: dict[str, int]
+    """Conflicts in which each measure passed its threshold."""
+    by_kind: dict[str, int]
+    per_vehicle: dict[str, int]
+    """Conflicts per taxi (as ego; every taxi, 0 for none)."""
+    per_hazard: dict[str, int]
+    """Conflicts on each planted hazard (every hazard, 0 for none)."""
+    on_hazards: int
+    km_on_hazards: float
+    """Distance the taxis drove on the hazards."""
+    km_elsewhere: float
+    per_km_on_hazards: float | None
+    per_km_elsewhere: float | None
+    """Conflicts per taxi-km (None without distance)."""
+
+
 class GroundTruth(_Truth):
     """The contents of ``ground_truth.json``."""
 
@@ -198,6 +266,8 @@ class GroundTruth(_Truth):
     worn_markings: list[PlantedWornMarking] = Field(default_factory=list)
     device_faults: list[DeviceFault] = Field(default_factory=list)
     gps_outages: list[GpsOutage] = Field(default_factory=list)
+    conflicts: ConflictTruth | None = None
+    """SUMO's SSM conflicts (``None``: the run had no SSM device)."""
 
 
 class TruthEvent(_Truth):

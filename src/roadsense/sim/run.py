@@ -21,6 +21,7 @@ import numpy as np
 from roadsense.schema.records import AdasEvent, Position
 from roadsense.sim.can_encoder import FrameEncoder
 from roadsense.sim.config import SimConfig
+from roadsense.sim.conflicts import ConflictRecorder
 from roadsense.sim.crossings import crossing_sites
 from roadsense.sim.decode import read_vehicle_records
 from roadsense.sim.drivers import Driver
@@ -121,6 +122,11 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
     outages = plant_outages(
         ids, config.gps_outages, config.days, config.duration_s, random.Random(config.seed + 5)
     )
+    recorder = (
+        ConflictRecorder(out_dir, ids, network.net_file, config.start_time, logs)
+        if config.conflicts
+        else None
+    )
     simulate = report("simulate")
     for day in range(config.days):
         offset = day * 86_400
@@ -141,7 +147,8 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             simulate(day * total + done, config.days * total)
 
         seed = config.seed + 1000 * day
-        with running_sumo(network.net_file, seed, config.duration_s, STEP_S) as sumo:
+        ssm = recorder.options(day) if recorder else []
+        with running_sumo(network.net_file, seed, config.duration_s, STEP_S, ssm) as sumo:
             if day == 0:
 
                 def route(a: str, b: str) -> list[str]:
@@ -192,6 +199,8 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             traffic.start()
             traffic.run(config.duration_s, day_progress)
         stats = _add_stats(stats, traffic.stats)
+        if recorder:  # SUMO wrote the day's conflicts as it closed
+            recorder.read_day(day, sites)
 
     write = report("write")
     hazard_of_edge = {e: s.hazard_id for s in sites for e in s.edge_ids}
@@ -283,6 +292,7 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
         worn_markings=[_worn_truth(w, stats) for w in markings.worn],
         device_faults=[_fault_truth(f, config) for f in faults],
         gps_outages=[_outage_truth(o, config) for o in outages],
+        conflicts=recorder.finish(sites) if recorder else None,
     )
     write_ground_truth(out_dir, ground_truth)
     write(len(ids), len(ids))
