@@ -11,6 +11,7 @@ from roadsense.analytics.hotspots import cells_along
 from roadsense.analytics.network_screening import screen_cells
 from roadsense.cli.demo import (
     DEFAULT_BACKGROUND,
+    DEFAULT_DAYS,
     DEFAULT_HOURS,
     DEFAULT_VEHICLES,
     HAZARD_TOP_K,
@@ -45,6 +46,7 @@ def default_demo(demo_workdir: Path) -> DemoReport:
             out_dir=workdir / "sim",
             vehicles=DEFAULT_VEHICLES,
             duration_s=round(DEFAULT_HOURS * 3600),
+            days=DEFAULT_DAYS,
             background_vehicles=DEFAULT_BACKGROUND,
         )
         report = run_pipeline(workdir, config, server, progress)
@@ -82,8 +84,10 @@ def test_the_default_demo_has_the_whole_fleet(default_demo: DemoReport) -> None:
     s = default_demo.summary
     seconds = round(DEFAULT_HOURS * 3600)
     assert s["vehicles"] == DEFAULT_VEHICLES
-    # every taxi at 1 Hz, less the seconds before each entered the network
-    assert DEFAULT_VEHICLES * (seconds - 200) <= s["positions"] <= DEFAULT_VEHICLES * seconds
+    # every taxi at 1 Hz each day, less the seconds before each entered the network
+    days = DEFAULT_DAYS
+    assert DEFAULT_VEHICLES * days * (seconds - 200) <= s["positions"]
+    assert s["positions"] <= DEFAULT_VEHICLES * days * seconds
     assert s["events"] > 0
     assert s["vehicle_km"] > 300
 
