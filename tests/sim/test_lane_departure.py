@@ -132,9 +132,11 @@ def test_one_warning_per_departure_until_the_driver_steers_back() -> None:
 # -- the lateral motion ------------------------------------------------------------------
 
 
-def drive(keeping: LaneKeeping, km: float, speed: float = 15.0, width: float = WIDTH) -> list:
+def drive(
+    keeping: LaneKeeping, km: float, speed: float = 15.0, width: float = WIDTH
+) -> list[tuple[float, float, bool]]:
     steps = round(km * 1000 / (speed * 0.5))
-    out = []
+    out: list[tuple[float, float, bool]] = []
     for _ in range(steps):
         keeping.step(0.5, speed, width)
         out.append((keeping.offset_m, keeping.rate_mps, keeping.drifting))
@@ -322,7 +324,8 @@ def test_worn_stretches_are_seen_worn(lane_run: tuple[SimResult, GroundTruth]) -
             strict=True,
         )
     }
-    on_worn, elsewhere = [], []
+    on_worn: list[int] = []
+    elsewhere: list[int] = []
     for vid in result.vehicle_ids:
         for r in decode_vehicle(result.out_dir, vid):
             if not isinstance(r, LaneSample) or r.marking_type in ("road_edge", "none"):
