@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 
@@ -48,6 +50,9 @@ def asset_store(
     items: list[Record] = []
     for k, (vid, ts) in enumerate(sorted(times.items())):
         jitter = k * 2e-5
+        # the pothole is struck where the taxi passed the segment's middle (its nearest
+        # fix), not mid-visit: the platform places an event on the road at its time
+        struck = _nearest_fix_time(fleet_run, vid, lon, lat)
         items += [
             SignSighting(
                 vehicle_id=vid,
@@ -70,7 +75,7 @@ def asset_store(
             AdasEvent(
                 event_id=uuid.uuid4(),
                 vehicle_id=vid,
-                time=ts,
+                time=struck,
                 type=EventType.POTHOLE,
                 lat=lat + jitter,
                 lon=lon - jitter,
@@ -95,6 +100,14 @@ def asset_store(
     assert run.batches == 1
     yield db, segment, seg.speed_limit_kmh
     db.close()
+
+
+def _nearest_fix_time(run: SimResult, vehicle: str, lon: float, lat: float) -> datetime:
+    """When ``vehicle``'s GPS put it nearest to (lon, lat)."""
+    fixes = [r for r in load_vehicle_records(run.out_dir, vehicle) if isinstance(r, Position)]
+    scale = math.cos(math.radians(lat))
+    nearest = min(fixes, key=lambda f: ((f.lon - lon) * scale) ** 2 + (f.lat - lat) ** 2)
+    return nearest.time
 
 
 def test_sign_inventory_and_map_mismatch(asset_store: tuple[Store, str, float]) -> None:
