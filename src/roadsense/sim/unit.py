@@ -395,8 +395,19 @@ class SimulatedUnit:
             return
         self._last_obstacles = t
         self._frame(t - 0.005, 0x738, lines, NumObstacles=1, Timestamp=self._steps % 256)
+        self._lead_frames((t - 0.004, t - 0.003, t - 0.002), speed, lead, True, lines)
+
+    def _lead_frames(
+        self,
+        at: tuple[float, float, float],
+        speed: float,
+        lead: Lead,
+        cipv: bool,
+        lines: list[str],
+    ) -> None:
+        """The lead's three frames in slot 0 (0x739, 0x73A, 0x73B), at the times ``at``."""
         self._frame(
-            t - 0.004,
+            at[0],
             0x739,
             lines,
             ObstacleId=lead.object_id,
@@ -407,16 +418,16 @@ class SimulatedUnit:
             Valid=2,
         )
         self._frame(
-            t - 0.003,
+            at[1],
             0x73A,
             lines,
             Length=4.5,
             Width=1.8,
             Age=min(255, self._lead_age),
             Lane=1,
-            CIPV=1,
+            CIPV=int(cipv),
         )
-        self._frame(t - 0.002, 0x73B, lines, Accel=lead.accel_mps2)
+        self._frame(at[2], 0x73B, lines, Accel=lead.accel_mps2)
 
     def _obstacles_with_people(
         self,
@@ -454,32 +465,9 @@ class SimulatedUnit:
         )
         slot = 0
         if lead is not None:
-            base = 0x739
-            when += step
-            self._frame(
-                when,
-                base,
-                lines,
-                ObstacleId=lead.object_id,
-                PosX=lead.gap_m,
-                VelX=lead.speed_mps - speed,
-                Status=3 if lead.speed_mps > 0.1 else 2,
-                BrakeLights=int(lead.accel_mps2 <= BRAKE_LIGHTS_MPS2),
-                Valid=2,
-            )
-            when += step
-            self._frame(
-                when,
-                base + 1,
-                lines,
-                Length=4.5,
-                Width=1.8,
-                Age=min(255, self._lead_age),
-                Lane=1,
-                CIPV=int(cipv_person is None),
-            )
-            when += step
-            self._frame(when, base + 2, lines, Accel=lead.accel_mps2)
+            at = (when + step, when + 2 * step, when + 3 * step)
+            self._lead_frames(at, speed, lead, cipv_person is None, lines)
+            when = at[2]
             slot = 1
         for u in shown:
             base = 0x739 + 3 * slot
