@@ -286,3 +286,40 @@ def test_a_fresh_cube_is_built_after_the_request_and_wins_over_an_older_rebuild(
         release.set()
         holder.wait(30)
         store.close()
+
+
+def test_closing_waits_for_the_warm_up_and_starts_no_more_builds(store_path: Path) -> None:
+    """The app closes the cube holder before the store: a warm-up still reading it would
+    otherwise find the connection closed under it (or refuse the close)."""
+    from roadsense.store import open_store
+
+    release = threading.Event()
+    warming = threading.Event()
+    warmed: list[float] = []
+    builds: list[int] = []
+
+    def counting_build(store: Store) -> Cube:
+        builds.append(1)
+        return build(store)
+
+    def slow_warm(cube: Cube) -> None:
+        warming.set()
+        assert release.wait(30)
+        warmed.append(cube.built_at)
+
+    store = open_store(str(store_path), read_only=True)
+    try:
+        holder = CubeHolder(ttl_s=0.0, builder=counting_build, on_built=slow_warm)
+        first = holder.get(store)
+        assert warming.wait(10)
+        assert not holder.close(timeout_s=0.2)  # the warm-up is still running
+        release.set()
+        assert holder.close(timeout_s=30)
+        assert warmed == [first.built_at]  # it finished before close returned
+        assert holder.get(store) is first  # stale, but closed: no rebuild starts
+        assert holder.wait(5)
+        assert builds == [1]
+    finally:
+        release.set()
+        holder.close(30)
+        store.close()

@@ -353,6 +353,7 @@ class CubeHolder:
     the last failure is more than ``retry_s`` ago) and returns the cube it has.
     ``on_built`` (say, warming caches) runs after each new cube, never in the caller's
     thread: in the rebuild's thread, or in a thread of its own after the first build.
+    :meth:`close` stops new work and waits for the threads, so the store can be closed.
     """
 
     def __init__(
@@ -370,6 +371,8 @@ class CubeHolder:
         self._first = threading.Lock()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._warming: threading.Thread | None = None
+        self._closed = False
         self._next_try = 0.0
         self._generation = 0
         self._started_at = float("-inf")
@@ -386,10 +389,11 @@ class CubeHolder:
                     started = time.monotonic()
                     cube = self._builder(store)
                     self._cube, self._started_at = cube, started
-                    if self._on_built is not None:
-                        threading.Thread(
+                    if self._on_built is not None and not self._closed:
+                        self._warming = threading.Thread(
                             target=self._after, args=(cube,), name="panels-cube-warm", daemon=True
-                        ).start()
+                        )
+                        self._warming.start()
             return cube
         if time.monotonic() - cube.built_at >= self.ttl_s:
             self._start_rebuild(store)
@@ -408,9 +412,20 @@ class CubeHolder:
             thread.join(timeout_s)
         return not self.rebuilding
 
+    def close(self, timeout_s: float = 60.0) -> bool:
+        """Start no more builds or warm-ups and wait for those running (False if one is
+        still running after ``timeout_s``): the store they read may then be closed."""
+        with self._lock:
+            self._closed = True
+        deadline = time.monotonic() + timeout_s
+        for thread in (self._thread, self._warming):
+            if thread is not None:
+                thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t is not None and t.is_alive() for t in (self._thread, self._warming))
+
     def _start_rebuild(self, store: Store) -> None:
         with self._lock:
-            if self.rebuilding or time.monotonic() < self._next_try:
+            if self._closed or self.rebuilding or time.monotonic() < self._next_try:
                 return
             self._thread = threading.Thread(
                 target=self._rebuild, args=(store,), name="panels-cube-rebuild", daemon=True
@@ -452,7 +467,7 @@ class CubeHolder:
         self._after(cube)
 
     def _after(self, cube: Cube) -> None:
-        if self._on_built is None:
+        if self._on_built is None or self._closed:
             return
         try:
             self._on_built(cube)
