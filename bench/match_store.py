@@ -11,14 +11,16 @@ Then, side by side in each round, as new processes:
 - plain Valhalla (``bench/mm_raw_valhalla.py``: pyvalhalla, default options, one request
   per vehicle) on a CSV of the same fixes.
 
-Where our time goes (cProfile of ``match_new`` in process, 2026-12-02): about 0.8 s of
-start-up before any matching (imports, the cached network and tiles, the store; a no-op
-``roads match`` takes 0.75-0.9 s, importing pyvalhalla alone 0.1 s), Valhalla's
-``trace_attributes`` a fifth of the rest, the smoothers and the placing of each fix on
-its segment two fifths, the store's reads and writes the remainder. Writing the matches
-through Arrow rather than multi-row ``VALUES`` (DuckDB binds thousands of parameters
-slowly) cut the writes from 3.1 to 1.0 s and moved the ratio from 0.69-0.77 to the
-figures below.
+Where our time went (cProfile and stage timers, 2026-12-02): the store's work ran on
+the one thread that also feeds the matchers, so the matching threads waited on it. Four
+changes took ``roads match`` from 3.6 to 2.5 s on this set: the store reads and writes
+sixteen vehicles at a time (one statement per table and one transaction per group
+instead of per vehicle); DuckDB's (vehicle, time) indexes on the match tables, which its
+planner never used but every insert maintained, were dropped (schema version 8); the
+matches reach DuckDB as columns of Python objects rather than Arrow arrays, since
+building Arrow arrays from Python values makes pyarrow import pandas (0.3-0.5 s); and
+shapely is imported only by the GeoParquet export. About 0.5 s of start-up remains
+(imports: typer, duckdb, pydantic, numpy, pyvalhalla).
 
 Run: ``.venv/bin/python bench/match_store.py [--rounds 3] [--write]``.
 """

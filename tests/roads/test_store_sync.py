@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+
+import pytest
+
+from roadsense.roads import store_sync
 from roadsense.roads.service import CityRoads
 from roadsense.roads.store_sync import import_network, match_new
-from roadsense.schema import AdasEvent, EventSource, EventType, Position
+from roadsense.schema import AdasEvent, EventSource, EventType, Position, Record
 from roadsense.sim import SimResult, load_vehicle_records
 from roadsense.store import Store
+from roadsense.store.roads_rows import SpanMatches
 from tests.roads.fleet_store import fill, upload
 
 
@@ -64,3 +71,36 @@ def test_matching_runs_over_new_batches_only(
     assert not placed[event.event_id].matched
     fixes = any_store.segment_fixes()
     assert len(fixes) == first.matched  # the unmatched fix is kept but has no segment
+
+
+def test_a_batch_of_two_vehicles_is_marked_matched_with_the_last_of_them(
+    any_store: Store, helsinki: CityRoads, fleet_run: SimResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Vehicles are matched and written a group at a time; a crash between two groups
+    must not leave a batch marked matched while a vehicle's records in it are not."""
+    import_network(any_store, helsinki.network)
+    a, b = fleet_run.vehicle_ids[:2]
+    records: list[Record] = []
+    for vid in (a, b):
+        records += [
+            r for r in load_vehicle_records(fleet_run.out_dir, vid) if isinstance(r, Position)
+        ][:60]
+    upload(any_store, records, device="gw-shared")  # one batch, both vehicles
+    monkeypatch.setattr(store_sync, "GROUP_WINDOWS", 1)
+    real = any_store.save_matches
+    marked: list[list[uuid.UUID]] = []
+
+    def cut_after_the_first(matches: Sequence[SpanMatches], batch_ids: Sequence[uuid.UUID]) -> None:
+        marked.append(list(batch_ids))
+        if len(marked) == 2:
+            raise RuntimeError("power cut")
+        real(matches, batch_ids)
+
+    monkeypatch.setattr(any_store, "save_matches", cut_after_the_first)
+    with pytest.raises(RuntimeError, match="power cut"):
+        match_new(any_store, helsinki.matcher())
+    assert marked[0] == []  # the first vehicle's group left the shared batch pending
+    monkeypatch.setattr(any_store, "save_matches", real)
+    run = match_new(any_store, helsinki.matcher())
+    assert (run.batches, run.vehicles, run.fixes) == (1, 2, len(records))
+    assert match_new(any_store, helsinki.matcher()).batches == 0

@@ -12,7 +12,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from shapely.geometry import shape
 
 FORMATS = ("geojson", "geoparquet")
 
@@ -24,6 +23,8 @@ def write_geojson(collection: dict[str, Any], path: Path) -> None:
 
 def write_geoparquet(collection: dict[str, Any], path: Path) -> None:
     """A FeatureCollection as a GeoParquet 1.0 file (WKB geometry, CRS84)."""
+    from shapely.geometry import shape  # here: `roadsense roads match` needs no shapely
+
     features = collection.get("features", [])
     names: list[str] = []
     for feature in features:

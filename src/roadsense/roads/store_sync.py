@@ -4,7 +4,9 @@
 matches the records of batches not matched yet, vehicle by vehicle: it re-matches the
 time span of the new records plus ``context_s`` on each side (so a trip that crosses
 two uploads is matched as one), replaces what was stored for that span, and marks the
-batches done in the same transaction. Running it again with nothing new does nothing.
+batches done in the same transaction (a group of vehicles at a time: a crash loses at
+most the group being written, which the next run matches again). Running it again with
+nothing new does nothing.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from roadsense.store import RoadStore
 from roadsense.store.roads_rows import (
     FixMatch,
     MatchInputs,
+    MatchSpan,
     MatchWindow,
     NetworkInfo,
     PlacedRecord,
+    SpanMatches,
     TimedRecord,
 )
 
@@ -91,6 +95,21 @@ def _fix(ts: datetime, match: PointMatch, speed: float | None) -> FixMatch:
     )
 
 
+GROUP_WINDOWS = 16
+"""Vehicles read, and their matches written, together: one statement per table and one
+transaction for the group rather than for each vehicle."""
+
+
+@dataclass
+class _Group:
+    """A group of windows whose inputs were read and whose matching is under way."""
+
+    windows: list[MatchWindow]
+    spans: list[MatchSpan]
+    inputs: list[MatchInputs]
+    results: list[Future[MatchResult]]
+
+
 def match_new(
     store: RoadStore,
     matcher: MapMatcher,
@@ -101,59 +120,72 @@ def match_new(
     """Match the records of every batch not matched yet (see the module docstring);
     ``workers`` threads match (default: one per core)."""
     windows = store.pending_match_windows()
-    fixes = matched = events = events_matched = vehicles = 0
+    fixes = matched = events = events_matched = done = 0
+    vehicles = sum(1 for w in windows if w.vehicle_id)
     batches = len({b for w in windows for b in w.batch_ids})
     context = timedelta(seconds=context_s)
-    # The store is read and written here, in order; the matching runs in threads, a few
-    # windows ahead (Valhalla releases Python's lock while it matches).
-    pending: deque[tuple[MatchWindow, datetime, datetime, MatchInputs, Future[MatchResult]]]
-    pending = deque()
+    last = {b: k for k, w in enumerate(windows) for b in w.batch_ids}
 
-    def save_oldest() -> None:
-        nonlocal fixes, matched, events, events_matched
-        window, start, end, inputs, future = pending.popleft()
-        result = future.result()
-        fix_rows = [
-            _fix(f.ts, m, f.speed_mps) for f, m in zip(inputs.fixes, result.points, strict=True)
+    def start(group: list[MatchWindow], pool: ThreadPoolExecutor) -> _Group:
+        spans = [
+            MatchSpan(w.vehicle_id, w.start - context, w.end + context)
+            for w in group
+            if w.vehicle_id  # not the batches with no records to place
         ]
-        placed_events = _placed(matcher, result, inputs.events)
-        store.save_matches(
-            window.vehicle_id,
-            start,
-            end,
-            fix_rows,
-            placed_events,
-            _placed(matcher, result, inputs.signs),
-            _placed(matcher, result, inputs.lanes),
-            window.batch_ids,
-        )
-        fixes += len(fix_rows)
-        matched += sum(f.matched for f in fix_rows)
-        events += len(placed_events)
-        events_matched += sum(e.matched for e in placed_events)
+        inputs = store.match_inputs(spans)
+        results = [
+            pool.submit(
+                matcher.match,
+                [
+                    TracePoint(f.ts.timestamp(), f.lat, f.lon, f.speed_mps, f.heading_deg)
+                    for f in i.fixes
+                ],
+            )
+            for i in inputs
+        ]
+        return _Group(group, spans, inputs, results)
 
-    threads = max(1, workers or default_workers())
-    with ThreadPoolExecutor(threads, thread_name_prefix="match") as pool:
-        for k, window in enumerate(windows):
-            if progress is not None:
-                progress("match", k, len(windows))
-            if not window.vehicle_id:  # batches without records to place
-                while pending:
-                    save_oldest()
-                store.save_matches("", window.start, window.end, [], [], [], [], window.batch_ids)
-                continue
-            vehicles += 1
-            start, end = window.start - context, window.end + context
-            inputs = store.match_inputs(window.vehicle_id, start, end)
-            points = [
-                TracePoint(f.ts.timestamp(), f.lat, f.lon, f.speed_mps, f.heading_deg)
-                for f in inputs.fixes
+    def save(group: _Group) -> None:
+        nonlocal fixes, matched, events, events_matched, done
+        saved = []
+        for span, inputs, future in zip(group.spans, group.inputs, group.results, strict=True):
+            result = future.result()
+            fix_rows = [
+                _fix(f.ts, m, f.speed_mps) for f, m in zip(inputs.fixes, result.points, strict=True)
             ]
-            pending.append((window, start, end, inputs, pool.submit(matcher.match, points)))
-            if len(pending) > threads:
-                save_oldest()
-        while pending:
-            save_oldest()
+            placed_events = _placed(matcher, result, inputs.events)
+            saved.append(
+                SpanMatches(
+                    span,
+                    fix_rows,
+                    placed_events,
+                    _placed(matcher, result, inputs.signs),
+                    _placed(matcher, result, inputs.lanes),
+                )
+            )
+            fixes += len(fix_rows)
+            matched += sum(f.matched for f in fix_rows)
+            events += len(placed_events)
+            events_matched += sum(e.matched for e in placed_events)
+        done += len(group.windows)
+        # a batch with records of several vehicles is in each of their windows: it is
+        # marked matched with the group of the last of them, not before
+        ids = dict.fromkeys(b for w in group.windows for b in w.batch_ids if last[b] < done)
+        store.save_matches(saved, list(ids))
+        if progress is not None:
+            progress("match", done, len(windows))
+
     if progress is not None:
-        progress("match", len(windows), len(windows))
+        progress("match", 0, len(windows))
+    threads = max(1, workers or default_workers())
+    # The store is read and written here, in order, a group at a time; the matching runs
+    # in threads, one group ahead (Valhalla releases Python's lock while it matches).
+    with ThreadPoolExecutor(threads, thread_name_prefix="match") as pool:
+        pending: deque[_Group] = deque()
+        for k in range(0, len(windows), GROUP_WINDOWS):
+            pending.append(start(windows[k : k + GROUP_WINDOWS], pool))
+            if len(pending) > 1:
+                save(pending.popleft())
+        while pending:
+            save(pending.popleft())
     return MatchRun(vehicles, fixes, matched, events, events_matched, batches)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from roadsense.schema import AdasEvent, Batch
@@ -73,18 +74,19 @@ class _Cursor:
         self.con.execute(sql, list(params))
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-        """Through an Arrow table (DuckDB binds thousands of ``VALUES`` parameters slowly:
-        the matches of one vehicle-hour took 0.1 s that way); DuckDB casts each column to
-        the table's type."""
+        """Through columns of Python objects that DuckDB scans (DuckDB binds thousands of
+        ``VALUES`` parameters slowly: the matches of one vehicle-hour took 0.1 s that way;
+        and building Arrow arrays from Python values makes pyarrow import pandas, 0.3-0.5 s
+        for a command that needs none); DuckDB casts each column to the table's type."""
         if not rows:
             return
-        arrays = {}
+        frame = {}
         for name, values in zip(columns, zip(*rows, strict=True), strict=True):
-            if any(isinstance(v, uuid.UUID) for v in values):
-                values = tuple(None if v is None else str(v) for v in values)
-            arrays[name] = pa.array(values)
+            column = np.empty(len(values), dtype=object)
+            column[:] = [str(v) if isinstance(v, uuid.UUID) else v for v in values]
+            frame[name] = column
         view = f"incoming_{table}"
-        self.con.register(view, pa.table(arrays))
+        self.con.register(view, frame)
         try:
             names = ", ".join(columns)
             self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}")

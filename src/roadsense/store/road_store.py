@@ -8,17 +8,17 @@ from datetime import datetime
 from typing import Protocol
 
 from roadsense.store.roads_rows import (
-    FixMatch,
     Junction,
     MatchInputs,
+    MatchSpan,
     MatchWindow,
     NetworkInfo,
     PlacedEvent,
     PlacedLane,
-    PlacedRecord,
     PlacedSign,
     Segment,
     SegmentFix,
+    SpanMatches,
 )
 
 
@@ -50,22 +50,13 @@ class RoadStore(Protocol):
         """Per vehicle, the time span of its records in batches not matched yet."""
         ...
 
-    def match_inputs(self, vehicle_id: str, start: datetime, end: datetime) -> MatchInputs:
-        """A vehicle's positions, events, signs and lane samples in a time span."""
+    def match_inputs(self, spans: Sequence[MatchSpan]) -> list[MatchInputs]:
+        """Each span's positions, events, signs and lane samples (one read per kind)."""
         ...
 
-    def save_matches(
-        self,
-        vehicle_id: str,
-        start: datetime,
-        end: datetime,
-        fixes: Sequence[FixMatch],
-        events: Sequence[PlacedRecord],
-        signs: Sequence[PlacedRecord],
-        lanes: Sequence[PlacedRecord],
-        batch_ids: Sequence[uuid.UUID],
-    ) -> None:
-        """Replace a vehicle's matches in [start, end] and mark the batches matched."""
+    def save_matches(self, matches: Sequence[SpanMatches], batch_ids: Sequence[uuid.UUID]) -> None:
+        """Replace what was stored for each span by its matches and mark the batches
+        matched, in one transaction."""
         ...
 
     def segment_fixes(

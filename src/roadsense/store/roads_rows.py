@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,6 +69,16 @@ class MatchWindow:
 
 
 @dataclass(frozen=True)
+class MatchSpan:
+    """A time span of one vehicle to (re)match: its records in it are read, and what was
+    stored for it is replaced."""
+
+    vehicle_id: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
 class FixRow:
     """A stored position as the matcher reads it."""
 
@@ -122,6 +133,17 @@ class PlacedRecord:
     segment_id: str | None
     road_lon: float | None = None
     road_lat: float | None = None
+
+
+@dataclass(frozen=True)
+class SpanMatches:
+    """Everything matched in one span: it replaces what was stored for that span."""
+
+    span: MatchSpan
+    fixes: Sequence[FixMatch]
+    events: Sequence[PlacedRecord]
+    signs: Sequence[PlacedRecord]
+    lanes: Sequence[PlacedRecord]
 
 
 @dataclass(frozen=True)

@@ -3,34 +3,50 @@
 Matching runs over new batches only: :meth:`RoadsMixin.pending_match_windows` gives, per
 vehicle, the time span of records in batches not yet matched; the matcher re-matches that
 span (with some context) and :meth:`RoadsMixin.save_matches` replaces what was stored
-for it and marks the batches done, in one transaction.
+for it and marks the batches done, in one transaction. Both work on several spans at
+once: a statement per table for a group of vehicles, not per vehicle.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from roadsense.store.exposure import step_seconds_sql
 from roadsense.store.roads_rows import (
-    FixMatch,
     FixRow,
     Junction,
     MatchInputs,
+    MatchSpan,
     MatchWindow,
     NetworkInfo,
     PlacedEvent,
     PlacedLane,
-    PlacedRecord,
     PlacedSign,
     Segment,
     SegmentFix,
+    SpanMatches,
     TimedRecord,
 )
-from roadsense.store.sql import SqlBackend, placeholders
+from roadsense.store.sql import Row, SqlBackend, placeholders
+
+
+def _by_vehicle(rows: list[Row]) -> dict[str, list[Row]]:
+    """Rows ordered by (vehicle_id, ts), grouped by vehicle."""
+    out: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        out[str(row[0])].append(row)
+    return out
+
+
+def _in_span(rows: list[Row], span: MatchSpan) -> list[Row]:
+    """The rows (one vehicle's, ordered by time) inside ``span``."""
+    times = [row[1] for row in rows]
+    return rows[bisect_left(times, span.start) : bisect_right(times, span.end)]
 
 
 class RoadsMixin:
@@ -193,44 +209,57 @@ class RoadsMixin:
             windows.append(MatchWindow("", datetime.now(UTC), datetime.now(UTC), leftovers))
         return windows
 
-    def match_inputs(
-        self: SqlBackend, vehicle_id: str, start: datetime, end: datetime
-    ) -> MatchInputs:
-        """A vehicle's positions, events, sign sightings and lane samples in a time span."""
-        span = [vehicle_id, start, end]
-        where = "WHERE vehicle_id = ? AND ts >= ? AND ts <= ?"
+    def match_inputs(self: SqlBackend, spans: Sequence[MatchSpan]) -> list[MatchInputs]:
+        """Each span's positions, events, sign sightings and lane samples: one read per
+        kind for all the spans (their vehicles over the time all of them cover), split
+        by span here."""
+        if not spans:
+            return []
+        vehicles = sorted({s.vehicle_id for s in spans})
+        where = (
+            f"WHERE vehicle_id IN ({placeholders(len(vehicles))}) AND ts >= ? AND ts <= ? "
+            "ORDER BY vehicle_id, ts"
+        )
+        params = [*vehicles, min(s.start for s in spans), max(s.end for s in spans)]
         with self._read() as r:
             fixes = r.fetch(
-                f"SELECT ts, lat, lon, speed_mps, heading_deg FROM positions {where} ORDER BY ts",
-                span,
+                f"SELECT vehicle_id, ts, lat, lon, speed_mps, heading_deg FROM positions {where}",
+                params,
             )
-            events = r.fetch(f"SELECT ts, event_id FROM events {where} ORDER BY ts", span)
-            signs = r.fetch(f"SELECT ts, sign_type FROM sign_sightings {where} ORDER BY ts", span)
-            lanes = r.fetch(f"SELECT ts, side FROM lane_samples {where} ORDER BY ts", span)
-        return MatchInputs(
-            fixes=[FixRow(*row) for row in fixes],
-            events=[TimedRecord(ts, str(key)) for ts, key in events],
-            signs=[TimedRecord(ts, str(key)) for ts, key in signs],
-            lanes=[TimedRecord(ts, str(key)) for ts, key in lanes],
-        )
+            events = r.fetch(f"SELECT vehicle_id, ts, event_id FROM events {where}", params)
+            signs = r.fetch(f"SELECT vehicle_id, ts, sign_type FROM sign_sightings {where}", params)
+            lanes = r.fetch(f"SELECT vehicle_id, ts, side FROM lane_samples {where}", params)
+        by_kind = [_by_vehicle(rows) for rows in (fixes, events, signs, lanes)]
+        out = []
+        for span in spans:
+            f, e, s, lane = (_in_span(kind.get(span.vehicle_id, []), span) for kind in by_kind)
+            out.append(
+                MatchInputs(
+                    fixes=[FixRow(*row[1:]) for row in f],
+                    events=[TimedRecord(row[1], str(row[2])) for row in e],
+                    signs=[TimedRecord(row[1], str(row[2])) for row in s],
+                    lanes=[TimedRecord(row[1], str(row[2])) for row in lane],
+                )
+            )
+        return out
 
     def save_matches(
-        self: SqlBackend,
-        vehicle_id: str,
-        start: datetime,
-        end: datetime,
-        fixes: Sequence[FixMatch],
-        events: Sequence[PlacedRecord],
-        signs: Sequence[PlacedRecord],
-        lanes: Sequence[PlacedRecord],
-        batch_ids: Sequence[uuid.UUID],
+        self: SqlBackend, matches: Sequence[SpanMatches], batch_ids: Sequence[uuid.UUID]
     ) -> None:
-        """Replace a vehicle's matches in [start, end] and mark the batches matched."""
-        span = [vehicle_id, start, end]
-        where = "WHERE vehicle_id = ? AND ts >= ? AND ts <= ?"
+        """Replace what was stored for each span by its matches and mark the batches
+        matched, in one transaction (one statement per table for all the spans)."""
+        spans = [m.span for m in matches]
         with self._tx() as r:
-            for table in ("matched_positions", "matched_events", "matched_signs", "matched_lanes"):
-                r.run(f"DELETE FROM {table} {where}", span)
+            if spans:
+                within = " OR ".join("(vehicle_id = ? AND ts >= ? AND ts <= ?)" for _ in spans)
+                bounds = [v for s in spans for v in (s.vehicle_id, s.start, s.end)]
+                for table in (
+                    "matched_positions",
+                    "matched_events",
+                    "matched_signs",
+                    "matched_lanes",
+                ):
+                    r.run(f"DELETE FROM {table} WHERE {within}", bounds)
             r.insert(
                 "matched_positions",
                 [
@@ -246,7 +275,7 @@ class RoadsMixin:
                 ],
                 [
                     [
-                        vehicle_id,
+                        m.span.vehicle_id,
                         f.ts,
                         f.matched,
                         f.osm_way_id,
@@ -256,7 +285,8 @@ class RoadsMixin:
                         f.trip,
                         f.speed_mps,
                     ]
-                    for f in fixes
+                    for m in matches
+                    for f in m.fixes
                 ],
             )
             r.insert(
@@ -274,7 +304,7 @@ class RoadsMixin:
                 [
                     [
                         e.key,
-                        vehicle_id,
+                        m.span.vehicle_id,
                         e.ts,
                         e.matched,
                         e.osm_way_id,
@@ -282,18 +312,27 @@ class RoadsMixin:
                         e.road_lon,
                         e.road_lat,
                     ]
-                    for e in events
+                    for m in matches
+                    for e in m.events
                 ],
             )
             r.insert(
                 "matched_signs",
                 ["vehicle_id", "ts", "sign_type", "matched", "osm_way_id", "segment_id"],
-                [[vehicle_id, s.ts, s.key, s.matched, s.osm_way_id, s.segment_id] for s in signs],
+                [
+                    [m.span.vehicle_id, s.ts, s.key, s.matched, s.osm_way_id, s.segment_id]
+                    for m in matches
+                    for s in m.signs
+                ],
             )
             r.insert(
                 "matched_lanes",
                 ["vehicle_id", "ts", "side", "matched", "segment_id"],
-                [[vehicle_id, lane.ts, lane.key, lane.matched, lane.segment_id] for lane in lanes],
+                [
+                    [m.span.vehicle_id, lane.ts, lane.key, lane.matched, lane.segment_id]
+                    for m in matches
+                    for lane in m.lanes
+                ],
             )
             if batch_ids:
                 existing = {
@@ -308,7 +347,7 @@ class RoadsMixin:
                 r.insert(
                     "matched_batches",
                     ["batch_id", "matched_at"],
-                    [[str(b), now] for b in batch_ids if str(b) not in existing],
+                    [[b, now] for b in dict.fromkeys(map(str, batch_ids)) if b not in existing],
                 )
 
     # -- reads for the data products ---------------------------------------------------
