@@ -11,6 +11,8 @@ kept and flagged (``matched=False``) with the reason (:data:`NO_ROAD_NEAR`,
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,6 +125,30 @@ def _piece_edges(vpath: ValhallaPath) -> dict[int, tuple[int, int]]:
         lo, hi = out.get(p, (e, e))
         out[p] = (min(lo, e), max(hi, e))
     return out
+
+
+def _place_on_trip(
+    trip: TripMatch, ok: NDArray[np.int64], good: Floats, ts: float, max_gap_s: float
+) -> tuple[float, int] | None:
+    """(place along the path, piece) of time ``ts`` on a trip, from its matched fixes
+    ``ok`` (their times ``good``): interpolated between the two around it when they are
+    on one piece and close in time, else the nearest if within ``max_gap_s``."""
+    j = int(np.searchsorted(good, ts))
+    before = int(ok[j - 1]) if j > 0 else None
+    after = int(ok[j]) if j < len(ok) else None
+    if before is not None and after is not None:
+        t0, t1 = trip.ts[before], trip.ts[after]
+        if trip.pieces[before] == trip.pieces[after] and t1 - t0 <= 2 * max_gap_s:
+            f = 0.0 if t1 == t0 else (ts - t0) / (t1 - t0)
+            s = trip.s[before] + f * (trip.s[after] - trip.s[before])
+            return float(s), trip.pieces[before]
+        nearest: int | None = before if ts - t0 <= t1 - ts else after
+    else:
+        nearest = before if before is not None else after
+    assert nearest is not None
+    if abs(trip.ts[nearest] - ts) > max_gap_s:
+        return None
+    return float(trip.s[nearest]), trip.pieces[nearest]
 
 
 def _floats(values: list[float | None]) -> Floats:
@@ -376,11 +402,6 @@ class MapMatcher:
             out[e] = self._segments[key]
         return out
 
-    def _at(self, vpath: ValhallaPath, s: float, piece: int, trip: int) -> PointMatch:
-        """The match of one place ``s`` on a trip's path (an event's)."""
-        pieces = np.array([piece], dtype=np.int64)
-        return self._places(vpath, np.array([s]), pieces, None, None, trip)[0]
-
     # -- events ------------------------------------------------------------------------
 
     def place(self, result: MatchResult, ts: float, max_gap_s: float = 10.0) -> PointMatch:
@@ -389,30 +410,41 @@ class MapMatcher:
         The place is interpolated in time between the nearest matched fixes around
         ``ts``; an event more than ``max_gap_s`` from any matched fix is not matched.
         """
+        return self.place_many(result, [ts], max_gap_s)[0]
+
+    def place_many(
+        self, result: MatchResult, times: Sequence[float], max_gap_s: float = 10.0
+    ) -> list[PointMatch]:
+        """:meth:`place` for many times at once (each trip's places computed together)."""
+        out: list[PointMatch] = [UNMATCHED] * len(times)
+        wanted: dict[int, list[tuple[int, float, int]]] = defaultdict(list)
+        found = [False] * len(times)
         for trip in result.trips:
             if trip.vpath is None or len(trip.ts) == 0:
                 continue
-            if not trip.ts[0] - max_gap_s <= ts <= trip.ts[-1] + max_gap_s:
-                continue
-            ok = np.where(~np.isnan(trip.s))[0]
+            ok = np.flatnonzero(~np.isnan(trip.s))
             if len(ok) == 0:
                 continue
-            times = trip.ts[ok]
-            j = int(np.searchsorted(times, ts))
-            before = ok[j - 1] if j > 0 else None
-            after = ok[j] if j < len(ok) else None
-            if before is not None and after is not None:
-                same_piece = trip.pieces[before] == trip.pieces[after]
-                t0, t1 = trip.ts[before], trip.ts[after]
-                if same_piece and t1 - t0 <= 2 * max_gap_s:
-                    f = 0.0 if t1 == t0 else (ts - t0) / (t1 - t0)
-                    s = trip.s[before] + f * (trip.s[after] - trip.s[before])
-                    return self._at(trip.vpath, s, trip.pieces[before], trip.index)
-                nearest = before if ts - t0 <= t1 - ts else after
-            else:
-                nearest = before if before is not None else after
-            assert nearest is not None
-            if abs(trip.ts[nearest] - ts) > max_gap_s:
-                continue
-            return self._at(trip.vpath, trip.s[nearest], trip.pieces[nearest], trip.index)
-        return UNMATCHED
+            good = trip.ts[ok]
+            for k, ts in enumerate(times):
+                if found[k] or not trip.ts[0] - max_gap_s <= ts <= trip.ts[-1] + max_gap_s:
+                    continue
+                where = _place_on_trip(trip, ok, good, ts, max_gap_s)
+                if where is not None:
+                    found[k] = True
+                    wanted[trip.index].append((k, *where))
+        by_index = {trip.index: trip for trip in result.trips}
+        for index, asks in wanted.items():
+            trip = by_index[index]
+            assert trip.vpath is not None
+            places = self._places(
+                trip.vpath,
+                np.array([s for _, s, _ in asks], dtype=np.float64),
+                np.array([piece for _, _, piece in asks], dtype=np.int64),
+                None,
+                None,
+                trip.index,
+            )
+            for (k, _, _), match in zip(asks, places, strict=True):
+                out[k] = match
+        return out

@@ -65,21 +65,11 @@ def import_network(store: RoadStore, network: RoadNetwork) -> NetworkInfo:
 def _placed(
     matcher: MapMatcher, result: MatchResult, records: Sequence[TimedRecord]
 ) -> list[PlacedRecord]:
-    out = []
-    for rec in records:
-        place = matcher.place(result, rec.ts.timestamp())
-        out.append(
-            PlacedRecord(
-                rec.ts,
-                rec.key,
-                place.matched,
-                place.osm_way_id,
-                place.segment_id,
-                place.lon,
-                place.lat,
-            )
-        )
-    return out
+    places = matcher.place_many(result, [rec.ts.timestamp() for rec in records])
+    return [
+        PlacedRecord(rec.ts, rec.key, p.matched, p.osm_way_id, p.segment_id, p.lon, p.lat)
+        for rec, p in zip(records, places, strict=True)
+    ]
 
 
 def _fix(ts: datetime, match: PointMatch, speed: float | None) -> FixMatch:
