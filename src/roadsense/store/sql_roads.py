@@ -35,6 +35,15 @@ from roadsense.store.roads_rows import (
 from roadsense.store.sql import Row, SqlBackend, placeholders
 
 
+def _within(spans: Sequence[MatchSpan]) -> tuple[str, list[object]]:
+    """The condition (and its parameters) that keeps the rows inside any of ``spans``;
+    the outer time bounds let the database skip what lies outside all of them."""
+    each = " OR ".join("(vehicle_id = ? AND ts >= ? AND ts <= ?)" for _ in spans)
+    params: list[object] = [min(s.start for s in spans), max(s.end for s in spans)]
+    params += [v for s in spans for v in (s.vehicle_id, s.start, s.end)]
+    return f"ts >= ? AND ts <= ? AND ({each})", params
+
+
 def _by_vehicle(rows: list[Row]) -> dict[str, list[Row]]:
     """Rows ordered by (vehicle_id, ts), grouped by vehicle."""
     out: dict[str, list[Row]] = defaultdict(list)
@@ -211,16 +220,11 @@ class RoadsMixin:
 
     def match_inputs(self: SqlBackend, spans: Sequence[MatchSpan]) -> list[MatchInputs]:
         """Each span's positions, events, sign sightings and lane samples: one read per
-        kind for all the spans (their vehicles over the time all of them cover), split
-        by span here."""
+        kind for all the spans, split by span here."""
         if not spans:
             return []
-        vehicles = sorted({s.vehicle_id for s in spans})
-        where = (
-            f"WHERE vehicle_id IN ({placeholders(len(vehicles))}) AND ts >= ? AND ts <= ? "
-            "ORDER BY vehicle_id, ts"
-        )
-        params = [*vehicles, min(s.start for s in spans), max(s.end for s in spans)]
+        within, params = _within(spans)
+        where = f"WHERE {within} ORDER BY vehicle_id, ts"
         with self._read() as r:
             fixes = r.fetch(
                 f"SELECT vehicle_id, ts, lat, lon, speed_mps, heading_deg FROM positions {where}",
@@ -251,8 +255,7 @@ class RoadsMixin:
         spans = [m.span for m in matches]
         with self._tx() as r:
             if spans:
-                within = " OR ".join("(vehicle_id = ? AND ts >= ? AND ts <= ?)" for _ in spans)
-                bounds = [v for s in spans for v in (s.vehicle_id, s.start, s.end)]
+                within, bounds = _within(spans)
                 for table in (
                     "matched_positions",
                     "matched_events",
