@@ -99,8 +99,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            cube = getattr(app.state, "panels_cube", None)
-            if cube is not None and not await asyncio.to_thread(cube.close):
+            if not await asyncio.to_thread(panels_api.close_cube, app.state):
                 log.warning("a dashboard cube build was still running at shutdown")
             if own:
                 active.close()

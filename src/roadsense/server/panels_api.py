@@ -82,6 +82,12 @@ Fresh = Annotated[
 ]
 
 
+def close_cube(app_state: Any) -> bool:
+    """Wait for the app's cube builds to end (at shutdown); False if one was still running."""
+    holder: CubeHolder | None = getattr(app_state, "panels_cube", None)
+    return True if holder is None else holder.close()
+
+
 def _holder(request: Request) -> tuple[CubeHolder, TtlCache[Any]]:
     app_state = request.app.state
     if not hasattr(app_state, "panels_cube"):
