@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := src/roadsense/web/static/vendor/maplibre-gl.mjs
 
-.PHONY: demo demo-quick test lint typecheck unit browser-deps vendor venv bench bench-gateway clean pg-deps
+.PHONY: demo demo-quick test lint typecheck unit browser-deps vendor venv bench bench-gateway clean pg-deps java-deps
 
 demo: venv vendor
 	$(BIN)/roadsense demo
@@ -45,6 +45,13 @@ pg-deps:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq postgresql postgresql-postgis >/dev/null; }
 
+# Java for Apache Spark (roadsense analyze --engine spark, tests/spark): Debian's JRE
+java-deps:
+	@{ [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ]; } || command -v java >/dev/null 2>&1 || { \
+	  echo "installing Debian's Java runtime (headless) for Spark"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
+
 lint: venv
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -53,7 +60,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-unit: venv vendor browser-deps pg-deps
+unit: venv vendor browser-deps pg-deps java-deps
 	$(BIN)/pytest
 
 test: lint typecheck unit

@@ -18,13 +18,19 @@ from typing import Any
 
 import h3
 
+from roadsense.analytics.analysis_source import (
+    AnalysisSource,
+    StoreSource,
+    source_cell_rows,
+)
 from roadsense.analytics.clusters import getis_ord
 from roadsense.analytics.driver_scores import fleet_scores
 from roadsense.analytics.hotspots import cell_rows
 from roadsense.analytics.network_screening import (
     CellScreening,
+    JunctionScreening,
     SegmentScreening,
-    screen_cells,
+    screen_cell_rows,
     screen_junctions,
     screen_segments,
 )
@@ -40,6 +46,7 @@ from roadsense.city import (
     RankingThresholds,
 )
 from roadsense.store import Store
+from roadsense.store.analytics_rows import DriverShift, VehicleHour
 
 Progress = Callable[[str, int, int], None]
 
@@ -61,8 +68,10 @@ class AnalyzeResult:
     """Headlines of a run; details are in the files."""
 
     run_id: str = ""
+    engine: str = ""
     screenings: dict[str, CellScreening] = field(default_factory=dict)
     segment_screening: SegmentScreening | None = None
+    junction_screening: JunctionScreening | None = None
     hot_clusters: int = 0
     trends: dict[str, int] = field(default_factory=dict)
     validation: dict[str, Any] | None = None
@@ -72,23 +81,31 @@ class AnalyzeResult:
 
 
 def analyze(
-    store: Store, out_dir: Path, params: AnalyzeParams, progress: Progress | None = None
+    store: Store,
+    out_dir: Path,
+    params: AnalyzeParams,
+    progress: Progress | None = None,
+    source: AnalysisSource | None = None,
 ) -> AnalyzeResult:
-    """Run everything and write ``out_dir``; returns the headlines."""
+    """Run everything and write ``out_dir``; returns the headlines.
+
+    The aggregated rows come from ``source`` (the store's own reads when None); the store
+    gives the road network, police crashes and driver shifts, and records the run.
+    """
     started = datetime.now(UTC)
     tick = progress or (lambda *_: None)
+    rows = source or StoreSource(store)
     steps = 6
-    result = AnalyzeResult()
+    result = AnalyzeResult(engine=rows.engine)
     out_dir.mkdir(parents=True, exist_ok=True)
-    totals = store.totals()
+    totals = rows.totals()
 
     tick("analyze", 0, steps)
     types = sorted(totals.events_by_type)
     for kind in ["ALL", *types]:
-        screening = screen_cells(
-            store,
-            params.resolution,
-            () if kind == "ALL" else (kind,),
+        screening = screen_cell_rows(
+            source_cell_rows(rows, params.resolution, () if kind == "ALL" else (kind,)),
+            kind,
             params.min_vehicle_km,
             params.min_vehicles,
         )
@@ -97,26 +114,16 @@ def analyze(
             result.notes.append(f"screening {kind}: {screening.note}")
     all_cells = result.screenings["ALL"].cells
     path = out_dir / "screening_cells.csv"
-    rows = [asdict(c) for s in result.screenings.values() for c in s.cells]
-    write_table(path, rows, list(asdict(all_cells[0]) if all_cells else ["cell"]))
+    cell_table = [asdict(c) for s in result.screenings.values() for c in s.cells]
+    write_table(path, cell_table, list(asdict(all_cells[0]) if all_cells else ["cell"]))
     result.files.append(path)
-    segments = screen_segments(store, (), params.min_vehicle_km, params.min_vehicles)
-    result.segment_screening = segments
-    if segments.segments:
-        path = out_dir / "screening_segments.csv"
-        write_table(
-            path, [asdict(s) for s in segments.segments], list(asdict(segments.segments[0]))
+    if rows.screens_roads:
+        _screen_roads(store, params, out_dir, result)
+    else:
+        result.notes.append(
+            f"segment and junction screening: not on the {rows.engine} engine yet "
+            "(the lake holds no map matches); run `roadsense analyze` on the store for them"
         )
-        result.files.append(path)
-    elif segments.note:
-        result.notes.append(f"segment screening: {segments.note}")
-    nodes = screen_junctions(store, (), min_vehicle_km=params.min_vehicle_km)
-    if nodes.junctions:
-        path = out_dir / "screening_junctions.csv"
-        write_table(path, [asdict(j) for j in nodes.junctions], list(asdict(nodes.junctions[0])))
-        result.files.append(path)
-    elif nodes.note:
-        result.notes.append(f"junction screening: {nodes.note}")
     tick("analyze", 1, steps)
 
     if len(all_cells) >= 3:
@@ -127,7 +134,7 @@ def analyze(
         result.files.append(path)
     tick("analyze", 2, steps)
 
-    result.trends = _trends(store, params, out_dir, result)
+    result.trends = _trends(rows, params, out_dir, result)
     tick("analyze", 3, steps)
 
     if store.crash_count() > 0 and all_cells:
@@ -146,11 +153,12 @@ def analyze(
             result.notes.append(f"near-miss vs crash validation: {exc}")
     tick("analyze", 4, steps)
 
-    hours = store.vehicle_hours()
+    hours = rows.vehicle_hours()
     if hours:
         # the last four weeks are scored; the time before gives the trend
         first, last = min(h.hour for h in hours), max(h.hour for h in hours)
-        scores = fleet_scores(store, types, max(first, last - timedelta(days=28)))
+        reads = _ScoringReads(store.driver_shifts(), hours)
+        scores = fleet_scores(reads, types, max(first, last - timedelta(days=28)))
         result.scored_subjects = len(scores)
         path = out_dir / "scores.csv"
         write_table(
@@ -175,6 +183,7 @@ def analyze(
         started,
         asdict(params),
         {
+            "engine": rows.engine,
             "vehicles": totals.vehicles,
             "positions": totals.positions,
             "events": totals.events,
@@ -188,6 +197,7 @@ def analyze(
             "validation": result.validation,
             "scored_subjects": result.scored_subjects,
             "top_cells": [c.cell for c in all_cells[: params.top_n]],
+            "sites": result_sites(result)[: params.top_n],
         },
     )
     result.run_id = run.run_id
@@ -195,12 +205,95 @@ def analyze(
     return result
 
 
-def _trends(
+def _screen_roads(
     store: Store, params: AnalyzeParams, out_dir: Path, result: AnalyzeResult
+) -> None:
+    """Road segments and junctions screened over the store's map matches."""
+    segments = screen_segments(store, (), params.min_vehicle_km, params.min_vehicles)
+    result.segment_screening = segments
+    if segments.segments:
+        path = out_dir / "screening_segments.csv"
+        write_table(
+            path, [asdict(s) for s in segments.segments], list(asdict(segments.segments[0]))
+        )
+        result.files.append(path)
+    elif segments.note:
+        result.notes.append(f"segment screening: {segments.note}")
+    nodes = screen_junctions(store, (), min_vehicle_km=params.min_vehicle_km)
+    result.junction_screening = nodes
+    if nodes.junctions:
+        path = out_dir / "screening_junctions.csv"
+        write_table(path, [asdict(j) for j in nodes.junctions], list(asdict(nodes.junctions[0])))
+        result.files.append(path)
+    elif nodes.note:
+        result.notes.append(f"junction screening: {nodes.note}")
+
+
+def result_sites(result: AnalyzeResult) -> list[dict[str, Any]]:
+    """The ranked sites of a run (cells for all warnings, then segments and junctions),
+    as ``roadsense analyze --json`` writes them; the same for every engine."""
+    sites: list[dict[str, Any]] = [
+        _site("cell", c.cell, c.rank, c.observed, c.expected, c.excess)
+        for c in result.screenings["ALL"].cells
+    ]
+    if result.segment_screening is not None:
+        sites += [
+            _site("segment", s.segment_id, s.rank, s.observed, s.expected, s.excess)
+            for s in result.segment_screening.segments
+        ]
+    if result.junction_screening is not None:
+        sites += [
+            _site("junction", str(j.node_id), j.rank, j.observed, j.expected, j.excess)
+            for j in result.junction_screening.junctions
+        ]
+    return sites
+
+
+def _site(
+    kind: str, site_id: str, rank: int, observed: int, expected: float, excess: float
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "id": site_id,
+        "rank": rank,
+        "observed": observed,
+        "expected": expected,
+        "excess": excess,
+    }
+
+
+def result_json(result: AnalyzeResult) -> dict[str, Any]:
+    """``{"engine": ..., "sites": [...]}``: what ``roadsense analyze --json`` writes."""
+    return {"engine": result.engine, "run_id": result.run_id, "sites": result_sites(result)}
+
+
+class _ScoringReads:
+    """What scoring reads: the store's driver shifts and the vehicle-hours already read
+    from the source (one scan, not two)."""
+
+    def __init__(self, shifts: list[DriverShift], hours: list[VehicleHour]) -> None:
+        self._shifts = shifts
+        self._hours = hours
+
+    def driver_shifts(self) -> list[DriverShift]:
+        return self._shifts
+
+    def vehicle_hours(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[VehicleHour]:
+        return [
+            h
+            for h in self._hours
+            if (since is None or h.hour >= since) and (until is None or h.hour < until)
+        ]
+
+
+def _trends(
+    source: AnalysisSource, params: AnalyzeParams, out_dir: Path, result: AnalyzeResult
 ) -> dict[str, int]:
     """Each month's cells ranked by the one hotspot ranking, then classified over months."""
-    exposure = store.cell_period_exposure(params.resolution, "month", tz=params.tz)
-    events = store.cell_period_events(params.resolution, "month", tz=params.tz)
+    exposure = source.cell_period_exposure(params.resolution, "month", params.tz)
+    events = source.cell_period_events(params.resolution, "month", params.tz)
     counts: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for e in events:
         counts[e.period][e.cell] += e.events

@@ -79,10 +79,19 @@ def screen_cells(
     Thresholds not given come from the city's settings.
     """
     label = "+".join(event_types) if event_types else "ALL"
-    ranking = rank_sites(
-        store_cell_rows(store, resolution, event_types),
-        _thresholds(min_vehicle_km, min_vehicles),
-    )
+    rows = store_cell_rows(store, resolution, event_types)
+    return screen_cell_rows(rows, label, min_vehicle_km, min_vehicles)
+
+
+def screen_cell_rows(
+    rows: Sequence[SiteRow],
+    label: str,
+    min_vehicle_km: float | None = None,
+    min_vehicles: int | None = None,
+) -> CellScreening:
+    """Screen cells given as sites of the ranking (from the store or another engine's
+    aggregates, :mod:`roadsense.analytics.analysis_source`), labelled ``label``."""
+    ranking = rank_sites(rows, _thresholds(min_vehicle_km, min_vehicles))
     if ranking.eligible_count == 0:
         return CellScreening(label, None, [], "no cell has enough exposure to screen")
     out = [

@@ -30,9 +30,9 @@ class LakeTarget:
     """The target as given, for messages."""
 
     @classmethod
-    def open(cls, target: str) -> LakeTarget:
-        """The lake at ``target``, its root folder created if missing; :class:`LakeError`
-        (one line) when it cannot be used."""
+    def open(cls, target: str, *, create: bool = True) -> LakeTarget:
+        """The lake at ``target``, its root folder created if missing (unless not
+        ``create``: for readers); :class:`LakeError` (one line) when it cannot be used."""
         try:
             if "://" in target:
                 fs, root = pafs.FileSystem.from_uri(target)
@@ -42,8 +42,9 @@ class LakeTarget:
             info = fs.get_file_info(root)
             if info.type == pafs.FileType.File:
                 raise LakeError(f"the lake target {target} is a file, not a folder")
-            fs.create_dir(root, recursive=True)
-            fs.create_dir(f"{root}/{TEMP_DIR}", recursive=True)
+            if create:
+                fs.create_dir(root, recursive=True)
+                fs.create_dir(f"{root}/{TEMP_DIR}", recursive=True)
         except (OSError, pa.ArrowException, ValueError) as exc:
             raise LakeError(f"cannot use {target} as the lake: {_first_line(exc)}") from exc
         return cls(fs, root, target)

@@ -24,3 +24,17 @@ def parent_sql(column: str, resolution: int) -> str:
     unused = (1 << (3 * (15 - resolution))) - 1
     keep = ~(0xF << 52) & 0xFFFFFFFFFFFFFFFF
     return f"(({column} & {keep}::UBIGINT) | {resolution << 52}::UBIGINT | {unused}::UBIGINT)"
+
+
+SIGNED_CELL_MASK = 0x7FFF_FFFF_FFFF_FFFF
+"""The bits an H3 cell uses (bit 63 is always 0), so that a cell fits a signed 64-bit int."""
+
+
+def parent_masks(resolution: int, cell_mask: int = SIGNED_CELL_MASK) -> tuple[int, int]:
+    """``(keep, set_bits)``: the parent at ``resolution`` of a finer cell is
+    ``(cell & keep) | set_bits`` (see :func:`parent_sql`), for engines that do the bit
+    arithmetic outside SQL (Apache Spark's columns)."""
+    if not 0 <= resolution <= FINE_H3_RESOLUTION:
+        raise ValueError(f"H3 resolution must be 0-{FINE_H3_RESOLUTION}, not {resolution}")
+    unused = (1 << (3 * (15 - resolution))) - 1
+    return ~(0xF << 52) & cell_mask, (resolution << 52) | unused

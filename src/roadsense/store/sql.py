@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from roadsense.store.h3cells import FINE_H3_RESOLUTION
+from roadsense.store.h3cells import parent_masks
 
 Row = tuple[Any, ...]
 
@@ -75,10 +75,8 @@ class Dialect:
         An H3 index keeps its resolution in bits 52-55 and one 3-bit digit per resolution
         below that; the parent has the coarser resolution and the finer digits all set to 7.
         """
-        if not 0 <= resolution <= FINE_H3_RESOLUTION:
-            raise ValueError(f"H3 resolution must be 0-{FINE_H3_RESOLUTION}, not {resolution}")
+        keep, _ = parent_masks(resolution, self.cell_mask)  # checks the resolution
         unused = (1 << (3 * (15 - resolution))) - 1
-        keep = ~(0xF << 52) & self.cell_mask
         t = self.cell_type
         return f"(({column} & {keep}::{t}) | {resolution << 52}::{t} | {unused}::{t})"
 

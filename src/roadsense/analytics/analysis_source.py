@@ -1,0 +1,113 @@
+"""Where ``roadsense analyze`` gets its aggregated rows: the store, or another engine.
+
+The model fits (the SPF, empirical Bayes ranking, Getis-Ord, trends, scores) run on a
+few aggregated tables: exposure per H3 cell, events per cell and type, both per local
+period, and each vehicle's kilometres and warnings per UTC hour. An
+:class:`AnalysisSource` gives exactly those rows; :class:`StoreSource` reads them from the
+store (its SQL, the exposure rule of :mod:`roadsense.store.exposure`), and
+``roadsense.spark`` computes the same rows with Apache Spark from the Parquet lake. The
+fits then run unchanged on either, so the engines can only differ in the sums' rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from roadsense.analytics.hotspots import cell_rows
+from roadsense.analytics.ranking import SiteRow
+from roadsense.schema import SAFETY_TYPES
+from roadsense.store import ReadStore, Totals
+from roadsense.store.analytics_rows import (
+    CellPeriod,
+    CellPeriodEvents,
+    Period,
+    VehicleHour,
+)
+from roadsense.store.read_store import CellExposure
+
+
+class AnalysisSource(Protocol):
+    """The aggregated rows the safety analyses fit their models on."""
+
+    @property
+    def engine(self) -> str:
+        """The engine's name as ``roadsense analyze --engine`` spells it."""
+        ...
+
+    @property
+    def screens_roads(self) -> bool:
+        """Whether the road segments and junctions can be screened from this source."""
+        ...
+
+    def totals(self) -> Totals:
+        """Headline counts of the raw rows read."""
+        ...
+
+    def exposure_by_cell(self, resolution: int) -> list[CellExposure]:
+        """Vehicle-km (the exposure rule) and distinct vehicles per H3 cell."""
+        ...
+
+    def cell_event_counts(self, resolution: int, event_types: Sequence[str]) -> dict[int, int]:
+        """Events of ``event_types`` (with a position) per H3 cell."""
+        ...
+
+    def cell_period_exposure(self, resolution: int, period: Period, tz: str) -> list[CellPeriod]:
+        """Vehicle-km and distinct vehicles per H3 cell and local period."""
+        ...
+
+    def cell_period_events(
+        self, resolution: int, period: Period, tz: str
+    ) -> list[CellPeriodEvents]:
+        """Events per H3 cell, local period and type."""
+        ...
+
+    def vehicle_hours(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[VehicleHour]:
+        """Each vehicle's kilometres and warnings by type per UTC hour in [since, until)."""
+        ...
+
+
+class StoreSource:
+    """The store's own reads (the embedded engine: DuckDB or PostgreSQL)."""
+
+    engine = "duckdb"
+    screens_roads = True
+
+    def __init__(self, store: ReadStore, engine: str = "duckdb") -> None:
+        self._store = store
+        self.engine = engine
+
+    def totals(self) -> Totals:
+        return self._store.totals()
+
+    def exposure_by_cell(self, resolution: int) -> list[CellExposure]:
+        return self._store.exposure_by_cell(resolution)
+
+    def cell_event_counts(self, resolution: int, event_types: Sequence[str]) -> dict[int, int]:
+        return {c.cell: c.events for c in self._store.events_by_cell(resolution, event_types)}
+
+    def cell_period_exposure(self, resolution: int, period: Period, tz: str) -> list[CellPeriod]:
+        return self._store.cell_period_exposure(resolution, period, tz=tz)
+
+    def cell_period_events(
+        self, resolution: int, period: Period, tz: str
+    ) -> list[CellPeriodEvents]:
+        return self._store.cell_period_events(resolution, period, tz=tz)
+
+    def vehicle_hours(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[VehicleHour]:
+        return self._store.vehicle_hours(since, until)
+
+
+def source_cell_rows(
+    source: AnalysisSource, resolution: int, event_types: Sequence[str] = ()
+) -> list[SiteRow]:
+    """Sites of the ranking from a source (as ``store_cell_rows`` does from the store);
+    no ``event_types``: every safety type (:data:`~roadsense.schema.SAFETY_TYPES`)."""
+    counts = source.cell_event_counts(resolution, list(event_types or SAFETY_TYPES))
+    exposure = ((e.cell, e.vehicle_km, e.vehicles) for e in source.exposure_by_cell(resolution))
+    return cell_rows(exposure, counts)
