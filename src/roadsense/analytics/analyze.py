@@ -24,7 +24,7 @@ from roadsense.analytics.analysis_source import (
     source_cell_rows,
 )
 from roadsense.analytics.clusters import getis_ord
-from roadsense.analytics.driver_scores import fleet_scores
+from roadsense.analytics.driver_scores import HeldShiftsAndHours, fleet_scores
 from roadsense.analytics.hotspots import cell_rows
 from roadsense.analytics.network_screening import (
     CellScreening,
@@ -46,7 +46,6 @@ from roadsense.city import (
     RankingThresholds,
 )
 from roadsense.store import Store
-from roadsense.store.analytics_rows import DriverShift, VehicleHour
 
 Progress = Callable[[str, int, int], None]
 
@@ -157,7 +156,7 @@ def analyze(
     if hours:
         # the last four weeks are scored; the time before gives the trend
         first, last = min(h.hour for h in hours), max(h.hour for h in hours)
-        reads = _ScoringReads(store.driver_shifts(), hours)
+        reads = HeldShiftsAndHours(store.driver_shifts(), hours)
         scores = fleet_scores(reads, types, max(first, last - timedelta(days=28)))
         result.scored_subjects = len(scores)
         path = out_dir / "scores.csv"
@@ -265,27 +264,6 @@ def _site(
 def result_json(result: AnalyzeResult) -> dict[str, Any]:
     """``{"engine": ..., "sites": [...]}``: what ``roadsense analyze --json`` writes."""
     return {"engine": result.engine, "run_id": result.run_id, "sites": result_sites(result)}
-
-
-class _ScoringReads:
-    """What scoring reads: the store's driver shifts and the vehicle-hours already read
-    from the source (one scan, not two)."""
-
-    def __init__(self, shifts: list[DriverShift], hours: list[VehicleHour]) -> None:
-        self._shifts = shifts
-        self._hours = hours
-
-    def driver_shifts(self) -> list[DriverShift]:
-        return self._shifts
-
-    def vehicle_hours(
-        self, since: datetime | None = None, until: datetime | None = None
-    ) -> list[VehicleHour]:
-        return [
-            h
-            for h in self._hours
-            if (since is None or h.hour >= since) and (until is None or h.hour < until)
-        ]
 
 
 def _trends(

@@ -44,6 +44,28 @@ class ShiftsAndHours(Protocol):
         ...
 
 
+class HeldShiftsAndHours:
+    """The two reads of scoring answered from rows already read (one scan, not two)."""
+
+    def __init__(self, shifts: list[DriverShift], hours: list[VehicleHour]) -> None:
+        self._shifts = shifts
+        self._hours = hours
+
+    def driver_shifts(self) -> list[DriverShift]:
+        """Every driver shift held."""
+        return self._shifts
+
+    def vehicle_hours(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[VehicleHour]:
+        """The held vehicle-hours in [since, until)."""
+        return [
+            h
+            for h in self._hours
+            if (since is None or h.hour >= since) and (until is None or h.hour < until)
+        ]
+
+
 @dataclass(frozen=True)
 class SubjectScores:
     """Every score of one driver or vehicle."""

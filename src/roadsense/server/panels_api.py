@@ -36,7 +36,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from roadsense.analytics import assets, speeds
-from roadsense.analytics.driver_scores import coaching_summary, fleet_scores
+from roadsense.analytics.driver_scores import HeldShiftsAndHours, coaching_summary, fleet_scores
 from roadsense.analytics.hotspots import (
     HotspotParams,
     cell_rows,
@@ -66,7 +66,7 @@ from roadsense.server.query_params import FleetParam, Since, TypeParam, Until
 from roadsense.server.scope import CityScope, FleetScope, ReadScope
 from roadsense.server.state import AppState, get_state
 from roadsense.store import Store
-from roadsense.store.analytics_rows import DriverShift, EventPoint, EventWindow, VehicleHour
+from roadsense.store.analytics_rows import EventPoint, EventWindow
 
 router = APIRouter(prefix="/v1/panels", tags=["dashboard panels"])
 
@@ -584,28 +584,6 @@ def _warm_fleet_scores(state: AppState, cache: TtlCache[Any], cube: Cube) -> Non
                 cache.put(key, _fleet_scores(cube, state, own, fleet))
 
 
-class _CubeHours:
-    """The two reads of driver scoring (``ShiftsAndHours``), answered from the cube."""
-
-    def __init__(self, shifts: list[DriverShift], hours: list[VehicleHour]) -> None:
-        self._shifts = shifts
-        self._hours = hours
-
-    def driver_shifts(self) -> list[DriverShift]:
-        """Every driver shift, as of the cube's build."""
-        return self._shifts
-
-    def vehicle_hours(
-        self, since: datetime | None = None, until: datetime | None = None
-    ) -> list[VehicleHour]:
-        """The fleet's vehicle-hours in [since, until)."""
-        return [
-            h
-            for h in self._hours
-            if (since is None or h.hour >= since) and (until is None or h.hour < until)
-        ]
-
-
 def _fleet_scores(cube: Cube, state: AppState, own: bool, fleet: str) -> dict[str, Any]:
     """Scores of ``fleet``'s drivers (or vehicles); ``own``: for its operator (driver ids)."""
     last = cube.last_hour(fleet)
@@ -617,7 +595,7 @@ def _fleet_scores(cube: Cube, state: AppState, own: bool, fleet: str) -> dict[st
     types = sorted({k for h in hours for k in h.events}) or ["FCW"]
     key = state.settings.pseudonym_key
     subjects = []
-    for s in fleet_scores(_CubeHours(cube.shifts, hours), ["ALL", *types], split):
+    for s in fleet_scores(HeldShiftsAndHours(cube.shifts, hours), ["ALL", *types], split):
         name = (
             s.subject
             if own and s.kind == "driver"
