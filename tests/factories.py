@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+
+import h3
 
 from roadsense.schema import (
     AdasEvent,
@@ -18,6 +21,8 @@ from roadsense.schema import (
 T0 = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
 HELSINKI = (60.1700, 24.9440)
 """A point in the centre of the bundled Helsinki extract (lat, lon)."""
+DAEGU = (35.8714, 128.6014)
+"""Daegu's centre (lat, lon)."""
 
 
 def position(
@@ -77,3 +82,46 @@ def track(
     return [
         position(vehicle, start + i, lat0 + i * speed / 111_320.0, lon0, speed) for i in range(n)
     ]
+
+
+def grid_cells(n: int) -> list[str]:
+    """``n`` resolution-10 cells around Daegu's centre."""
+    return sorted(h3.grid_disk(h3.latlng_to_cell(*DAEGU, 10), 4))[:n]
+
+
+def leg(
+    vehicle: str,
+    cell: str,
+    start: datetime,
+    km: float,
+    events: int,
+    kind: EventType = EventType.FCW,
+) -> list[Position | AdasEvent]:
+    """Fixes in ``cell`` a minute apart at a plausible speed (at most 50 m/s) that makes
+    ``km`` km in all, then a stop, plus events."""
+    lat, lon = h3.cell_to_latlng(cell)
+    steps = math.ceil(km * 1000.0 / (60.0 * 50.0))
+    speed = km * 1000.0 / (60.0 * steps)
+    items: list[Position | AdasEvent] = [
+        Position(
+            vehicle_id=vehicle,
+            time=start + timedelta(seconds=60 * i),
+            lat=lat,
+            lon=lon,
+            speed_mps=speed if i < steps else 0.0,
+        )
+        for i in range(steps + 1)
+    ]
+    items += [
+        AdasEvent(
+            event_id=uuid.uuid4(),
+            vehicle_id=vehicle,
+            time=start + timedelta(seconds=i),
+            type=kind,
+            lat=lat,
+            lon=lon,
+            source=EventSource.SIM,
+        )
+        for i in range(events)
+    ]
+    return items

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,56 +17,13 @@ from roadsense.analytics.analyze import AnalyzeParams, analyze
 from roadsense.analytics.driver_scores import coaching_summary, fleet_scores
 from roadsense.analytics.network_screening import screen_cells
 from roadsense.cli.main import app
-from roadsense.schema import AdasEvent, Batch, EventSource, EventType, Position
+from roadsense.schema import AdasEvent, Batch, Position
 from roadsense.store import DuckDBStore
 from roadsense.store.analytics_rows import DriverShift
+from tests.factories import grid_cells, leg
 
 T0 = datetime(2025, 5, 5, 0, 0, tzinfo=UTC)  # a Monday, 09:00 in Daegu
-CENTRE = (35.8714, 128.6014)
 runner = CliRunner()
-
-
-def grid_cells(n: int) -> list[str]:
-    """``n`` resolution-10 cells around Daegu's centre."""
-    return sorted(h3.grid_disk(h3.latlng_to_cell(*CENTRE, 10), 4))[:n]
-
-
-def leg(
-    vehicle: str,
-    cell: str,
-    start: datetime,
-    km: float,
-    events: int,
-    kind: EventType = EventType.FCW,
-) -> list[Position | AdasEvent]:
-    """Fixes in ``cell`` a minute apart at a plausible speed (at most 50 m/s) that makes
-    ``km`` km in all, then a stop, plus events."""
-    lat, lon = h3.cell_to_latlng(cell)
-    steps = math.ceil(km * 1000.0 / (60.0 * 50.0))
-    speed = km * 1000.0 / (60.0 * steps)
-    items: list[Position | AdasEvent] = [
-        Position(
-            vehicle_id=vehicle,
-            time=start + timedelta(seconds=60 * i),
-            lat=lat,
-            lon=lon,
-            speed_mps=speed if i < steps else 0.0,
-        )
-        for i in range(steps + 1)
-    ]
-    items += [
-        AdasEvent(
-            event_id=uuid.uuid4(),
-            vehicle_id=vehicle,
-            time=start + timedelta(seconds=i),
-            type=kind,
-            lat=lat,
-            lon=lon,
-            source=EventSource.SIM,
-        )
-        for i in range(events)
-    ]
-    return items
 
 
 def ingest(store: DuckDBStore, items: list[Position | AdasEvent]) -> None:

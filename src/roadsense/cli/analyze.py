@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from roadsense.analytics.analyze import AnalyzeParams, analyze
+from roadsense.analytics.analyze import AnalyzeParams, AnalyzeResult, analyze, result_json
 from roadsense.analytics.network_screening import ScreenedSegment
 from roadsense.city import city_settings
 from roadsense.cli.progress import stage_bars
@@ -17,6 +19,13 @@ from roadsense.cli.store import StoreOption, store_location
 from roadsense.store import open_store
 
 console = Console()
+
+
+class Engine(StrEnum):
+    """Who scans the raw rows (the model fits are the same code on either)."""
+
+    store = "store"
+    spark = "spark"
 
 
 def analyze_command(
@@ -33,6 +42,24 @@ def analyze_command(
     tz: str | None = typer.Option(
         None, "--tz", help="Time zone of months and weeks (default: ROADSENSE_TIME_ZONE)."
     ),
+    engine: Engine = typer.Option(
+        Engine.store,
+        "--engine",
+        help="Who scans the raw rows: the store itself, or Apache Spark over a lake "
+        "(`roadsense lake export`).",
+    ),
+    lake: str | None = typer.Option(
+        None, "--lake", help="The lake Spark reads (a folder or a URL); --engine spark only."
+    ),
+    master: str = typer.Option(
+        "local[2]", "--master", help="Spark's master: local[N] or spark://HOST:PORT."
+    ),
+    spark_conf: list[str] = typer.Option(
+        [], "--spark-conf", help="A Spark setting KEY=VALUE (repeatable)."
+    ),
+    json_file: Path | None = typer.Option(
+        None, "--json", help='Write the ranked sites as JSON: {"engine", "sites": [...]}.'
+    ),
     store: str | None = StoreOption,
 ) -> None:
     """Screening, clusters, trends, crash validation and scores; the run is recorded."""
@@ -43,8 +70,16 @@ def analyze_command(
         min_vehicles or city.min_vehicles,
         tz=tz or city.time_zone,
     )
-    with open_store(store_location(store)) as db, stage_bars(console) as progress:
-        result = analyze(db, out, params, progress)
+    if engine is Engine.spark:
+        result = _on_spark(store, out, params, lake, master, spark_conf)
+    else:
+        if lake is not None:
+            raise typer.BadParameter("--lake is read by --engine spark only", param_hint="--lake")
+        with open_store(store_location(store)) as db, stage_bars(console) as progress:
+            result = analyze(db, out, params, progress)
+    if json_file is not None:
+        json_file.parent.mkdir(parents=True, exist_ok=True)
+        json_file.write_text(json.dumps(result_json(result), indent=2) + "\n", encoding="utf-8")
     screening = result.screenings["ALL"]
     table = Table(
         "rank",
@@ -84,7 +119,38 @@ def analyze_command(
     console.print(f"scored: {result.scored_subjects} drivers or vehicles")
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
-    console.print(f"run {result.run_id}; files in {out}")
+    console.print(f"run {result.run_id} on {result.engine}; files in {out}")
+    if json_file is not None:
+        console.print(f"sites: {json_file}")
+
+
+def _on_spark(
+    store: str | None,
+    out: Path,
+    params: AnalyzeParams,
+    lake: str | None,
+    master: str,
+    spark_conf: list[str],
+) -> AnalyzeResult:
+    """The analysis with Spark scanning the lake; the store gives the rest and records it."""
+    from roadsense.spark.engine import spark_source
+    from roadsense.spark.session import SparkOptions, parse_conf
+
+    if lake is None:
+        raise typer.BadParameter(
+            "--engine spark reads a lake: give --lake PATH (write one with "
+            "`roadsense lake export --to PATH`)",
+            param_hint="--lake",
+        )
+    options = SparkOptions(master=master, conf=parse_conf(spark_conf))
+    with (
+        open_store(store_location(store)) as db,
+        stage_bars(console) as progress,
+        spark_source(lake, options, progress) as source,
+    ):
+        result = analyze(db, out, params, progress, source=source)
+    console.print(f"Spark's own log: {options.log_file}")
+    return result
 
 
 def segment_table(segments: Sequence[ScreenedSegment], limit: int) -> Table:

@@ -185,8 +185,11 @@ def start_session(options: SparkOptions) -> SparkSession:
     builder = SparkSession.builder.master(options.master).appName("roadsense analyze")
     for key, value in _conf(options, cluster, props).items():
         builder = builder.config(key, value)
+    if cluster is None or cluster[0] in _LOCAL_HOSTS:
+        # Spark's own servers (block manager, shuffle) listen on 127.0.0.1 only
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _stderr_to(options.log_file):
             warnings.simplefilter("ignore", FutureWarning)
             session = builder.getOrCreate()
     except Exception as exc:  # py4j and pyspark raise many kinds; one line for all
@@ -226,6 +229,25 @@ def spark_session(options: SparkOptions) -> Iterator[SparkSession]:
         yield session
     finally:
         session.stop()
+
+
+@contextmanager
+def _stderr_to(log_file: Path) -> Iterator[None]:
+    """The process's standard error (file descriptor 2) appended to ``log_file`` while the
+    JVM starts: the JVM inherits it, so what Java and Spark print outside log4j (the JVM's
+    own warnings, Spark's "Setting default log level" lines) goes to the log, not the
+    terminal. Python's standard error is the terminal's again afterwards."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    log = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.dup2(log, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(log)
 
 
 def _first_line(exc: BaseException) -> str:
