@@ -76,9 +76,10 @@ class StoreSource:
     engine = "duckdb"
     screens_roads = True
 
-    def __init__(self, store: ReadStore, engine: str = "duckdb") -> None:
+    def __init__(self, store: ReadStore, engine: str | None = None) -> None:
         self._store = store
-        self.engine = engine
+        dialect = getattr(store, "dialect", None)
+        self.engine = engine or (dialect.name if dialect is not None else "duckdb")
 
     def totals(self) -> Totals:
         return self._store.totals()
