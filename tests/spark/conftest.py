@@ -28,7 +28,6 @@ from roadsense.store import open_store
 from roadsense.store.analytics_rows import CrashRecord, DriverShift
 from tests.factories import grid_cells, leg
 
-
 T0 = datetime(2025, 5, 5, 0, 0, tzinfo=UTC)
 
 
