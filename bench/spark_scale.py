@@ -11,9 +11,9 @@ For each scale factor F (``--scales 1,2,4``):
 3. the embedded engine: ``analyze`` over the DuckDB store in a child process, every read
    of the store timed (the stages: exposure per cell, events per cell, per month,
    vehicle-hours ...);
-4. the Spark engine: ``roadsense analyze --engine spark --lake LAKE --master local[2]``
-   over the same data, as a new process (JVM start included), stage times from its
-   ``--json`` file when it gives them;
+4. the Spark engine (what ``roadsense analyze --engine spark --lake LAKE --master
+   local[2]`` runs) over the same data, as a new process (JVM start included), every read
+   of its source timed by the same names;
 5. the ranked sites of both engines compared (the same ids in the same order).
 
 It prints wall seconds per stage, the ratio Spark / DuckDB and rows per second per core
@@ -192,11 +192,12 @@ def export(work: Path) -> tuple[float, float, int]:
 
 
 class _Timed:
-    """The store with every public method call timed by name."""
+    """An analysis source with every public method call timed by name."""
 
-    def __init__(self, inner: object, stages: dict[str, Stage]) -> None:
+    def __init__(self, inner: object, stages: dict[str, Stage], engine: str) -> None:
         self._inner = inner
         self._stages = stages
+        self._engine = engine
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._inner, name)
@@ -212,20 +213,37 @@ class _Timed:
                 stage = self._stages.setdefault(name, Stage(name, 0.0, 0, READS.get(name, "")))
                 stage.seconds += spent
                 stage.calls += 1
-                _say(f"    duckdb: {name} {spent:.2f} s")
+                _say(f"    {self._engine}: {name} {spent:.2f} s")
 
         return timed
 
 
-def duckdb_worker(store: Path, out: Path, report: Path) -> None:
-    """In this (child) process: the embedded engine's analysis, each store read timed."""
+def engine_worker(
+    engine: str, store: Path, out: Path, report: Path, lake: str, master: str
+) -> None:
+    """In this (child) process: one engine's analysis, each read of its source timed (the
+    same method names on both engines: those of ``AnalysisSource``)."""
+    from contextlib import ExitStack
+
+    from roadsense.analytics.analysis_source import AnalysisSource, StoreSource
     from roadsense.analytics.analyze import AnalyzeParams, analyze
-    from roadsense.store import Store, open_store
+    from roadsense.store import open_store
 
     stages: dict[str, Stage] = {}
-    with open_store(str(store)) as db:
+    with ExitStack() as stack:
+        db = stack.enter_context(open_store(str(store)))
+        source: object = StoreSource(db)
         start = time.perf_counter()
-        result = analyze(cast(Store, _Timed(db, stages)), out, AnalyzeParams())
+        if engine == "spark":
+            from roadsense.spark.engine import spark_source
+            from roadsense.spark.session import SparkOptions
+
+            options = SparkOptions(master=master, log_dir=out.parent / "spark-log")
+            source = stack.enter_context(spark_source(lake, options))
+            stages["session start"] = Stage("session start", time.perf_counter() - start, 1, "")
+        start = time.perf_counter()
+        timed = cast(AnalysisSource, _Timed(source, stages, engine))
+        result = analyze(db, out, AnalyzeParams(), source=timed)
         analysis = time.perf_counter() - start
     top = [c.cell for c in result.screenings["ALL"].cells]
     report.write_text(
@@ -235,61 +253,20 @@ def duckdb_worker(store: Path, out: Path, report: Path) -> None:
     )
 
 
-def run_duckdb(work: Path) -> EngineRun:
-    """The embedded engine over the store, as a child process."""
-    out, report = work / "duckdb", work / "duckdb.json"
+def run_engine(engine: str, work: Path, master: str) -> EngineRun:
+    """One engine's analysis as a new process (for Spark: JVM start-up included)."""
+    out, report = work / engine, work / f"{engine}.json"
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [sys.executable, __file__, "--worker", str(work / "store.duckdb"), str(out), str(report)]
-    wall = _run(cmd, work / "duckdb.log", show=True)
+    report.unlink(missing_ok=True)
+    cmd = [sys.executable, __file__, "--worker", engine, str(work / "store.duckdb"), str(out)]
+    cmd += [str(report), str(work / "lake"), master]
+    wall = _run(cmd, work / f"{engine}.log", show=True)
     got = json.loads(report.read_text())
     stages = [Stage(**s) for s in got["stages"]]
-    return EngineRun("duckdb", wall, got["analysis_s"], stages, got["top"])
+    return EngineRun(engine, wall, got["analysis_s"], stages, got["top"])
 
 
-def spark_command(work: Path, master: str, json_file: Path) -> list[str]:
-    """The Spark engine's command line (the CLI, as a user runs it)."""
-    return [
-        ROADSENSE,
-        "analyze",
-        "--engine",
-        "spark",
-        "--lake",
-        str(work / "lake"),
-        "--master",
-        master,
-        "--store",
-        str(work / "store.duckdb"),
-        "--out",
-        str(work / "spark"),
-        "--json",
-        str(json_file),
-    ]
-
-
-def run_spark(work: Path, master: str) -> EngineRun:
-    """The Spark engine over the lake, as a new process."""
-    json_file = work / "spark.json"
-    shutil.rmtree(work / "spark", ignore_errors=True)
-    json_file.unlink(missing_ok=True)
-    wall = _run(spark_command(work, master, json_file), work / "spark.log")
-    got = json.loads(json_file.read_text())
-    return EngineRun(
-        "spark",
-        wall,
-        float(got.get("seconds", wall)),
-        [Stage(**s) for s in got.get("stages", [])],
-        [s["id"] for s in sorted(_cells(got), key=lambda s: s["rank"])],
-    )
-
-
-def _cells(got: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for s in got.get("sites", []) if s.get("kind") == "cell"]
-
-
-ENGINES: dict[str, Callable[[Path, str], EngineRun]] = {
-    "duckdb": lambda work, _master: run_duckdb(work),
-    "spark": run_spark,
-}
+ENGINES = ("duckdb", "spark")
 
 
 # --- one scale ----------------------------------------------------------------------------
@@ -306,7 +283,7 @@ def run_scale(root: Path, factor: float, days: int, master: str, engines: list[s
     run = ScaleRun(factor, data, first, again, size)
     for name in engines:
         _say(f"  {name} ...")
-        run.engines[name] = ENGINES[name](work, master)
+        run.engines[name] = run_engine(name, work, master)
         e = run.engines[name]
         _say(f"  {name}: {e.wall_s:.1f} s wall ({e.analysis_s:.1f} s analysis)")
     return run
@@ -501,8 +478,9 @@ def write_scale_doc(lines: list[str], command: str) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
-        duckdb_worker(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
+    if len(sys.argv) == 8 and sys.argv[1] == "--worker":
+        engine, store, out, report, lake, master = sys.argv[2:]
+        engine_worker(engine, Path(store), Path(out), Path(report), lake, master)
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="1,2,4", help="scale factors of 875 taxis")
