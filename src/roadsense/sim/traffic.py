@@ -30,6 +30,7 @@ from typing import Any, Literal
 from roadsense.schema import EventType
 from roadsense.sim.config import PEOPLE_PER_HOUR
 from roadsense.sim.crossings import CrossingSite
+from roadsense.sim.cyclists import CyclistRides, is_cyclist
 from roadsense.sim.drivers import (
     INATTENTION_ACTION_S,
     TAILGATE_MIN_GAP_M,
@@ -44,7 +45,6 @@ from roadsense.sim.hazards import Aggression, HazardSite
 from roadsense.sim.lane_keeping import TAXI_HALF_WIDTH_M, LaneKeeping
 from roadsense.sim.lane_markings import LaneMarkings
 from roadsense.sim.network import SumoNetwork
-from roadsense.sim.cyclists import CyclistRides, is_cyclist
 from roadsense.sim.pedestrian_rule import (
     BICYCLE,
     PEDESTRIAN,
