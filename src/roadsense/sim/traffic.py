@@ -462,7 +462,8 @@ class SumoTraffic:
         now: dict[str, str] = {}
         for e in self._hazard_edges:
             for vid in self._sumo.edge.getLastStepVehicleIDs(e):
-                now[vid] = self._hazard_of_edge[e]
+                if not is_cyclist(vid):  # a hazard is its drivers' behaviour
+                    now[vid] = self._hazard_of_edge[e]
         for vid in sorted(now):
             if vid not in self._on_hazard:
                 self._aggressive(vid)
