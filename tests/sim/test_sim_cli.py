@@ -17,6 +17,7 @@ runner = CliRunner()
     [
         (["--vehicles", "-3"], "error: vehicles must be at least 1, got -3"),
         (["--days", "0"], "error: days must be at least 1, got 0"),
+        (["--cyclists-per-hour", "-1"], "error: cyclists_per_hour must be >= 0, got -1.0"),
         (["--roads", "nowhere/helsinki.osm.pbf"], "error: OSM file not found: nowhere"),
     ],
 )

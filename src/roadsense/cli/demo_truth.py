@@ -227,13 +227,26 @@ def speed_errors(sim_dir: Path, product: ProductRun | None) -> dict[str, Any]:
 
 def signs_found(extras: Mapping[str, Any], product: ProductRun | None) -> dict[str, Any]:
     """Planted signs near a sign the product reads differently from the map."""
-    planted = _places(extras.get("signs"))
+    items = extras.get("signs")
+    planted = _places(items)
     seen = [(m.sign.lon, m.sign.lat) for m in product.mismatches] if product else []
+    # "missing": OSM has no maxspeed there; the product compares with its default limit
+    missing = _places(
+        [i for i in items if isinstance(i, dict) and i.get("kind") == "missing"]
+        if isinstance(items, list)
+        else []
+    )
+    unmapped = (
+        [(m.sign.lon, m.sign.lat) for m in product.mismatches if m.map_limit_source == "default"]
+        if product
+        else []
+    )
     return {
         "planted": len(planted),
         "found": _near(planted, seen, SIGN_RADIUS_M),
         "mismatches": len(seen),
         "inventory": len(product.signs) if product else 0,
+        "missing": {"planted": len(missing), "found": _near(missing, unmapped, SIGN_RADIUS_M)},
     }
 
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from roadsense.cli.errors import fail
 from roadsense.cli.progress import stage_bars
 from roadsense.sim import SimConfig, SimError, run_simulation
+from roadsense.sim.cyclists import CYCLISTS_PER_HOUR
 
 console = Console()
 
@@ -25,6 +26,9 @@ def sim_command(
     days: int = typer.Option(1, "--days", help="Simulated days (roll-out waves need 2+)."),
     gps_sigma: float = typer.Option(5.0, "--gps-sigma", help="GPS noise, metres."),
     seed: int = typer.Option(42, "--seed", help="Random seed (same seed, same output)."),
+    cyclists_per_hour: float = typer.Option(
+        CYCLISTS_PER_HOUR, "--cyclists-per-hour", help="Cyclists riding ahead of taxis, per hour."
+    ),
 ) -> None:
     """Simulate a taxi fleet with SUMO: each taxi's CAN, GPS and IMU logs, and the ground truth."""
     if roads is not None and not roads.is_file():
@@ -38,6 +42,7 @@ def sim_command(
             days=days,
             gps_sigma_m=gps_sigma,
             seed=seed,
+            cyclists_per_hour=cyclists_per_hour,
         )
         with stage_bars(console) as progress:
             result = run_simulation(config, progress)

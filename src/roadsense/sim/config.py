@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from roadsense.sim.cyclists import CYCLISTS_PER_HOUR
 from roadsense.sim.errors import SimError
 from roadsense.sim.unit_rules import LDW_MIN_SPEED_KMH
 
@@ -58,6 +59,9 @@ class SimConfig:
     """Pedestrian crossings planted in the network (:mod:`roadsense.sim.crossings`)."""
     people_per_hour: float = PEOPLE_PER_HOUR
     """People who cross at each crossing per hour (:mod:`roadsense.sim.pedestrians`); 0: none."""
+    cyclists_per_hour: float = CYCLISTS_PER_HOUR
+    """Cyclists who start riding ahead of a taxi per hour, in the whole city
+    (:mod:`roadsense.sim.cyclists`); 0: none."""
     conflicts: bool = True
     """Equip the taxis with SUMO's SSM device: their conflicts (TTC, DRAC, PET) go into the
     truth (:mod:`roadsense.sim.conflicts`)."""
@@ -92,6 +96,7 @@ class SimConfig:
             "gps_outages",
             "crossings",
             "people_per_hour",
+            "cyclists_per_hour",
         ):
             if getattr(self, name) < 0:
                 raise SimError(f"{name} must be >= 0, got {getattr(self, name)}")

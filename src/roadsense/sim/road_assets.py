@@ -8,7 +8,11 @@ each away from the hazards and from each other:
   (:data:`SIGN_TRAFFIC`) whose OSM ways all have the same ``maxspeed`` (or none). Its
   value is the edge's limit (OSM's ``maxspeed``, or SUMO's default for the road type where
   OSM has none) plus :data:`SIGN_ABOVE_KMH`: the limit was raised and OSM still has the old
-  one, or OSM has no limit where there is a sign. (Above, not below: a lower sign would
+  one, or OSM has no limit where there is a sign (a sign "missing" from the map: the
+  platform's signs vs map compares it with its default limit for the road class). The
+  first sign is such a missing one, on the busiest edge without ``maxspeed``; in the
+  Helsinki centre every busy street has one, so it stands on a quieter street, which
+  fewer taxis pass. (Above, not below: a lower sign would
   make the taxis, which drive by SUMO's limit, speed there, and add warnings the published
   rates do not have.) A unit reads it :data:`SIGN_SEEN_AHEAD_M` before it (0x720 and
   0x727) and shows it until the taxi leaves the edge.
@@ -212,8 +216,8 @@ def choose_assets(
     fast = POTHOLE_MIN_LIMIT_KMH / 3.6 - 0.1
     hole_pool.insert(0, [e for e in hole_pool[0] if e.speed_limit_mps >= fast])
     sign_edges: list[SumoEdge] = []
-    if signs > 0:  # one where OSM has no maxspeed (if a busy one is free), then the busiest
-        sign_edges = pick(tiers(untagged, SIGN_TRAFFIC)[:1], 1)
+    if signs > 0:  # one where OSM has no maxspeed (the busiest free one), then the busiest
+        sign_edges = pick(tiers(untagged, SIGN_TRAFFIC), 1)
         sign_edges += pick(tiers(same_limit, SIGN_TRAFFIC), signs - len(sign_edges))
     hole_edges = pick(hole_pool, potholes) if potholes > 0 else []
     tags = all_tags

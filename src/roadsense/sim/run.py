@@ -195,6 +195,8 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
                 people_per_hour=config.people_per_hour,
                 markings=markings,
                 lane_rng=random.Random(f"lane-keeping/{config.seed}/{day}"),
+                cyclists_per_hour=config.cyclists_per_hour,
+                cyclist_rng=random.Random(f"cyclists/{config.seed}/{day}"),
             )
             traffic.start()
             traffic.run(config.duration_s, day_progress)
@@ -261,6 +263,7 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             "edges": len(network.edges),
             "crossings": [{"node": z.node_id, "edges": [z.in_edge, z.out_edge]} for z in crossings],
             "pedestrian_walks": stats.pedestrian_walks,
+            "cyclist_rides": stats.cyclist_rides,
             "vehicle_type": TAXI_TYPE,
         },
         hazards=hazards,
@@ -421,6 +424,7 @@ def _add_stats(a: TrafficStats, b: TrafficStats) -> TrafficStats:
         sign_reads=a.sign_reads + b.sign_reads,
         pothole_hits=a.pothole_hits + b.pothole_hits,
         pedestrian_walks=a.pedestrian_walks + b.pedestrian_walks,
+        cyclist_rides=a.cyclist_rides + b.cyclist_rides,
         worn_passes=a.worn_passes + b.worn_passes,
         drift_episodes=a.drift_episodes + b.drift_episodes,
     )

@@ -30,6 +30,7 @@ from typing import Any, Literal
 from roadsense.schema import EventType
 from roadsense.sim.config import PEOPLE_PER_HOUR
 from roadsense.sim.crossings import CrossingSite
+from roadsense.sim.cyclists import CyclistRides, is_cyclist
 from roadsense.sim.drivers import (
     INATTENTION_ACTION_S,
     TAILGATE_MIN_GAP_M,
@@ -44,7 +45,13 @@ from roadsense.sim.hazards import Aggression, HazardSite
 from roadsense.sim.lane_keeping import TAXI_HALF_WIDTH_M, LaneKeeping
 from roadsense.sim.lane_markings import LaneMarkings
 from roadsense.sim.network import SumoNetwork
-from roadsense.sim.pedestrian_rule import PEDESTRIAN, VIEW_RANGE_M, RoadUser, in_taxi_frame
+from roadsense.sim.pedestrian_rule import (
+    BICYCLE,
+    PEDESTRIAN,
+    VIEW_RANGE_M,
+    RoadUser,
+    in_taxi_frame,
+)
 from roadsense.sim.pedestrians import CrossingWalks
 from roadsense.sim.road_assets import HIT_PROBABILITY, RoadAssets
 from roadsense.sim.unit import Lead, SimulatedUnit, UnitWarning
@@ -155,6 +162,8 @@ class TrafficStats:
     """(pothole id, taxi, run time s, jolt m/s2) of every hit."""
     pedestrian_walks: int = 0
     """People who walked across a crossing (:mod:`roadsense.sim.pedestrians`)."""
+    cyclist_rides: int = 0
+    """Cyclists who rode ahead of a taxi (:mod:`roadsense.sim.cyclists`)."""
     worn_passes: list[tuple[str, str, float]] = field(default_factory=list)
     """(worn stretch id, taxi, run time s) of every time a taxi drove onto one."""
     drift_episodes: int = 0
@@ -190,6 +199,8 @@ class SumoTraffic:
         people_per_hour: float = PEOPLE_PER_HOUR,
         markings: LaneMarkings | None = None,
         lane_rng: random.Random | None = None,
+        cyclists_per_hour: float = 0.0,
+        cyclist_rng: random.Random | None = None,
     ) -> None:
         """``drivers``: each taxi's driver (drawn with ``rng`` when not given); ``live``:
         the taxis whose units are live (their drivers start spells less often, by
@@ -199,7 +210,9 @@ class SumoTraffic:
         ``asset_rng``, so that the traffic's own draws stay as they are); ``crossings``: the
         crossings people walk across (``people_per_hour`` each, drawn with ``walk_rng``);
         ``markings``: the lanes' markings, worn stretches planted; ``lane_rng``: the stream
-        the taxis' lateral motion is drawn from (:mod:`roadsense.sim.lane_keeping`)."""
+        the taxis' lateral motion is drawn from (:mod:`roadsense.sim.lane_keeping`);
+        ``cyclists_per_hour``: cyclists who start riding ahead of a taxi, in the whole city
+        (drawn with ``cyclist_rng``; :mod:`roadsense.sim.cyclists`)."""
         self._sumo = sumo
         self._rng = rng
         self._aggression = aggression or Aggression()
@@ -251,6 +264,9 @@ class SumoTraffic:
             if crossings and people_per_hour > 0
             else None
         )
+        self._cyclists_per_hour = cyclists_per_hour
+        self._cyclist_rng = cyclist_rng or random.Random(2)
+        self._rides: CyclistRides | None = None
         self._markings = markings or LaneMarkings()
         self._lane_rng = lane_rng or random.Random(0)
         self._keeping: dict[str, LaneKeeping] = {}
@@ -307,6 +323,10 @@ class SumoTraffic:
         for j in range(self._background):
             depart = (j * INSERT_SPREAD_S) // max(self._background, 1)
             self._add_background(str(depart))
+        if self._cyclists_per_hour > 0 and self._taxi_ids:
+            self._rides = CyclistRides(
+                self._sumo, self._taxi_ids, self._cyclist_rng, self._cyclists_per_hour
+            )
 
     def _subscribe(self, vid: str) -> None:
         self._sumo.vehicle.subscribe(vid, _TAXI_VARS, 0, 2**31 - 1, {VAR_LEADER: LEADER_RANGE_M})
@@ -442,7 +462,8 @@ class SumoTraffic:
         now: dict[str, str] = {}
         for e in self._hazard_edges:
             for vid in self._sumo.edge.getLastStepVehicleIDs(e):
-                now[vid] = self._hazard_of_edge[e]
+                if not is_cyclist(vid):  # a hazard is its drivers' behaviour
+                    now[vid] = self._hazard_of_edge[e]
         for vid in sorted(now):
             if vid not in self._on_hazard:
                 self._aggressive(vid)
@@ -498,11 +519,13 @@ class SumoTraffic:
         convert = sumo.simulation.convertGeo
         taxi_set = set(self._taxi_ids)
         report_every = max(duration_s // 100, 1)
-        walks = self._walks
+        walks, rides = self._walks, self._rides
         for t in range(1, duration_s + 1):
             arrived: list[str] = []
             if walks is not None:
                 walks.second()
+            if rides is not None:
+                rides.second()
             for k in range(1, SUBSTEPS + 1):
                 sumo.simulationStep(t - 1 + k * STEP_S)
                 arrived.extend(sumo.simulation.getArrivedIDList())
@@ -512,7 +535,10 @@ class SumoTraffic:
             for vid in arrived:
                 self._route_rest.pop(vid, None)
                 self._on_hazard.pop(vid, None)
-                if vid in taxi_set:  # should not happen; put the taxi back on the road
+                if is_cyclist(vid):
+                    if rides is not None:
+                        rides.arrived(vid)
+                elif vid in taxi_set:  # should not happen; put the taxi back on the road
                     self._add(vid, TAXI_TYPE, "now")
                     self._apply(vid, self._current_style(vid))
                     self._subscribe(vid)
@@ -563,6 +589,8 @@ class SumoTraffic:
             self.logs[vid].warnings.extend(unit.close())
         if walks is not None:
             self.stats.pedestrian_walks = walks.started
+        if rides is not None:
+            self.stats.cyclist_rides = rides.started
         self.stats.drift_episodes += sum(k.episodes for k in self._keeping.values())
 
     def _step_units(self, now: float, results: dict[str, dict[int, Any]]) -> None:
@@ -580,7 +608,8 @@ class SumoTraffic:
             self._driven.add(vid)
             lead: Lead | None = None
             leader = r[VAR_LEADER]
-            if leader and leader[0] and leader[1] >= 0.0:
+            if leader and leader[0] and leader[1] >= 0.0 and not is_cyclist(leader[0]):
+                # a cyclist ahead is one of the ``people`` (PCW), not a vehicle to follow
                 # SUMO's gap (less the minimum gap) is negative only where two cars meet
                 # at a junction (a merge, a foe on an inner lane): no car in the path
                 leader_id, gap = leader
@@ -605,31 +634,46 @@ class SumoTraffic:
                 lane=lane,
             )
 
-    def _people_now(self) -> list[tuple[int, tuple[float, float], float, float]]:
-        """(object id, place, speed, angle) of everyone walking (a few at a time: cheaper
-        asked once a step than as a context of every taxi)."""
+    def _people_now(self) -> list[tuple[int, int, tuple[float, float], float, float]]:
+        """(object id, kind, place, speed, angle) of everyone walking or cycling (a few at
+        a time: cheaper asked once a step than as a context of every taxi)."""
         person = self._sumo.person
-        if not person.getIDCount():
-            return []
-        return [
-            (
-                self._object_id(pid),
-                person.getPosition(pid),
-                person.getSpeed(pid),
-                person.getAngle(pid),
-            )
-            for pid in person.getIDList()
-        ]
+        people = (
+            [
+                (
+                    self._object_id(pid),
+                    PEDESTRIAN,
+                    person.getPosition(pid),
+                    person.getSpeed(pid),
+                    person.getAngle(pid),
+                )
+                for pid in person.getIDList()
+            ]
+            if person.getIDCount()
+            else []
+        )
+        if self._rides is not None and self._rides.riding:
+            veh = self._sumo.vehicle
+            for bid in sorted(self._rides.riding):
+                try:
+                    if not veh.getRoadID(bid):
+                        continue  # waiting to start, or teleporting
+                    seen = (veh.getPosition(bid), veh.getSpeed(bid), veh.getAngle(bid))
+                except self._sumo.TraCIException:  # gone (SUMO removed a stuck bicycle)
+                    self._rides.arrived(bid)
+                    continue
+                people.append((self._object_id(bid), BICYCLE, *seen))
+        return people
 
     def _people_about(
-        self, r: dict[int, Any], people: list[tuple[int, tuple[float, float], float, float]]
+        self, r: dict[int, Any], people: list[tuple[int, int, tuple[float, float], float, float]]
     ) -> list[RoadUser]:
         """The people within the unit's view of a taxi, in the taxi's frame."""
         (x, y), angle = r[VAR_POSITION], r[VAR_ANGLE]
         reach = VIEW_RANGE_M * VIEW_RANGE_M
         return [
-            in_taxi_frame(ident, PEDESTRIAN, (x, y), angle, xy, speed, heading)
-            for ident, xy, speed, heading in people
+            in_taxi_frame(ident, kind, (x, y), angle, xy, speed, heading)
+            for ident, kind, xy, speed, heading in people
             if (xy[0] - x) ** 2 + (xy[1] - y) ** 2 <= reach
         ]
 
