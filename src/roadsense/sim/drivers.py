@@ -39,7 +39,7 @@ fast)."""
 TAILGATE_UNTIL_MPS = 20.0 / 3.6
 """... and end when the traffic slows under this (a queue is not pushed)."""
 TAILGATE_S = (30.0, 90.0)
-TAILGATE_SPEED_FACTOR = 1.25
+TAILGATE_SPEED_FACTOR = 1.05
 TAILGATE_MIN_GAP_M = 2.0
 """During a close-following spell the driver also pushes on: faster than the flow, so
 they close up on the car ahead."""
