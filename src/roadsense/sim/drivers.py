@@ -9,10 +9,10 @@ total risk, as published fleets show (a few drivers make many of the warnings). 
   (median 1.7 m/s2), a little higher for risky drivers; speed factor around 1;
 - **close-following spells**: a Poisson process per km driven at 30 km/h or more, at
   ``TAILGATE_PER_KM * risk`` spells per km; during a spell (30-90 s, or until the taxi
-  slows under 20 km/h) the driver pushes
-  on (1.05 times their usual speed), keeps 1.5 m at a standstill and a time gap of
-  0.2-0.4 s, which a unit warns about (HMW) whenever the taxi follows another car above
-  30 km/h;
+  slows under 20 km/h) the driver pushes on (``TAILGATE_SPEED_FACTOR`` times their usual
+  speed), keeps ``TAILGATE_MIN_GAP_M`` (2 m) at a standstill and a time gap of
+  ``TAILGATE_TAU_S`` (0.3-0.6 s), which a unit warns about (HMW) whenever the taxi
+  follows another car above 30 km/h;
 - **inattention spells**: a Poisson process per km at ``INATTENTION_PER_KM * risk``;
   during one (2-4 s) the driver stops reacting (SUMO's action step is stretched to 2 s),
   so a lead that brakes or a queue that stops comes too close (FCW, UFCW).
