@@ -241,7 +241,8 @@ def engine_worker(
             options = SparkOptions(master=master, log_dir=out.parent / "spark-log")
             source = stack.enter_context(spark_source(lake, options))
             stages["session start"] = Stage("session start", time.perf_counter() - start, 1, "")
-        start = time.perf_counter()
+        else:
+            start = time.perf_counter()
         timed = cast(AnalysisSource, _Timed(source, stages, engine))
         result = analyze(db, out, AnalyzeParams(), source=timed)
         analysis = time.perf_counter() - start

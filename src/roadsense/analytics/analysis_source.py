@@ -105,10 +105,15 @@ class StoreSource:
 
 
 def source_cell_rows(
-    source: AnalysisSource, resolution: int, event_types: Sequence[str] = ()
+    source: AnalysisSource,
+    resolution: int,
+    event_types: Sequence[str] = (),
+    exposure: Sequence[CellExposure] | None = None,
 ) -> list[SiteRow]:
     """Sites of the ranking from a source (as ``store_cell_rows`` does from the store);
-    no ``event_types``: every safety type (:data:`~roadsense.schema.SAFETY_TYPES`)."""
+    no ``event_types``: every safety type (:data:`~roadsense.schema.SAFETY_TYPES`).
+    ``exposure``: the source's :meth:`~AnalysisSource.exposure_by_cell` at ``resolution``
+    when the caller has read it already (it is the same for every event type)."""
     counts = source.cell_event_counts(resolution, list(event_types or SAFETY_TYPES))
-    exposure = ((e.cell, e.vehicle_km, e.vehicles) for e in source.exposure_by_cell(resolution))
-    return cell_rows(exposure, counts)
+    cells = source.exposure_by_cell(resolution) if exposure is None else exposure
+    return cell_rows(((e.cell, e.vehicle_km, e.vehicles) for e in cells), counts)

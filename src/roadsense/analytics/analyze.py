@@ -101,9 +101,10 @@ def analyze(
 
     tick("analyze", 0, steps)
     types = sorted(totals.events_by_type)
+    exposure = rows.exposure_by_cell(params.resolution)  # one scan for every type
     for kind in ["ALL", *types]:
         screening = screen_cell_rows(
-            source_cell_rows(rows, params.resolution, () if kind == "ALL" else (kind,)),
+            source_cell_rows(rows, params.resolution, () if kind == "ALL" else (kind,), exposure),
             kind,
             params.min_vehicle_km,
             params.min_vehicles,
