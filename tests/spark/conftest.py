@@ -64,12 +64,14 @@ def fill_city(store_path: Path) -> None:
             CrashRecord(
                 f"c{i}",
                 T0 + timedelta(days=i % 50),
-                *h3.cell_to_latlng(cell),
+                lat,
+                lon,
                 "minor",
                 None,
                 "police",
             )
             for i, cell in enumerate(cells[:1] * 6 + cells[1:20])
+            for lat, lon in [h3.cell_to_latlng(cell)]
         )
 
 
