@@ -17,6 +17,7 @@ from roadsense.schema import (
     EventType,
     Position,
 )
+from roadsense.store.roads_rows import Junction, NetworkInfo, Segment
 
 T0 = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
 HELSINKI = (60.1700, 24.9440)
@@ -125,3 +126,49 @@ def leg(
         for i in range(events)
     ]
     return items
+
+
+def small_network(
+    digest: str,
+    nodes: Sequence[tuple[int, float, float]],
+    edges: Sequence[tuple[str, int, int, str]],
+) -> tuple[NetworkInfo, list[Segment], list[Junction]]:
+    """A road network to store with ``replace_road_network``: ``nodes`` (id, lon, lat),
+    ``edges`` (segment id, from node, to node, highway) as straight segments; every node
+    where three or more segments meet is a junction."""
+    where = {n: (lon, lat) for n, lon, lat in nodes}
+    segments = [
+        Segment(
+            segment_id=sid,
+            osm_way_id=i + 1,
+            from_node=a,
+            to_node=b,
+            highway=highway,
+            name=f"Street {i + 1}",
+            lanes=2,
+            oneway=0,
+            speed_limit_kmh=50.0,
+            speed_limit_source="default",
+            length_m=100.0,
+            coords=(where[a], where[b]),
+        )
+        for i, (sid, a, b, highway) in enumerate(edges)
+    ]
+    meeting: dict[int, list[str]] = {}
+    for s in segments:
+        for n in (s.from_node, s.to_node):
+            meeting.setdefault(n, []).append(s.segment_id)
+    junctions = [
+        Junction(n, lon, lat, len(meeting[n]), tuple(sorted(meeting[n])))
+        for n, lon, lat in nodes
+        if len(meeting.get(n, [])) >= 3
+    ]
+    info = NetworkInfo(
+        "test.osm.pbf",
+        digest,
+        "KR",
+        datetime(2025, 1, 1, tzinfo=UTC),
+        len(segments),
+        len(junctions),
+    )
+    return info, segments, junctions

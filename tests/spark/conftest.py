@@ -1,7 +1,8 @@
 """Spark test fixtures: a small store with its lake, and a standalone cluster on 127.0.0.1.
 
 The store is two months of 12 taxis over 40 cells with a planted hotspot (months, so that
-the trends run), exported to a Parquet lake. The cluster is a Spark standalone master and
+the trends run), on a small road network with its map matches, exported to a Parquet
+lake. The cluster is a Spark standalone master and
 two one-core workers started from what pyspark ships (``bin/spark-class``), listening on
 127.0.0.1 only, and stopped with the session.
 """
@@ -24,9 +25,10 @@ import pytest
 
 from roadsense.lake.export import export_lake
 from roadsense.schema import AdasEvent, Batch, EventType, Position
-from roadsense.store import open_store
+from roadsense.store import Junction, Segment, Store, open_store
 from roadsense.store.analytics_rows import CrashRecord, DriverShift
-from tests.factories import grid_cells, leg
+from roadsense.store.roads_rows import FixMatch, MatchSpan, NetworkInfo, PlacedRecord, SpanMatches
+from tests.factories import grid_cells, leg, small_network
 
 T0 = datetime(2025, 5, 5, 0, 0, tzinfo=UTC)
 
@@ -37,8 +39,57 @@ class StoreWithLake:
     lake: Path
 
 
+SEGMENTS = 24
+"""Road segments of the city: the fixes and events of cell ``i`` are matched onto
+segment ``i % SEGMENTS``; the first 16 cells' centres are the network's nodes."""
+
+
+def city_network(cells: list[str]) -> tuple[NetworkInfo, list[Segment], list[Junction]]:
+    """24 segments between the centres of 16 cells, primary and residential."""
+    nodes = [(i, *reversed(h3.cell_to_latlng(c))) for i, c in enumerate(cells[:16])]
+    edges = [
+        (f"seg-{k:02d}", k % 16, (5 * k + 3) % 16, "primary" if k % 3 else "residential")
+        for k in range(SEGMENTS)
+    ]
+    return small_network("city-net", nodes, edges)
+
+
+def city_matches(db: Store, cells: list[str], vehicles: int) -> None:
+    """Every fix and event matched onto its cell's segment, but one in ten left
+    unmatched; matched events placed 5 m east of their cell's centre (near a node)."""
+    segment_of = {h3.str_to_int(c): f"seg-{i % SEGMENTS:02d}" for i, c in enumerate(cells)}
+    spans = [MatchSpan(f"taxi-{v:02d}", T0, T0 + timedelta(days=60)) for v in range(vehicles)]
+    where = {
+        str(e.event_id): (e.lat, e.lon)
+        for e in db.placed_events()
+        if e.lat is not None and e.lon is not None  # every event of the city has a fix
+    }
+    matches = []
+    for span, inputs in zip(spans, db.match_inputs(spans), strict=True):
+        fixes = []
+        for i, f in enumerate(inputs.fixes):
+            seg = segment_of[h3.str_to_int(h3.latlng_to_cell(f.lat, f.lon, 10))]
+            on = i % 10 != 9
+            fixes.append(
+                FixMatch(f.ts, on, 1 if on else None, seg if on else None, 1.0, 0.9, 0, f.speed_mps)
+            )
+        events = []
+        for i, e in enumerate(inputs.events):
+            lat, lon = where[e.key]
+            seg = segment_of[h3.str_to_int(h3.latlng_to_cell(lat, lon, 10))]
+            on = i % 10 != 9
+            events.append(
+                PlacedRecord(e.ts, e.key, on, 1, seg, lon + 5 / 90_000, lat)
+                if on
+                else PlacedRecord(e.ts, e.key, False, None, None)
+            )
+        matches.append(SpanMatches(span, fixes, events, [], []))
+    db.save_matches(matches, [])
+
+
 def fill_city(store_path: Path) -> None:
-    """12 taxis over 40 cells for eight weeks, cell 0 a hotspot; a few HMW, shifts."""
+    """12 taxis over 40 cells for eight weeks, cell 0 a hotspot; a few HMW, shifts; a
+    road network with every fix and event matched (but one in ten)."""
     rng = np.random.default_rng(4)
     cells = grid_cells(40)
     items: list[Position | AdasEvent] = []
@@ -73,6 +124,8 @@ def fill_city(store_path: Path) -> None:
             for i, cell in enumerate(cells[:1] * 6 + cells[1:20])
             for lat, lon in [h3.cell_to_latlng(cell)]
         )
+        db.replace_road_network(*city_network(cells))
+        city_matches(db, cells, 12)
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,11 @@
 """``roadsense analyze --engine spark`` gives the embedded engine's answers.
 
 The same store is analysed by DuckDB and by Spark over its lake (``local[2]`` and a
-standalone cluster of two workers); the ranked sites, every screening, the clusters, the
-trends, the crash validation and the scores must agree. Counts must be equal; sums of
-kilometres may differ in the last bits (Spark adds in another order), so figures are
-compared with a relative tolerance of 1e-9 (:data:`REL`), and the ranks must be the same.
+standalone cluster of two workers); the ranked sites (cells, road segments, junctions),
+every screening, the clusters, the trends, the crash validation and the scores must
+agree. Counts must be equal; sums of kilometres may differ in the last bits (Spark adds in
+another order), so figures are compared with a relative tolerance of 1e-9 (:data:`REL`),
+and the ranks must be the same.
 """
 
 from __future__ import annotations
@@ -88,8 +89,17 @@ def test_spark_local_gives_the_stores_answers(
     store = json.loads((on_store / "sites.json").read_text())
     assert len(store["sites"]) >= 30  # the planted hotspot and most cells are ranked
     assert store["sites"][0]["observed"] > 3 * store["sites"][1]["observed"]
+    kinds = {s["kind"] for s in store["sites"]}
+    assert kinds == {"cell", "segment", "junction"}  # the road sites are screened too
     assert_same_sites(store, spark)
-    for name in ["screening_cells.csv", "clusters.csv", "trends.csv", "scores.csv"]:
+    for name in [
+        "screening_cells.csv",
+        "screening_segments.csv",
+        "screening_junctions.csv",
+        "clusters.csv",
+        "trends.csv",
+        "scores.csv",
+    ]:
         assert (on_store / name).exists(), name
         assert_same_table(on_store / name, tmp_path / name)
     validation = json.loads((on_store / "near_miss_vs_crashes.json").read_text())
@@ -111,5 +121,5 @@ def test_a_standalone_cluster_gives_the_same_answers(
         city_lake, tmp_path, "--engine", "spark", "--lake", lake, "--master", spark_cluster
     )
     assert_same_sites(json.loads((on_store / "sites.json").read_text()), spark)
-    for name in ["screening_cells.csv", "trends.csv", "scores.csv"]:
+    for name in ["screening_cells.csv", "screening_junctions.csv", "trends.csv", "scores.csv"]:
         assert_same_table(on_store / name, tmp_path / name)

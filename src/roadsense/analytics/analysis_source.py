@@ -2,7 +2,8 @@
 
 The model fits (the SPF, empirical Bayes ranking, Getis-Ord, trends, scores) run on a
 few aggregated tables: exposure per H3 cell, events per cell and type, both per local
-period, and each vehicle's kilometres and warnings per UTC hour. An
+period, each vehicle's kilometres and warnings per UTC hour, and the driving and warnings
+per road segment and near each junction (:mod:`roadsense.analytics.road_counts`). An
 :class:`AnalysisSource` gives exactly those rows; :class:`StoreSource` reads them from the
 store (its SQL, the exposure rule of :mod:`roadsense.store.exposure`), and
 ``roadsense.spark`` computes the same rows with Apache Spark from the Parquet lake. The
@@ -17,8 +18,13 @@ from typing import Protocol
 
 from roadsense.analytics.hotspots import cell_rows
 from roadsense.analytics.ranking import SiteRow
+from roadsense.analytics.road_counts import (
+    RoadCounts,
+    SegmentExposure,
+    StoreRoadCounts,
+)
 from roadsense.schema import SAFETY_TYPES
-from roadsense.store import ReadStore, Totals
+from roadsense.store import Junction, Store, Totals
 from roadsense.store.analytics_rows import (
     CellPeriod,
     CellPeriodEvents,
@@ -28,7 +34,7 @@ from roadsense.store.analytics_rows import (
 from roadsense.store.read_store import CellExposure
 
 
-class AnalysisSource(Protocol):
+class AnalysisSource(RoadCounts, Protocol):
     """The aggregated rows the safety analyses fit their models on."""
 
     @property
@@ -37,8 +43,9 @@ class AnalysisSource(Protocol):
         ...
 
     @property
-    def screens_roads(self) -> bool:
-        """Whether the road segments and junctions can be screened from this source."""
+    def road_network(self) -> str:
+        """The digest of the road network its map matches were made on ("" for none):
+        segments and junctions are screened only when it is the store's network."""
         ...
 
     def totals(self) -> Totals:
@@ -74,12 +81,28 @@ class StoreSource:
     """The store's own reads (the embedded engine: DuckDB or PostgreSQL)."""
 
     engine = "duckdb"
-    screens_roads = True
 
-    def __init__(self, store: ReadStore, engine: str | None = None) -> None:
+    def __init__(self, store: Store, engine: str | None = None) -> None:
         self._store = store
+        self._roads = StoreRoadCounts(store)
         dialect = getattr(store, "dialect", None)
         self.engine = engine or (dialect.name if dialect is not None else "duckdb")
+
+    @property
+    def road_network(self) -> str:
+        info = self._store.road_network_info()
+        return "" if info is None else info.digest
+
+    def segment_exposure(self) -> list[SegmentExposure]:
+        return self._roads.segment_exposure()
+
+    def segment_event_counts(self, event_types: Sequence[str]) -> dict[str, int]:
+        return self._roads.segment_event_counts(event_types)
+
+    def junction_event_counts(
+        self, junctions: Sequence[Junction], radius_m: float, event_types: Sequence[str]
+    ) -> list[int]:
+        return self._roads.junction_event_counts(junctions, radius_m, event_types)
 
     def totals(self) -> Totals:
         return self._store.totals()

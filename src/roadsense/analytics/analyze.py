@@ -117,12 +117,14 @@ def analyze(
     cell_table = [asdict(c) for s in result.screenings.values() for c in s.cells]
     write_table(path, cell_table, list(asdict(all_cells[0]) if all_cells else ["cell"]))
     result.files.append(path)
-    if rows.screens_roads:
-        _screen_roads(store, params, out_dir, result)
+    network = store.road_network_info()
+    if network is None or rows.road_network == network.digest:
+        _screen_roads(store, rows, params, out_dir, result)  # no network: says so
     else:
         result.notes.append(
-            f"segment and junction screening: not on the {rows.engine} engine yet "
-            "(the lake holds no map matches); run `roadsense analyze` on the store for them"
+            f"segment and junction screening: the {rows.engine} engine's map matches are "
+            "not of the store's road network; run `roadsense match`, then "
+            "`roadsense lake export` again"
         )
     tick("analyze", 1, steps)
 
@@ -206,10 +208,15 @@ def analyze(
 
 
 def _screen_roads(
-    store: Store, params: AnalyzeParams, out_dir: Path, result: AnalyzeResult
+    store: Store,
+    source: AnalysisSource,
+    params: AnalyzeParams,
+    out_dir: Path,
+    result: AnalyzeResult,
 ) -> None:
-    """Road segments and junctions screened over the store's map matches."""
-    segments = screen_segments(store, (), params.min_vehicle_km, params.min_vehicles)
+    """Road segments and junctions of the store's network, screened over the source's
+    sums of the map matches."""
+    segments = screen_segments(store, (), params.min_vehicle_km, params.min_vehicles, source)
     result.segment_screening = segments
     if segments.segments:
         path = out_dir / "screening_segments.csv"
@@ -219,7 +226,7 @@ def _screen_roads(
         result.files.append(path)
     elif segments.note:
         result.notes.append(f"segment screening: {segments.note}")
-    nodes = screen_junctions(store, (), min_vehicle_km=params.min_vehicle_km)
+    nodes = screen_junctions(store, (), min_vehicle_km=params.min_vehicle_km, counts=source)
     result.junction_screening = nodes
     if nodes.junctions:
         path = out_dir / "screening_junctions.csv"

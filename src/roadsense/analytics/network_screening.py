@@ -14,13 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from roadsense.analytics.hotspots import store_cell_rows
 from roadsense.analytics.ranking import RankedSite, Ranking, SiteRow, rank_sites
+from roadsense.analytics.road_counts import RoadCounts, StoreRoadCounts
 from roadsense.analytics.spf import Spf
 from roadsense.city import DEFAULT_HOTSPOT_RESOLUTION, RankingThresholds, city_settings
-from roadsense.roads.geometry import LocalFrame
 from roadsense.schema import SAFETY_TYPES
 from roadsense.store import ReadStore, RoadStore
 
@@ -144,28 +142,29 @@ def screen_segments(
     event_types: Sequence[str] = (),
     min_vehicle_km: float | None = None,
     min_vehicles: int | None = None,
+    counts: RoadCounts | None = None,
 ) -> SegmentScreening:
     """Screen map-matched segments; the SPF has road class effects (HSM-style site types).
 
-    Thresholds not given come from the city's settings.
+    The network comes from ``store``, the sums from ``counts`` (the store's own when
+    None, another engine's otherwise). Thresholds not given come from the city's settings.
     """
     label = "+".join(event_types) if event_types else "ALL"
     segments = {s.segment_id: s for s in store.road_segments()}
     if not segments:
         return SegmentScreening(label, None, [], "no road network: run `roadsense roads import`")
-    km: dict[str, float] = {}
-    who: dict[str, set[str]] = {}
-    for fix in store.segment_fixes():
-        km[fix.segment_id] = km.get(fix.segment_id, 0.0) + (fix.speed_mps or 0.0) * fix.step_s
-        who.setdefault(fix.segment_id, set()).add(fix.vehicle_id)
-    counts: dict[str, int] = {}
-    for e in store.placed_events(event_types or SAFETY_TYPES):
-        if e.matched and e.segment_id is not None:
-            counts[e.segment_id] = counts.get(e.segment_id, 0) + 1
+    sums = counts or StoreRoadCounts(store)
+    observed = sums.segment_event_counts(event_types or SAFETY_TYPES)
     rows = [
-        SiteRow(s, counts.get(s, 0), m / 1000.0, len(who[s]), segments[s].highway)
-        for s, m in km.items()
-        if s in segments
+        SiteRow(
+            x.segment_id,
+            observed.get(x.segment_id, 0),
+            x.vehicle_km,
+            x.vehicles,
+            segments[x.segment_id].highway,
+        )
+        for x in sorted(sums.segment_exposure(), key=lambda x: x.segment_id)
+        if x.segment_id in segments
     ]
     ranking = rank_sites(rows, _thresholds(min_vehicle_km, min_vehicles))
     if ranking.eligible_count == 0:
@@ -221,38 +220,28 @@ def screen_junctions(
     event_types: Sequence[str] = (),
     radius_m: float = 30.0,
     min_vehicle_km: float | None = None,
+    counts: RoadCounts | None = None,
 ) -> JunctionScreening:
     """Screen junctions: warnings placed within ``radius_m`` of the node, against the
     vehicle-km on its approaches (the segments that meet there); 3-leg and 4+-leg
     junctions are separate site types of the SPF. A junction needs ``min_vehicle_km`` on
-    its approaches (the city's setting when not given); its vehicles are not counted."""
+    its approaches (the city's setting when not given); its vehicles are not counted.
+    The sums come from ``counts`` (the store's own when None)."""
     label = "+".join(event_types) if event_types else "ALL"
     nodes = store.road_junctions()
     if not nodes:
         return JunctionScreening(label, None, [], "no road network: run `roadsense roads import`")
-    km: dict[str, float] = {}
-    for fix in store.segment_fixes():
-        km[fix.segment_id] = km.get(fix.segment_id, 0.0) + (fix.speed_mps or 0.0) * fix.step_s
-    approach = {j.node_id: sum(km.get(s, 0.0) for s in j.segments) / 1000.0 for j in nodes}
+    sums = counts or StoreRoadCounts(store)
+    metres = {x.segment_id: x.metres for x in sums.segment_exposure()}
+    approach = {j.node_id: sum(metres.get(s, 0.0) for s in j.segments) / 1000.0 for j in nodes}
     limits = RankingThresholds(_thresholds(min_vehicle_km, None).min_vehicle_km, 0)
     sites = [j for j in nodes if approach[j.node_id] >= limits.min_vehicle_km]
     if not sites:
         return JunctionScreening(label, None, [], "no junction has enough exposure")
-    frame = LocalFrame(sites[0].lon, sites[0].lat)
-    jx, jy = frame.to_xy(np.array([j.lon for j in sites]), np.array([j.lat for j in sites]))
-    counts = [0] * len(sites)
-    for e in store.placed_events(event_types or SAFETY_TYPES):
-        lon, lat = (e.road_lon, e.road_lat) if e.matched else (e.lon, e.lat)
-        if lon is None or lat is None:
-            continue
-        ex, ey = frame.to_xy(lon, lat)
-        d = np.hypot(jx - ex, jy - ey)
-        i = int(np.argmin(d))
-        if d[i] <= radius_m:
-            counts[i] += 1
+    near = sums.junction_event_counts(sites, radius_m, event_types or SAFETY_TYPES)
     rows = [
         SiteRow(str(j.node_id), n, approach[j.node_id], 0, "3-leg" if j.degree == 3 else "4+-leg")
-        for j, n in zip(sites, counts, strict=True)
+        for j, n in zip(sites, near, strict=True)
     ]
     ranking = rank_sites(rows, limits)
     by_id = {str(j.node_id): j for j in sites}

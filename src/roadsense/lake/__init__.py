@@ -1,7 +1,8 @@
 """The Parquet lake: the store's raw records as GeoParquet files partitioned by UTC day.
 
 ``roadsense lake export --to PATH`` writes positions, events, sign sightings and lane
-samples (:data:`~roadsense.store.RAW_TABLES`) under ``PATH/<table>/day=YYYY-MM-DD/``,
+samples (:data:`~roadsense.store.RAW_TABLES`), and the map matches of positions and
+events, under ``PATH/<table>/day=YYYY-MM-DD/`` (:data:`~roadsense.store.LAKE_TABLES`),
 for engines that scan raw rows on many machines (Apache Spark). The lake holds raw
 trajectories: it is inside the store's trust boundary (see docs/privacy.md).
 

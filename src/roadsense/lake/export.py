@@ -1,7 +1,8 @@
-"""``export_lake``: the store's raw tables into the lake, one UTC day at a time.
+"""``export_lake``: the store's raw tables and map matches into the lake, a UTC day at a time.
 
 Incremental and idempotent: a day is written only when the store's row count for it (or
-the upload schema version) differs from the manifest's entry, and then whole; a day gone
+the upload schema version, or for matches the road network) differs from the manifest's
+entry, and then whole; a day gone
 from the store (pruned, see docs/privacy.md) is removed from the lake, so the lake never
 keeps raw traces longer than the store does. Crash-safe: each partition is streamed to a
 temporary file, moved into place when complete, and only then entered in the manifest;
@@ -33,10 +34,10 @@ from roadsense.lake.target import LakeTarget
 from roadsense.schema import SCHEMA_VERSION
 from roadsense.store.day_rows_store import (
     DEFAULT_BATCH_ROWS,
+    LAKE_TABLES,
     RAW_SCHEMAS,
-    RAW_TABLES,
     DayRowsStore,
-    RawTable,
+    LakeTable,
 )
 
 Progress = Callable[[str, int, int], None]
@@ -83,10 +84,11 @@ def export_lake(
     target.clear_temp()
     manifest.upload_schema_version = SCHEMA_VERSION
     result = ExportResult()
-    for table in RAW_TABLES:
+    for table in LAKE_TABLES:
         counts = db.raw_day_counts(table)
+        source = db.lake_table_version(table)
         exported = manifest.tables.setdefault(table, {})
-        wanted = {day: Partition(n, SCHEMA_VERSION) for day, n in counts.items()}
+        wanted = {day: Partition(n, SCHEMA_VERSION, source) for day, n in counts.items()}
         gone = sorted(day for day in exported if day not in wanted)
         todo = sorted(day for day, p in wanted.items() if exported.get(day) != p)
         result.unchanged[table] = len(wanted) - len(todo)
@@ -101,7 +103,7 @@ def export_lake(
         for i, day in enumerate(todo, 1):
             rows = write_partition(db, target, table, day, batch_rows)
             written[day] = rows
-            exported[day] = Partition(rows, SCHEMA_VERSION)
+            exported[day] = Partition(rows, SCHEMA_VERSION, source)
             target.put_text(MANIFEST_NAME, manifest.to_json())
             if progress:
                 progress(table, i, len(todo))
@@ -109,7 +111,7 @@ def export_lake(
 
 
 def write_partition(
-    db: DayRowsStore, target: LakeTarget, table: RawTable, day: date, batch_rows: int
+    db: DayRowsStore, target: LakeTarget, table: LakeTable, day: date, batch_rows: int
 ) -> int:
     """Stream one day of ``table`` into its partition file; the rows written."""
     schema = RAW_SCHEMAS[table]

@@ -1,8 +1,9 @@
 """The lake's manifest: which day of which table was exported, with how many rows.
 
 One JSON file at the lake's root (``_roadsense_lake.json``), replaced whole after each
-partition is in place. A partition whose store count or upload schema version differs
-from its entry is written again; the manifest is what makes a second export add nothing.
+partition is in place. A partition whose store count, upload schema version or source
+(for map matches: the road network's digest) differs from its entry is written again; the
+manifest is what makes a second export add nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ class Partition:
 
     rows: int
     upload_schema_version: int
+    derived_from: str = ""
+    """For the match tables, the digest of the road network matched on ("" otherwise)."""
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Manifest:
                         day.isoformat(): {
                             "rows": p.rows,
                             "upload_schema_version": p.upload_schema_version,
+                            **({"derived_from": p.derived_from} if p.derived_from else {}),
                             "file": partition_file(table, day),
                         }
                         for day, p in sorted(days.items())
@@ -67,7 +71,9 @@ class Manifest:
             tables = {
                 table: {
                     date.fromisoformat(day): Partition(
-                        int(p["rows"]), int(p["upload_schema_version"])
+                        int(p["rows"]),
+                        int(p["upload_schema_version"]),
+                        str(p.get("derived_from", "")),
                     )
                     for day, p in days.items()
                 }

@@ -17,22 +17,46 @@ from roadsense.lake.export import load_manifest
 from roadsense.lake.manifest import MANIFEST_NAME, partition_file
 from roadsense.lake.target import LakeTarget
 from roadsense.spark.errors import SparkEngineError
+from roadsense.store.day_rows_store import MATCH_TABLES
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 POSITION_COLUMNS = ("vehicle_id", "ts", "speed_mps", "h3_cell")
-EVENT_COLUMNS = ("vehicle_id", "ts", "type", "h3_cell")
+EVENT_COLUMNS = ("event_id", "vehicle_id", "ts", "type", "lat", "lon", "h3_cell")
+MATCHED_POSITION_COLUMNS = ("vehicle_id", "ts", "matched", "segment_id", "speed_mps")
+MATCHED_EVENT_COLUMNS = ("event_id", "matched", "segment_id", "road_lon", "road_lat")
+_KINDS = {
+    "event_id": "string",
+    "vehicle_id": "string",
+    "ts": "timestamp",
+    "speed_mps": "double",
+    "h3_cell": "long",
+    "type": "string",
+    "lat": "double",
+    "lon": "double",
+    "matched": "boolean",
+    "segment_id": "string",
+    "road_lon": "double",
+    "road_lat": "double",
+}
+"""Spark's type (DDL) of each column read: an empty table is made with them."""
 
 
 @dataclass(frozen=True)
 class LakeTables:
-    """The raw tables an analysis scans."""
+    """The tables an analysis scans."""
 
     positions: DataFrame
     """vehicle_id, ts, speed_mps, h3_cell (long)"""
     events: DataFrame
-    """vehicle_id, ts, type, h3_cell (long, null without a position)"""
+    """event_id, vehicle_id, ts, type, lat, lon, h3_cell (long, null without a position)"""
+    matched_positions: DataFrame
+    """vehicle_id, ts, matched, segment_id, speed_mps"""
+    matched_events: DataFrame
+    """event_id, matched, segment_id, road_lon, road_lat"""
+    road_network: str
+    """The digest of the road network the lake's matches were made on ("" for none)."""
 
 
 def open_lake(lake: str) -> tuple[str, Manifest]:
@@ -56,26 +80,32 @@ def lake_tables(spark: SparkSession, lake: str) -> LakeTables:
     return LakeTables(
         _table(spark, root, manifest, "positions", POSITION_COLUMNS),
         _table(spark, root, manifest, "events", EVENT_COLUMNS),
+        _table(spark, root, manifest, "matched_positions", MATCHED_POSITION_COLUMNS),
+        _table(spark, root, manifest, "matched_events", MATCHED_EVENT_COLUMNS),
+        matches_network(manifest),
     )
+
+
+def matches_network(manifest: Manifest) -> str:
+    """The one road network every matched partition was made on; "" when the lake holds
+    no matches, and a name no network has when its partitions disagree (an export
+    interrupted after a new road import: the next export rewrites them)."""
+    networks = {
+        p.derived_from for table in MATCH_TABLES for p in manifest.tables.get(table, {}).values()
+    }
+    if len(networks) > 1:
+        return "several networks: " + ", ".join(sorted(networks))
+    return networks.pop() if networks else ""
 
 
 def _table(
     spark: SparkSession, root: str, manifest: Manifest, table: str, columns: tuple[str, ...]
 ) -> DataFrame:
     from pyspark.sql import functions as sf
-    from pyspark.sql import types as st
 
     days = sorted(manifest.tables.get(table, {}))
     if not days:
-        kinds = {
-            "vehicle_id": st.StringType(),
-            "ts": st.TimestampType(),
-            "speed_mps": st.DoubleType(),
-            "h3_cell": st.LongType(),
-            "type": st.StringType(),
-        }
-        schema = st.StructType([st.StructField(c, kinds[c]) for c in columns])
-        return spark.createDataFrame([], schema)
+        return spark.createDataFrame([], ", ".join(f"{c} {_KINDS[c]}" for c in columns))
     files = [f"{root}/{partition_file(table, day)}" for day in days]
     frame = spark.read.option("basePath", f"{root}/{table}").parquet(*files)
     return frame.select(

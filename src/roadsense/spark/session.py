@@ -186,8 +186,11 @@ def start_session(options: SparkOptions) -> SparkSession:
     for key, value in _conf(options, cluster, props).items():
         builder = builder.config(key, value)
     if cluster is None or cluster[0] in _LOCAL_HOSTS:
-        # Spark's own servers (block manager, shuffle) listen on 127.0.0.1 only
+        # Spark's own servers (block manager, shuffle) listen on 127.0.0.1 only, and its
+        # Python workers (the junction counts run in them) are this Python, not the
+        # first python3 on the PATH: pyspark refuses a worker of another minor version
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
         with warnings.catch_warnings(), _stderr_to(options.log_file):
             warnings.simplefilter("ignore", FutureWarning)

@@ -5,42 +5,104 @@ the store's row types, so that :func:`roadsense.analytics.analyze.analyze` fits 
 models on them as it does on the store's. The fixes with their exposure steps (the one
 window over each vehicle's track) are computed once and cached for every query.
 
+Segments and junctions are screened from the lake's map matches (the store's, exported
+with them) against the store's road network, when the matches are of that network.
+
 The lake holds raw rows only: what the store's retention rolled up and pruned
 (``position_rollup``) is neither in the lake nor in these figures (see docs/usage.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
+from roadsense.analytics.road_counts import SegmentExposure, count_near_junctions, event_point
 from roadsense.spark.cells import epoch_hour, local_period, parent_cell
-from roadsense.spark.exposure import position_steps
+from roadsense.spark.exposure import position_steps, segment_steps
 from roadsense.spark.lake_reads import LakeTables
-from roadsense.store import Totals
+from roadsense.store import Junction, Totals
 from roadsense.store.analytics_rows import CellPeriod, CellPeriodEvents, Period, VehicleHour
 from roadsense.store.read_store import CellExposure
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import DataFrame, Row
 
 
 class SparkSource:
     """An :class:`~roadsense.analytics.analysis_source.AnalysisSource` over the lake."""
 
     engine = "spark"
-    screens_roads = False
-    """The lake holds no map matches yet: segments and junctions stay with the store."""
 
     def __init__(self, tables: LakeTables) -> None:
         self._events = tables.events
+        self._matched_events = tables.matched_events
+        self._matched_positions = tables.matched_positions
+        self.road_network = tables.road_network
         self._steps: DataFrame = position_steps(tables.positions).cache()
         self._cell_types: dict[int, dict[tuple[int, str], int]] = {}
+        self._segments: list[SegmentExposure] | None = None
 
     def close(self) -> None:
         """Drop the cached steps."""
         self._steps.unpersist()
+
+    def segment_exposure(self) -> list[SegmentExposure]:
+        """Metres and distinct vehicles per segment, from the lake's matched fixes."""
+        from pyspark.sql import functions as sf
+
+        if self._segments is None:
+            rows = (
+                segment_steps(self._matched_positions)
+                .groupBy("segment_id")
+                .agg(sf.sum("metres"), sf.countDistinct("vehicle_id"))
+                .collect()
+            )
+            self._segments = [SegmentExposure(str(s), float(m), int(n)) for s, m, n in rows]
+        return self._segments
+
+    def segment_event_counts(self, event_types: Sequence[str]) -> dict[str, int]:
+        """Events of ``event_types`` matched onto each segment."""
+        from pyspark.sql import functions as sf
+
+        on_road = self._matched_events.where(
+            sf.col("matched") & sf.col("segment_id").isNotNull()
+        ).select("event_id", "segment_id")
+        rows = (
+            self._typed_events(event_types)
+            .select("event_id")
+            .join(on_road, "event_id")
+            .groupBy("segment_id")
+            .count()
+            .collect()
+        )
+        return {str(s): int(n) for s, n in rows}
+
+    def junction_event_counts(
+        self, junctions: Sequence[Junction], radius_m: float, event_types: Sequence[str]
+    ) -> list[int]:
+        """Events of ``event_types`` near each junction, counted on the executors by the
+        embedded engine's own function over each partition's events, then summed."""
+        from pyspark.sql import functions as sf
+
+        placed = self._typed_events(event_types).join(
+            self._matched_events.select("event_id", "matched", "road_lon", "road_lat"),
+            "event_id",
+            "left",
+        )
+        points = placed.select(
+            sf.coalesce(sf.col("matched"), sf.lit(False)), "lon", "lat", "road_lon", "road_lat"
+        )
+        sites = list(junctions)
+        zero = [0] * len(sites)
+        return points.rdd.mapPartitions(partial(_near, sites, radius_m)).fold(zero, _add)
+
+    def _typed_events(self, event_types: Sequence[str]) -> DataFrame:
+        from pyspark.sql import functions as sf
+
+        return self._events.where(sf.col("type").isin(list(event_types)))
 
     def totals(self) -> Totals:
         """Vehicles, fixes, vehicle-km and events by type of the lake's raw rows (batches:
@@ -153,3 +215,13 @@ class SparkSource:
             for (v, h), (km, ev) in panel.items()
         ]
         return sorted(rows, key=lambda x: (x.vehicle_id, x.hour))
+
+
+def _near(sites: list[Junction], radius_m: float, rows: Iterable[Row]) -> Iterator[list[int]]:
+    """One partition's counts near each junction (run on an executor)."""
+    points = (event_point(bool(m), lon, lat, rlon, rlat) for m, lon, lat, rlon, rlat in rows)
+    yield count_near_junctions((p for p in points if p is not None), sites, radius_m)
+
+
+def _add(a: list[int], b: list[int]) -> list[int]:
+    return [x + y for x, y in zip(a, b, strict=True)]

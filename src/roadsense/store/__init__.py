@@ -30,7 +30,13 @@ from roadsense.store.account_store import (
 )
 from roadsense.store.analysis_store import AnalysisStore
 from roadsense.store.base import Store
-from roadsense.store.day_rows_store import RAW_TABLES, DayRowsStore, RawTable
+from roadsense.store.day_rows_store import (
+    LAKE_TABLES,
+    RAW_TABLES,
+    DayRowsStore,
+    LakeTable,
+    RawTable,
+)
 from roadsense.store.duckdb_store import DuckDBStore
 from roadsense.store.errors import StoreError
 from roadsense.store.h3cells import FINE_H3_RESOLUTION
@@ -79,6 +85,7 @@ def open_store(
 
 __all__ = [
     "FINE_H3_RESOLUTION",
+    "LAKE_TABLES",
     "RAW_TABLES",
     "ROLES",
     "AccountStore",
@@ -95,6 +102,7 @@ __all__ = [
     "IngestResult",
     "IngestStore",
     "Junction",
+    "LakeTable",
     "Principal",
     "PruneResult",
     "RawTable",

@@ -1,8 +1,11 @@
-"""Raw rows one UTC day at a time, as Arrow: what the Parquet lake is written from.
+"""Rows one UTC day at a time, as Arrow: what the Parquet lake is written from.
 
-The four tables of raw records (positions, events, sign sightings, lane samples) are read
+The four tables of raw records (positions, events, sign sightings, lane samples) and the
+two tables of map matches the analyses scan (matched positions and events) are read
 whole, a day at a time and in bounded record batches, with the same Arrow schema from
 both backends, so that what leaves the store for the lake does not depend on the backend.
+Matches are made against one road network: :meth:`DayRowsStore.lake_table_version` names
+it (its digest), so that a lake's matches are rewritten when the network is replaced.
 """
 
 from __future__ import annotations
@@ -15,12 +18,17 @@ import pyarrow as pa
 
 RawTable = Literal["positions", "events", "sign_sightings", "lane_samples"]
 RAW_TABLES: tuple[RawTable, ...] = get_args(RawTable)
+MatchTable = Literal["matched_positions", "matched_events"]
+MATCH_TABLES: tuple[MatchTable, ...] = get_args(MatchTable)
+LakeTable = RawTable | MatchTable
+LAKE_TABLES: tuple[LakeTable, ...] = RAW_TABLES + MATCH_TABLES
+"""Every table the lake holds: the raw records, then the map matches."""
 
 _TS = pa.timestamp("us", tz="UTC")
 _F = pa.float64()
 _S = pa.string()
 
-RAW_SCHEMAS: dict[RawTable, pa.Schema] = {
+RAW_SCHEMAS: dict[LakeTable, pa.Schema] = {
     "positions": pa.schema(
         [
             pa.field("vehicle_id", _S, nullable=False),
@@ -81,22 +89,52 @@ RAW_SCHEMAS: dict[RawTable, pa.Schema] = {
             pa.field("batch_id", _S, nullable=False),
         ]
     ),
+    "matched_positions": pa.schema(
+        [
+            pa.field("vehicle_id", _S, nullable=False),
+            pa.field("ts", _TS, nullable=False),
+            pa.field("matched", pa.bool_(), nullable=False),
+            pa.field("osm_way_id", pa.int64()),
+            pa.field("segment_id", _S),
+            pa.field("distance_m", _F),
+            pa.field("quality", _F, nullable=False),
+            pa.field("trip", pa.int32()),
+            pa.field("speed_mps", _F),
+        ]
+    ),
+    "matched_events": pa.schema(
+        [
+            pa.field("event_id", _S, nullable=False),
+            pa.field("vehicle_id", _S, nullable=False),
+            pa.field("ts", _TS, nullable=False),
+            pa.field("matched", pa.bool_(), nullable=False),
+            pa.field("osm_way_id", pa.int64()),
+            pa.field("segment_id", _S),
+            pa.field("road_lon", _F),
+            pa.field("road_lat", _F),
+        ]
+    ),
 }
-"""The Arrow schema of each raw table's rows, the same from both backends (ids as text)."""
+"""The Arrow schema of each lake table's rows, the same from both backends (ids as text)."""
 
 DEFAULT_BATCH_ROWS = 65_536
 """Rows per record batch: what one read holds in memory at a time."""
 
 
 class DayRowsStore(Protocol):
-    """The raw tables read a UTC day at a time (for the Parquet lake)."""
+    """The lake's tables read a UTC day at a time (for the Parquet lake)."""
 
-    def raw_day_counts(self, table: RawTable) -> dict[date, int]:
+    def lake_table_version(self, table: LakeTable) -> str:
+        """What a table's rows were derived from: the road network's digest for the match
+        tables ("" without a network), "" for the raw records."""
+        ...
+
+    def raw_day_counts(self, table: LakeTable) -> dict[date, int]:
         """How many rows of ``table`` the store holds per UTC day (days with none left out)."""
         ...
 
     def raw_day_rows(
-        self, table: RawTable, day: date, batch_rows: int = DEFAULT_BATCH_ROWS
+        self, table: LakeTable, day: date, batch_rows: int = DEFAULT_BATCH_ROWS
     ) -> Iterator[pa.RecordBatch]:
         """The rows of ``table`` on the UTC ``day``, ordered by vehicle and time, in record
         batches of at most ``batch_rows`` with the schema ``RAW_SCHEMAS[table]``."""

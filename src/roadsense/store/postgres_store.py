@@ -96,6 +96,8 @@ class _Conn:
                     null_values=[""],  # COPY's NULL; an empty text is quoted ("")
                     strings_can_be_null=True,
                     quoted_strings_can_be_null=False,
+                    true_values=["t"],  # how COPY writes a boolean
+                    false_values=["f"],
                 ),
             )
             for chunk in reader:

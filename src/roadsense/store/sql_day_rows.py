@@ -1,4 +1,4 @@
-"""Raw rows per UTC day as Arrow (:class:`~roadsense.store.day_rows_store.DayRowsStore`),
+"""Lake rows per UTC day as Arrow (:class:`~roadsense.store.day_rows_store.DayRowsStore`),
 written once for both backends."""
 
 from __future__ import annotations
@@ -8,7 +8,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pyarrow as pa
 
-from roadsense.store.day_rows_store import DEFAULT_BATCH_ROWS, RAW_SCHEMAS, RAW_TABLES, RawTable
+from roadsense.store.day_rows_store import (
+    DEFAULT_BATCH_ROWS,
+    LAKE_TABLES,
+    MATCH_TABLES,
+    RAW_SCHEMAS,
+    LakeTable,
+)
 from roadsense.store.errors import StoreError
 from roadsense.store.sql import SqlBackend
 
@@ -16,15 +22,15 @@ _AS_TEXT = {"batch_id", "event_id"}
 """UUID columns, read as text (the backends' drivers give UUIDs differently)."""
 
 
-def _table(self: SqlBackend, table: str) -> RawTable:
-    if table not in RAW_TABLES:
-        raise StoreError(f"no raw table {table!r}; choose one of {', '.join(RAW_TABLES)}")
+def _table(self: SqlBackend, table: str) -> LakeTable:
+    if table not in LAKE_TABLES:
+        raise StoreError(f"no lake table {table!r}; choose one of {', '.join(LAKE_TABLES)}")
     if self._fleet_scope is not None:
         raise StoreError("raw rows are read from the whole store, not a fleet's view of it")
     return table
 
 
-def _select(table: RawTable) -> str:
+def _select(table: LakeTable) -> str:
     columns = [
         f"CAST({name} AS VARCHAR) AS {name}" if name in _AS_TEXT else name
         for name in RAW_SCHEMAS[table].names
@@ -33,9 +39,17 @@ def _select(table: RawTable) -> str:
 
 
 class DayRowsMixin:
-    """``raw_day_counts`` and ``raw_day_rows`` for both SQL backends."""
+    """``lake_table_version``, ``raw_day_counts`` and ``raw_day_rows`` for both SQL backends."""
 
-    def raw_day_counts(self: SqlBackend, table: RawTable) -> dict[date, int]:
+    def lake_table_version(self: SqlBackend, table: LakeTable) -> str:
+        """The road network's digest for the match tables, "" otherwise."""
+        if _table(self, table) not in MATCH_TABLES:
+            return ""
+        with self._read() as r:
+            rows = r.fetch("SELECT digest FROM road_network")
+        return str(rows[0][0]) if rows else ""
+
+    def raw_day_counts(self: SqlBackend, table: LakeTable) -> dict[date, int]:
         """Rows of ``table`` per UTC day (both backends' sessions run in UTC)."""
         name = _table(self, table)
         with self._read() as r:
@@ -45,7 +59,7 @@ class DayRowsMixin:
         return {_as_date(d): int(n) for d, n in rows}
 
     def raw_day_rows(
-        self: SqlBackend, table: RawTable, day: date, batch_rows: int = DEFAULT_BATCH_ROWS
+        self: SqlBackend, table: LakeTable, day: date, batch_rows: int = DEFAULT_BATCH_ROWS
     ) -> Iterator[pa.RecordBatch]:
         """The rows of ``table`` on the UTC ``day`` in bounded Arrow record batches."""
         name = _table(self, table)
