@@ -2,10 +2,10 @@
 
 The same store is analysed by DuckDB and by Spark over its lake (``local[2]`` and a
 standalone cluster of two workers); the ranked sites (cells, road segments, junctions),
-every screening, the clusters, the trends, the crash validation and the scores must
-agree. Counts must be equal; sums of kilometres may differ in the last bits (Spark adds in
-another order), so figures are compared with a relative tolerance of 1e-9 (:data:`REL`),
-and the ranks must be the same.
+every screening, the speeds per segment and hour of the week, the clusters, the trends,
+the crash validation and the scores must agree. Counts must be equal; sums of kilometres
+may differ in the last bits (Spark adds in another order), so figures are compared with a
+relative tolerance of 1e-9 (:data:`REL`), and the ranks must be the same.
 """
 
 from __future__ import annotations
@@ -89,6 +89,10 @@ def test_spark_local_gives_the_stores_answers(
     store = json.loads((on_store / "sites.json").read_text())
     assert len(store["sites"]) >= 30  # the planted hotspot and most cells are ranked
     assert store["sites"][0]["observed"] > 3 * store["sites"][1]["observed"]
+    with (on_store / "speeds_segments.csv").open() as f:
+        speeds = list(csv.DictReader(f))
+    assert len({r["segment_id"] for r in speeds}) >= 10  # speeds of most segments
+    assert all(int(r["vehicles"]) >= 5 for r in speeds)
     kinds = {s["kind"] for s in store["sites"]}
     assert kinds == {"cell", "segment", "junction"}  # the road sites are screened too
     assert_same_sites(store, spark)
@@ -96,6 +100,7 @@ def test_spark_local_gives_the_stores_answers(
         "screening_cells.csv",
         "screening_segments.csv",
         "screening_junctions.csv",
+        "speeds_segments.csv",
         "clusters.csv",
         "trends.csv",
         "scores.csv",

@@ -3,7 +3,8 @@
 The model fits (the SPF, empirical Bayes ranking, Getis-Ord, trends, scores) run on a
 few aggregated tables: exposure per H3 cell, events per cell and type, both per local
 period, each vehicle's kilometres and warnings per UTC hour, and the driving and warnings
-per road segment and near each junction (:mod:`roadsense.analytics.road_counts`). An
+per road segment and near each junction (:mod:`roadsense.analytics.road_counts`), and the
+speeds per segment and hour of the week (:mod:`roadsense.analytics.speeds`). An
 :class:`AnalysisSource` gives exactly those rows; :class:`StoreSource` reads them from the
 store (its SQL, the exposure rule of :mod:`roadsense.store.exposure`), and
 ``roadsense.spark`` computes the same rows with Apache Spark from the Parquet lake. The
@@ -12,7 +13,7 @@ fits then run unchanged on either, so the engines can only differ in the sums' r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -23,6 +24,7 @@ from roadsense.analytics.road_counts import (
     SegmentExposure,
     StoreRoadCounts,
 )
+from roadsense.analytics.speeds import SpeedCells, speed_cells
 from roadsense.schema import SAFETY_TYPES
 from roadsense.store import Junction, Store, Totals
 from roadsense.store.analytics_rows import (
@@ -76,6 +78,11 @@ class AnalysisSource(RoadCounts, Protocol):
         """Each vehicle's kilometres and warnings by type per UTC hour in [since, until)."""
         ...
 
+    def speed_cells(self, tz: str, limits: Mapping[str, float | None]) -> SpeedCells:
+        """Speeds per matched segment and hour of the week in ``tz``, fixes over the
+        segment's speed limit in ``limits`` counted."""
+        ...
+
 
 class StoreSource:
     """The store's own reads (the embedded engine: DuckDB or PostgreSQL)."""
@@ -125,6 +132,9 @@ class StoreSource:
         self, since: datetime | None = None, until: datetime | None = None
     ) -> list[VehicleHour]:
         return self._store.vehicle_hours(since, until)
+
+    def speed_cells(self, tz: str, limits: Mapping[str, float | None]) -> SpeedCells:
+        return speed_cells(self._store.segment_fixes(), tz, limits)
 
 
 def source_cell_rows(

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import h3
 
+from roadsense.analytics import speeds
 from roadsense.analytics.analysis_source import (
     AnalysisSource,
     StoreSource,
@@ -71,6 +72,8 @@ class AnalyzeResult:
     screenings: dict[str, CellScreening] = field(default_factory=dict)
     segment_screening: SegmentScreening | None = None
     junction_screening: JunctionScreening | None = None
+    speed_cells: int = 0
+    """Segment and hour-of-week cells of speeds_segments.csv (k vehicles each)."""
     hot_clusters: int = 0
     trends: dict[str, int] = field(default_factory=dict)
     validation: dict[str, Any] | None = None
@@ -198,6 +201,7 @@ def analyze(
             "trends": result.trends,
             "validation": result.validation,
             "scored_subjects": result.scored_subjects,
+            "speed_cells": result.speed_cells,
             "top_cells": [c.cell for c in all_cells[: params.top_n]],
             "sites": result_sites(result)[: params.top_n],
         },
@@ -234,6 +238,15 @@ def _screen_roads(
         result.files.append(path)
     elif nodes.note:
         result.notes.append(f"junction screening: {nodes.note}")
+    limits = {s.segment_id: s.speed_limit_kmh for s in store.road_segments()}
+    if limits:
+        k = speeds.DEFAULT_MIN_VEHICLES  # what is published keeps k vehicles a cell
+        cells = source.speed_cells(params.tz, limits)
+        rows = speeds.segment_speeds(store, k, params.tz, cells=cells)
+        path = out_dir / "speeds_segments.csv"
+        write_table(path, [asdict(r) for r in rows], [f.name for f in fields(speeds.SegmentSpeed)])
+        result.files.append(path)
+        result.speed_cells = len(rows)
 
 
 def result_sites(result: AnalyzeResult) -> list[dict[str, Any]]:

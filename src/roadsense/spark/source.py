@@ -14,12 +14,13 @@ The lake holds raw rows only: what the store's retention rolled up and pruned
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
 from roadsense.analytics.road_counts import SegmentExposure, count_near_junctions, event_point
+from roadsense.analytics.speeds import SpeedCell, SpeedCells
 from roadsense.spark.cells import epoch_hour, local_period, parent_cell
 from roadsense.spark.exposure import position_steps, segment_steps
 from roadsense.spark.lake_reads import LakeTables
@@ -98,6 +99,48 @@ class SparkSource:
         sites = list(junctions)
         zero = [0] * len(sites)
         return points.rdd.mapPartitions(partial(_near, sites, radius_m)).fold(zero, _add)
+
+    def speed_cells(self, tz: str, limits: Mapping[str, float | None]) -> SpeedCells:
+        """Speeds per segment and local hour of the week: Spark's exact ``percentile``
+        (linear between the nearest ranks, as numpy's default), fixes over the limit."""
+        from pyspark.sql import functions as sf
+
+        fixes = self._matched_positions.where(
+            sf.col("matched") & sf.col("segment_id").isNotNull() & sf.col("speed_mps").isNotNull()
+        )
+        local = sf.from_utc_timestamp(sf.col("ts"), tz)
+        kmh = fixes.select(
+            "segment_id",
+            "vehicle_id",
+            (sf.col("speed_mps") * 3.6).alias("kmh"),
+            (((sf.dayofweek(local) + 5) % 7) * 24 + sf.hour(local)).alias("how"),
+        )
+        known = [(seg, float(limit)) for seg, limit in limits.items() if limit]
+        limit_rows = self._events.sparkSession.createDataFrame(
+            known, "segment_id string, limit_kmh double"
+        )
+        over = sf.when(sf.col("kmh") > sf.col("limit_kmh"), 1).otherwise(0)
+        rows = (
+            kmh.join(sf.broadcast(limit_rows), "segment_id", "left")
+            .groupBy("segment_id", "how")
+            .agg(
+                sf.avg("kmh"),
+                sf.percentile("kmh", sf.lit(0.5)),
+                sf.percentile("kmh", sf.lit(0.85)),
+                sf.count(sf.lit(1)),
+                sf.countDistinct("vehicle_id"),
+                sf.sum(over),
+            )
+            .collect()
+        )
+        free = kmh.groupBy("segment_id").agg(sf.percentile("kmh", sf.lit(0.85))).collect()
+        return SpeedCells(
+            [
+                SpeedCell(str(s), int(h), float(m), float(p50), float(p85), int(n), int(v), int(o))
+                for s, h, m, p50, p85, n, v, o in rows
+            ],
+            {str(s): float(p) for s, p in free},
+        )
 
     def _typed_events(self, event_types: Sequence[str]) -> DataFrame:
         from pyspark.sql import functions as sf
