@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,9 +45,8 @@ from roadsense.city import (
     DEFAULT_TIME_ZONE,
     RankingThresholds,
 )
+from roadsense.progress import Progress
 from roadsense.store import Store
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import resource
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from roadsense.analytics.rollout_panel import Rollout, read_rollout
 from roadsense.city import CitySettings
 from roadsense.cli.evaluate import evaluate_and_record
 from roadsense.cli.export import OpenDataRun, write_open_data
+from roadsense.progress import Progress
 from roadsense.reports import build_report, parse_month, render_html
 from roadsense.reports.quality import DataQuality, data_quality
 from roadsense.roads.matcher import MatchOptions
@@ -35,8 +36,6 @@ from roadsense.roads.store_sync import MatchRun, import_network, match_new
 from roadsense.store import open_store
 from roadsense.store.analytics_rows import Period
 from roadsense.store.roads_rows import NetworkInfo
-
-Progress = Callable[[str, int, int], None]
 
 
 def cpu_seconds() -> float:

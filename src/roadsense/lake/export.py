@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -31,6 +30,7 @@ from roadsense.lake.manifest import (
     partition_file,
 )
 from roadsense.lake.target import LakeTarget
+from roadsense.progress import Progress
 from roadsense.schema import SCHEMA_VERSION
 from roadsense.store.day_rows_store import (
     DEFAULT_BATCH_ROWS,
@@ -39,9 +39,6 @@ from roadsense.store.day_rows_store import (
     DayRowsStore,
     LakeTable,
 )
-
-Progress = Callable[[str, int, int], None]
-"""progress(table, days done, days to do)."""
 
 LAKE_METADATA_KEY = b"roadsense"
 """Parquet metadata of every file: the table, the day and the upload schema version."""

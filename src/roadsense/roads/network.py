@@ -13,20 +13,17 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from roadsense.progress import Progress
 from roadsense.roads.geometry import Floats, LocalFrame, Projection, polyline_length_m, project
 from roadsense.roads.osm_roads import OsmWay, read_ways
 from roadsense.roads.speed_limits import country_at, default_limit_kmh, parse_maxspeed_kmh
 from roadsense.store.roads_rows import Junction, Segment
-
-Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``."""
 
 _IMPLIED_ONEWAY = frozenset({"motorway", "motorway_link"})
 

@@ -15,7 +15,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from roadsense.roads.network import Progress, RoadNetwork, read_network
+from roadsense.progress import Progress
+from roadsense.roads.network import RoadNetwork, read_network
 from roadsense.store.roads_rows import Junction, Segment
 
 FORMAT = 1

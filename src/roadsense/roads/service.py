@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from roadsense.progress import Progress
 from roadsense.roads.extracts import RoadsFileError
 from roadsense.roads.matcher import MapMatcher, MatchOptions
-from roadsense.roads.network import Progress, RoadNetwork
+from roadsense.roads.network import RoadNetwork
 from roadsense.roads.network_cache import cached_network
 from roadsense.roads.tiles import build_tiles, cache_root, file_digest
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from roadsense.progress import Progress
 from roadsense.schema.records import AdasEvent, Position
 from roadsense.sim.can_encoder import FrameEncoder
 from roadsense.sim.config import SimConfig
@@ -61,9 +62,6 @@ from roadsense.sim.rollout import PLANTED_RATE_RATIOS, ROLLOUT_PLAN_FILE, plan_r
 from roadsense.sim.traffic import STEP_S, TAXI_TYPE, SumoTraffic, TaxiLog, TrafficStats
 from roadsense.sim.unit import SimulatedUnit
 from roadsense.sim.unit_rules import KMH, UnitRules
-
-Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``; stages are ``network``, ``simulate`` and ``write``."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from roadsense.lake.export import Progress
+from roadsense.progress import Progress
 from roadsense.spark.errors import SparkEngineError
 from roadsense.spark.lake_reads import lake_tables, open_lake
 from roadsense.spark.progress import stage_progress

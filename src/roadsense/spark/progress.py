@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from roadsense.lake.export import Progress
+from roadsense.progress import Progress
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
