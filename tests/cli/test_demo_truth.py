@@ -67,7 +67,10 @@ def test_a_worn_stretch_is_found_on_a_worn_segment_of_its_ways() -> None:
 def test_planted_things_are_read_from_the_ground_truth_file(tmp_path: Path) -> None:
     truth = {
         "hazards": [],
-        "signs": [{"lon": 24.94, "lat": 60.17, "value": 30}, {"lon": 24.95, "lat": 60.18}],
+        "signs": [
+            {"lon": 24.94, "lat": 60.17, "value": 30, "kind": "differs"},
+            {"lon": 24.95, "lat": 60.18, "kind": "missing"},
+        ],
         "potholes": [{"lon": 24.93, "lat": 60.16}],
         "device_faults": [
             {"vehicle_id": "taxi-001", "kind": "failsafe"},
@@ -83,7 +86,13 @@ def test_planted_things_are_read_from_the_ground_truth_file(tmp_path: Path) -> N
     }
     (tmp_path / GROUND_TRUTH_FILE).write_text(json.dumps(truth), encoding="utf-8")
     extras = read_truth_extras(tmp_path)
-    assert signs_found(extras, None) == {"planted": 2, "found": 0, "mismatches": 0, "inventory": 0}
+    assert signs_found(extras, None) == {
+        "planted": 2,
+        "found": 0,
+        "mismatches": 0,
+        "inventory": 0,
+        "missing": {"planted": 1, "found": 0},  # OSM has no maxspeed at the second
+    }
     assert potholes_found(extras, None)["planted"] == 1
     assert devices_flagged(extras, None)["planted_faults"] == 2
     rows = rollout_rows(extras, None)
