@@ -61,7 +61,7 @@ def test_a_cyclist_beside_the_path_is_an_obstacle_but_no_warning(tmp_path: Path)
 def test_a_negative_cyclist_rate_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SimError, match=r"^cyclists_per_hour must be >= 0, got -1\.0$"):
         SimConfig(out_dir=tmp_path, cyclists_per_hour=-1.0)
-    assert SimConfig(out_dir=tmp_path).cyclists_per_hour > 0  # a few by default
+    assert SimConfig(out_dir=tmp_path).cyclists_per_hour == 0.0  # opt-in, docs/simulation.md
 
 
 @pytest.mark.slow

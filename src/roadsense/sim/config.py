@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from roadsense.sim.cyclists import CYCLISTS_PER_HOUR
 from roadsense.sim.errors import SimError
 from roadsense.sim.unit_rules import LDW_MIN_SPEED_KMH
 
@@ -59,9 +58,12 @@ class SimConfig:
     """Pedestrian crossings planted in the network (:mod:`roadsense.sim.crossings`)."""
     people_per_hour: float = PEOPLE_PER_HOUR
     """People who cross at each crossing per hour (:mod:`roadsense.sim.pedestrians`); 0: none."""
-    cyclists_per_hour: float = CYCLISTS_PER_HOUR
+    cyclists_per_hour: float = 0.0
     """Cyclists who start riding ahead of a taxi per hour, in the whole city
-    (:mod:`roadsense.sim.cyclists`); 0: none."""
+    (:mod:`roadsense.sim.cyclists`; :data:`~roadsense.sim.cyclists.CYCLISTS_PER_HOUR` is
+    the calibrated rate); 0, the default: none. Off by default: at 3 an hour the default
+    demo's planted hazard H2 fell from rank 5 to 13 (its detection is marginal at the
+    demo's exposure), see docs/simulation.md."""
     conflicts: bool = True
     """Equip the taxis with SUMO's SSM device: their conflicts (TTC, DRAC, PET) go into the
     truth (:mod:`roadsense.sim.conflicts`)."""
