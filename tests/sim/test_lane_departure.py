@@ -3,6 +3,7 @@ motion, the markings (worn stretches planted), and what the gateway reads back."
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from dataclasses import replace
@@ -261,6 +262,9 @@ def test_ldw_and_lane_markings_reach_the_gateway(tmp_path: Path) -> None:
 # -- a simulated run -----------------------------------------------------------------------
 
 LOW_GATE_KMH = 30.0
+WORN_REACH_M = 12.0
+"""A taxi on a worn edge is within this of the edge's shape (its lanes, a GPS-free truth
+position): three lanes' widths from the centre line."""
 """The Helsinki centre's taxis hardly ever drive at 55 km/h: the run lowers the units' LDW
 speed so that the drifts there give warnings to compare."""
 
@@ -302,25 +306,52 @@ def test_decoded_lane_departures_are_the_truth(lane_run: tuple[SimResult, Ground
     assert 4.5 <= rate <= 80.0, rate
 
 
+def _along(shape: list[tuple[float, float]], lon: float, lat: float, reach_m: float) -> bool:
+    """Whether (lon, lat) lies beside the polyline ``shape``, within ``reach_m`` of it and
+    not beyond either end (a local flat projection: a few hundred metres)."""
+    lon0, lat0 = shape[0]
+    kx, ky = 111_320.0 * math.cos(math.radians(lat0)), 110_540.0
+    pts = [((x - lon0) * kx, (y - lat0) * ky) for x, y in shape]
+    px, py = (lon - lon0) * kx, (lat - lat0) * ky
+    for (ax, ay), (bx, by) in itertools.pairwise(pts):
+        dx, dy = bx - ax, by - ay
+        length2 = dx * dx + dy * dy
+        if length2 <= 0.0:
+            continue
+        u = ((px - ax) * dx + (py - ay) * dy) / length2
+        if 0.0 <= u <= 1.0 and math.hypot(px - ax - u * dx, py - ay - u * dy) <= reach_m:
+            return True
+    # a bend: beside an inner vertex, between two segments' ends
+    return any(math.hypot(px - x, py - y) <= reach_m for x, y in pts[1:-1])
+
+
 @pytest.mark.slow
 def test_worn_stretches_are_seen_worn(lane_run: tuple[SimResult, GroundTruth]) -> None:
     result, truth = lane_run
     assert [w.stretch_id for w in truth.worn_markings] == ["L1", "L2"]
     worn_edges = {e: w for w in truth.worn_markings for e in w.edge_ids}
+    worn_shape = {
+        e: [(float(x), float(y)) for x, y in line]
+        for w in truth.worn_markings
+        for e, line in zip(w.edge_ids, w.polylines, strict=True)
+    }
     for w in truth.worn_markings:
         assert w.quality in (0, 1)
         assert w.osm_way_ids
         assert len(w.polylines) == len(w.edge_ids)
     assert any(w.passes for w in truth.worn_markings)
     table = pq.read_table(
-        result.out_dir / "truth_positions.parquet", columns=["vehicle_id", "ts", "edge_id"]
+        result.out_dir / "truth_positions.parquet",
+        columns=["vehicle_id", "ts", "edge_id", "true_lon", "true_lat"],
     )
-    edge_at = {
-        (v, ts.timestamp()): e
-        for v, ts, e in zip(
+    place_at = {
+        (v, ts.timestamp()): (e, lon, lat)
+        for v, ts, e, lon, lat in zip(
             table.column("vehicle_id").to_pylist(),
             table.column("ts").to_pylist(),
             table.column("edge_id").to_pylist(),
+            table.column("true_lon").to_pylist(),
+            table.column("true_lat").to_pylist(),
             strict=True,
         )
     }
@@ -331,14 +362,22 @@ def test_worn_stretches_are_seen_worn(lane_run: tuple[SimResult, GroundTruth]) -
             if not isinstance(r, LaneSample) or r.marking_type in ("road_edge", "none"):
                 continue
             second = math.floor(r.time.timestamp())
-            edges = {edge_at.get((vid, float(second))), edge_at.get((vid, float(second + 1)))}
+            places = [place_at.get((vid, float(second + k))) for k in (0, 1)]
+            edges = {p[0] if p is not None else None for p in places}
             if len(edges) != 1 or None in edges:
                 continue  # between two edges
             (edge,) = edges
+            if edge in worn_edges and not all(
+                p is not None and _along(worn_shape[edge], p[1], p[2], WORN_REACH_M) for p in places
+            ):
+                # the log's edge is the last normal one: a taxi in the junction at the
+                # stretch's end, or past it on a short edge crossed between two logged
+                # seconds, keeps the worn edge's id; its true place shows it is not there
+                continue
             (on_worn if edge in worn_edges else elsewhere).append(r.quality)
     assert on_worn
-    # nearly every sample there reads worn; one of four came out clear in a run with the
-    # planted crossings (a frame at a step's edge change, not yet understood)
+    # nearly every sample there reads worn (one of four came out clear, before the samples
+    # off the stretch were left out: a taxi on a short edge past it, logged as still on it)
     assert sum(q <= 1 for q in on_worn) / len(on_worn) >= 0.75, on_worn
     assert elsewhere
     assert sum(q >= 2 for q in elsewhere) / len(elsewhere) > 0.9

@@ -9,10 +9,11 @@ total risk, as published fleets show (a few drivers make many of the warnings). 
   (median 1.7 m/s2), a little higher for risky drivers; speed factor around 1;
 - **close-following spells**: a Poisson process per km driven at 30 km/h or more, at
   ``TAILGATE_PER_KM * risk`` spells per km; during a spell (30-90 s, or until the taxi
-  slows under 20 km/h) the driver pushes on (``TAILGATE_SPEED_FACTOR`` times their usual
-  speed), keeps ``TAILGATE_MIN_GAP_M`` (2 m) at a standstill and a time gap of
-  ``TAILGATE_TAU_S`` (0.3-0.6 s), which a unit warns about (HMW) whenever the taxi
-  follows another car above 30 km/h;
+  slows under 20 km/h or the car ahead brakes, ``TAILGATE_LEAD_BRAKE_MPS2``, when the
+  driver falls back to their own time gap at once) the driver pushes on
+  (``TAILGATE_SPEED_FACTOR`` times their usual speed), keeps ``TAILGATE_MIN_GAP_M``
+  (2 m) at a standstill and a time gap of ``TAILGATE_TAU_S`` (0.3-0.6 s), which a unit
+  warns about (HMW) whenever the taxi follows another car above 30 km/h;
 - **inattention spells**: a Poisson process per km at ``INATTENTION_PER_KM * risk``;
   during one (2-4 s) the driver stops reacting (SUMO's action step is stretched to 2 s),
   so a lead that brakes or a queue that stops comes too close (FCW, UFCW).
@@ -44,6 +45,23 @@ TAILGATE_MIN_GAP_M = 2.0
 """During a close-following spell the driver also pushes on: faster than the flow, so
 they close up on the car ahead."""
 TAILGATE_TAU_S = (0.3, 0.6)
+TAILGATE_LEAD_BRAKE_MPS2 = 2.0
+"""A close-following spell also ends when the car ahead brakes this hard or harder (a real
+stop, for a queue or a light ahead: a normal stop brakes at 2-3 m/s2, easing off less), and
+the driver then wants their own time gap at once, not gradually. A close follower is
+watching the car ahead, the opposite of an inattentive one: brake lights ahead that mean a
+stop are the cue to stop pushing and drop back. Without this the spell's 0.3-0.6 s gap was
+carried into every queue that stopped ahead, and the taxi, braking at most its own
+deceleration plus a margin behind a lead braking up to 3.4 m/s2, came upon the queue's tail
+at 15-30 km/h: every UFCW of the calibration run (13 of 13) began in a spell or a second
+after one ended, UFCW was 0.19 of HMW against 0.11 in the Acudrive fleet (2.21 and 20.61
+per 100 km, ``../shared/reference/field-rates.md``), and the UFCW share was 15.7 %
+(published 0.5-10 %). HMW, a warning about steady following at speed (active above about
+30 km/h, ``adas-standards.md``), is hardly changed: a spell lasts until the lead brakes.
+In the 50-taxi hour (``bench/sim_calibration.py``, seeds 42 and 7) UFCW went from 13 and
+13 to 3 and 7, HMW from 70 and 81 to 70 and 98. At 1.5 m/s2 (any braking) UFCW fell to
+1-5 an hour, near the bottom of its range, and HMW by up to a fifth; at 2.5 the sudden
+longer gaps behind hard-braking leads made harsh brakes (5.4 per 100 km, range 0.1-5)."""
 INATTENTION_PER_KM = 0.005
 """Inattention spells per km for a driver of risk 1."""
 INATTENTION_S = (2.0, 4.0)
@@ -110,13 +128,20 @@ class DriverSpells:
         self.spell: Spell | None = None
 
     def advance(
-        self, now_s: float, metres: float, tailgate_factor: float, inattention_factor: float
+        self,
+        now_s: float,
+        metres: float,
+        tailgate_factor: float,
+        inattention_factor: float,
+        lead_braking: bool = False,
     ) -> tuple[Spell | None, Spell | None]:
         """Drive ``metres`` more at ``now_s``; returns (spell begun, spell ended), either
-        None. ``*_factor`` multiply the rates (1 silent, the planted ratio once live)."""
+        None. ``*_factor`` multiply the rates (1 silent, the planted ratio once live);
+        ``lead_braking``: the car ahead brakes (:data:`TAILGATE_LEAD_BRAKE_MPS2`), which ends
+        a close-following spell."""
         spell = self.spell
         if spell is not None:
-            slowed = spell.kind == "tailgate" and metres < TAILGATE_UNTIL_MPS
+            slowed = spell.kind == "tailgate" and (metres < TAILGATE_UNTIL_MPS or lead_braking)
             if now_s < spell.until_s and not slowed:
                 return None, None
             self.spell = None

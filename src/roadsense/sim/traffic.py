@@ -33,6 +33,7 @@ from roadsense.sim.crossings import CrossingSite
 from roadsense.sim.cyclists import CyclistRides, is_cyclist
 from roadsense.sim.drivers import (
     INATTENTION_ACTION_S,
+    TAILGATE_LEAD_BRAKE_MPS2,
     TAILGATE_MIN_GAP_M,
     TAILGATE_SPEED_FACTOR,
     Driver,
@@ -408,10 +409,12 @@ class SumoTraffic:
 
     # -- behaviour ------------------------------------------------------------------
 
-    def _apply(self, vid: str, style: DriverStyle) -> None:
+    def _apply(self, vid: str, style: DriverStyle, at_once: bool = False) -> None:
+        """Give SUMO the driver's style; a longer time gap comes gradually unless
+        ``at_once`` (a close follower dropping back behind a braking car)."""
         veh = self._sumo.vehicle
         now = self._tau_now.get(vid)
-        if now is None or style.tau_s <= now:  # closing up is at once ...
+        if now is None or at_once or style.tau_s <= now:  # closing up is at once ...
             veh.setTau(vid, style.tau_s)
             self._tau_now[vid] = style.tau_s
         self._tau_goal[vid] = style.tau_s  # ... falling back is gradual (_relax_tau)
@@ -487,8 +490,11 @@ class SumoTraffic:
             )
         return style
 
-    def _drive_spells(self, vid: str, t: int, speed: float) -> None:
-        """Begin and end the driver's spells for one more second at ``speed``."""
+    def _drive_spells(
+        self, vid: str, t: int, speed: float, leader: tuple[str, float] | None
+    ) -> None:
+        """Begin and end the driver's spells for one more second at ``speed``, behind
+        ``leader`` (SUMO's: id and gap, or None)."""
         spells = self._spells.get(vid)
         if spells is None:
             return
@@ -497,17 +503,27 @@ class SumoTraffic:
         tailgate = ratio.get(EventType.HMW, 1.0) if live else 1.0
         kind = EventType.FCW if speed >= FCW_SPEED_MPS else EventType.UFCW
         inattention = ratio.get(kind, 1.0) if live else 1.0
-        begun, ended = spells.advance(float(t), speed, tailgate, inattention)
-        for spell, starting in ((begun, True), (ended, False)):
-            if spell is not None:
-                self._spell(vid, spell, starting)
+        braking = False
+        spell = spells.spell
+        if spell is not None and spell.kind == "tailgate" and leader is not None and leader[0]:
+            lead_accel = self._sumo.vehicle.getAcceleration(leader[0])
+            braking = lead_accel <= -TAILGATE_LEAD_BRAKE_MPS2
+        begun, ended = spells.advance(float(t), speed, tailgate, inattention, braking)
+        for changed, starting in ((begun, True), (ended, False)):
+            if changed is not None:
+                self._spell(vid, changed, starting, at_once=braking)
 
-    def _spell(self, vid: str, spell: Spell, starting: bool) -> None:
+    def _spell(self, vid: str, spell: Spell, starting: bool, at_once: bool = False) -> None:
+        """Begin or end a spell in SUMO; ``at_once``: an ended close-following spell gives
+        the driver their own time gap at once (the car ahead brakes)."""
         veh = self._sumo.vehicle
         if spell.kind == "inattention":
             veh.setActionStepLength(vid, INATTENTION_ACTION_S if starting else STEP_S, True)
         elif vid not in self._on_hazard:  # on a hazard the hazard's style holds
-            self._apply(vid, self._current_style(vid) if starting else self._styles[vid])
+            if starting:
+                self._apply(vid, self._current_style(vid))
+            else:
+                self._apply(vid, self._styles[vid], at_once=at_once)
 
     # -- the loop -------------------------------------------------------------------
 
@@ -570,7 +586,7 @@ class SumoTraffic:
                     idx = r[VAR_ROUTE_INDEX] - offset
                     if 0 <= idx < len(rest) and rest[idx] < RETARGET_REMAINING_M:
                         self._retarget(vid, road, r[VAR_ROUTE_INDEX])
-                self._drive_spells(vid, t, r[VAR_SPEED])
+                self._drive_spells(vid, t, r[VAR_SPEED], r[VAR_LEADER])
                 self._relax_tau(vid)
                 lon, lat = convert(x, y)
                 log = self.logs[vid]
