@@ -262,11 +262,11 @@ def test_ldw_and_lane_markings_reach_the_gateway(tmp_path: Path) -> None:
 # -- a simulated run -----------------------------------------------------------------------
 
 LOW_GATE_KMH = 30.0
+"""The Helsinki centre's taxis hardly ever drive at 55 km/h: the run lowers the units' LDW
+speed so that the drifts there give warnings to compare."""
 WORN_REACH_M = 12.0
 """A taxi on a worn edge is within this of the edge's shape (its lanes, a GPS-free truth
 position): three lanes' widths from the centre line."""
-"""The Helsinki centre's taxis hardly ever drive at 55 km/h: the run lowers the units' LDW
-speed so that the drifts there give warnings to compare."""
 
 
 @pytest.fixture(scope="module")
