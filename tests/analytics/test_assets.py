@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 
 from roadsense.analytics.assets import (
+    Sign,
     lane_quality,
     mismatches_geojson,
     potholes,
@@ -29,6 +30,7 @@ from roadsense.schema import (
 )
 from roadsense.sim import SimResult, load_vehicle_records
 from roadsense.store import Store, open_store
+from roadsense.store.roads_rows import DEFAULT_LIMIT, TAGGED_LIMIT, Segment
 from tests.roads.conftest import fleet_run, helsinki, roads_cache  # noqa: F401
 from tests.roads.fleet_store import fill, shared_segment, upload
 
@@ -144,3 +146,30 @@ def test_potholes_need_two_vehicles(asset_store: tuple[Store, str, float]) -> No
     assert found[0].segment_id == segment
     assert len(db.placed_events(["POTHOLE"])) == found[0].reports + 1  # the lone one is kept
     assert len(potholes(db, min_vehicles=1)) == 2
+
+
+def _segment(segment_id: str, limit: float, source: str) -> Segment:
+    return Segment(
+        segment_id, 1, 1, 2, "secondary", "Mannerheimintie", 2, 0, limit, source, 100.0,
+        ((24.94, 60.17), (24.941, 60.17)),
+    )  # fmt: skip
+
+
+def test_a_sign_where_the_map_has_no_limit_is_a_mismatch_even_at_the_default() -> None:
+    signs = [
+        Sign(f"s{k}", "speed_limit", value, 24.94, 60.17, 4, 3, 0.875, seg)
+        for k, (value, seg) in enumerate(
+            [(50.0, "tagged"), (60.0, "tagged"), (50.0, "untagged"), (40.0, "untagged")]
+        )
+    ]
+    segments = [
+        _segment("tagged", 50.0, TAGGED_LIMIT),  # the map says 50
+        _segment("untagged", 50.0, DEFAULT_LIMIT),  # 50 is only the class's default
+    ]
+    found = sign_mismatches(signs, segments)
+    # the 50 sign agrees with a tagged 50; every sign on the untagged way is a map gap
+    assert [(m.sign.sign_id, m.map_limit_source) for m in found] == [
+        ("s1", TAGGED_LIMIT),
+        ("s2", DEFAULT_LIMIT),
+        ("s3", DEFAULT_LIMIT),
+    ]

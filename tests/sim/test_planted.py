@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+import osmium
 import pytest
 
 from roadsense.edge.decoding.can_input import read_can_log
@@ -23,9 +24,11 @@ from roadsense.schema.records import (
 )
 from roadsense.sim import GroundTruth, SimConfig, SimError, SimResult, load_ground_truth
 from roadsense.sim.can_encoder import FrameEncoder
+from roadsense.sim.city_map import CITY_MAP_FILE, is_limit_tag, write_city_map
 from roadsense.sim.decode import decode_vehicle, gateway_config
 from roadsense.sim.gps import distance_m
 from roadsense.sim.ground_truth import DeviceFault
+from roadsense.sim.network import default_roads
 from roadsense.sim.output import read_truth_events, vehicle_logs
 from roadsense.sim.unit import GRAVITY_MPS2, SimulatedUnit
 from roadsense.sim.unit_rules import KMH, Lead
@@ -69,7 +72,8 @@ def test_each_planted_kind_is_in_the_ground_truth(run: tuple[SimResult, GroundTr
         assert min_lon <= sign.lon <= max_lon
         assert min_lat <= sign.lat <= max_lat
         assert sign.value_kmh != sign.map_kmh  # disagrees with the map
-        assert (sign.kind == "missing") == (sign.osm_maxspeed is None)
+        assert (sign.kind == "missing") == (sign.map_maxspeed is None)
+        assert sign.map_maxspeed in (None, sign.osm_maxspeed)
         assert sign.edge_id not in hazard_edges
     for hole in truth.potholes:
         assert min_lon <= hole.lon <= max_lon
@@ -78,6 +82,46 @@ def test_each_planted_kind_is_in_the_ground_truth(run: tuple[SimResult, GroundTr
         assert hole.strikes <= hole.hits
     assert sum(s.reads for s in truth.signs) > 0, "taxis pass the planted signs"
     assert sum(p.strikes for p in truth.potholes) > 0, "taxis hit the planted potholes"
+
+
+def _way_tags(path: Path) -> dict[int, dict[str, str]]:
+    return {w.id: dict(w.tags) for w in osmium.FileProcessor(str(path), osmium.osm.WAY)}
+
+
+def test_a_sign_missing_from_the_map_leaves_the_city_map_without_its_limit(
+    run: tuple[SimResult, GroundTruth],
+) -> None:
+    result, truth = run
+    # the Helsinki centre's busy streets all have a limit in OSM: the run takes one away
+    missing = [s for s in truth.signs if s.kind == "missing"]
+    assert len(missing) == 1
+    assert missing[0].sign_id == "S1"
+    (sign,) = missing
+    assert sign.osm_maxspeed is not None
+    assert sign.map_maxspeed is None
+    assert result.city_map == result.out_dir / CITY_MAP_FILE
+    assert truth.network["city_map"] == CITY_MAP_FILE
+    source, city = _way_tags(default_roads()), _way_tags(result.city_map)
+    assert source.keys() == city.keys()
+    changed = {w for w in source if source[w] != city[w]}
+    assert changed == set(sign.osm_way_ids)
+    for way in changed:  # only the limit goes: the name, class, lanes ... stay
+        assert "maxspeed" in source[way]
+        assert not any(is_limit_tag(k) for k in city[way])
+        assert {k: v for k, v in source[way].items() if not is_limit_tag(k)} == city[way]
+    # the other planted signs differ from a limit the city's map still has
+    for other in truth.signs:
+        if other is not sign:
+            assert set(other.osm_way_ids).isdisjoint(changed)
+            assert other.map_maxspeed == other.osm_maxspeed is not None
+
+
+def test_the_city_map_names_a_way_the_extract_lacks(tmp_path: Path) -> None:
+    target = tmp_path / CITY_MAP_FILE
+    with pytest.raises(ValueError, match="has no way 1"):
+        write_city_map(default_roads(), target, [1])
+    assert not target.exists()
+    assert not list(tmp_path.iterdir())
 
 
 def test_the_gateway_reads_the_planted_signs(

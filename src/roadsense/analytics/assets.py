@@ -26,7 +26,7 @@ import numpy as np
 
 from roadsense.roads.geometry import LocalFrame
 from roadsense.store import RoadStore
-from roadsense.store.roads_rows import Segment
+from roadsense.store.roads_rows import DEFAULT_LIMIT, Segment
 
 NO_MARKING = frozenset({"none", "road_edge", "barrier", "unknown"})
 """Lane sample types that say nothing about a painted marking's wear."""
@@ -49,7 +49,9 @@ class Sign:
 
 @dataclass(frozen=True)
 class SignMismatch:
-    """A sign whose value differs from the map's limit where it stands."""
+    """A sign the map disagrees with: its value differs from the map's limit where it
+    stands, or the map has no limit there (``map_limit_source`` ``default``: the road
+    class's limit, whatever the sign says; the map should carry the signed one)."""
 
     sign: Sign
     segment_id: str
@@ -153,12 +155,16 @@ def sign_inventory(store: RoadStore, min_vehicles: int = 2, radius_m: float = 30
 def sign_mismatches(
     signs: list[Sign], segments: list[Segment], tolerance_kmh: float = 0.5
 ) -> list[SignMismatch]:
-    """Every sign whose value differs from the map's limit on its segment."""
+    """Every sign whose value differs from the map's limit on its segment, and every sign
+    on a segment whose limit the map lacks (only the class's default)."""
     by_id = {s.segment_id: s for s in segments}
     out = []
     for sign in signs:
         seg = by_id.get(sign.segment_id or "")
-        if seg is None or abs(sign.value - seg.speed_limit_kmh) <= tolerance_kmh:
+        if seg is None:
+            continue
+        agrees = abs(sign.value - seg.speed_limit_kmh) <= tolerance_kmh
+        if agrees and seg.speed_limit_source != DEFAULT_LIMIT:
             continue
         out.append(
             SignMismatch(

@@ -135,7 +135,9 @@ def run_pipeline(
     viewer_key = provision_viewer(server.store)
     roads = None
     if product:
-        roads = import_roads(Path(server.store), sim_config.roads or bundled_extract(), progress)
+        # the city's map: the extract the taxis drove on, less the limits the run removed
+        city_map = result.city_map or sim_config.roads or bundled_extract()
+        roads = import_roads(Path(server.store), city_map, progress)
         clock.lap("roads")
     server.start()
     decode_and_upload(

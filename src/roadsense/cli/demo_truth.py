@@ -32,6 +32,7 @@ from roadsense.cli.demo_product import ProductRun
 from roadsense.roads.geometry import haversine_m
 from roadsense.sim.conflicts import read_truth_conflicts
 from roadsense.sim.ground_truth import GroundTruth
+from roadsense.store.roads_rows import DEFAULT_LIMIT
 
 GROUND_TRUTH_FILE = "ground_truth.json"
 TRUTH_POSITIONS_FILE = "truth_positions.parquet"
@@ -237,7 +238,11 @@ def signs_found(extras: Mapping[str, Any], product: ProductRun | None) -> dict[s
         else []
     )
     unmapped = (
-        [(m.sign.lon, m.sign.lat) for m in product.mismatches if m.map_limit_source == "default"]
+        [
+            (m.sign.lon, m.sign.lat)
+            for m in product.mismatches
+            if m.map_limit_source == DEFAULT_LIMIT
+        ]
         if product
         else []
     )

@@ -59,3 +59,8 @@ def sim_command(
     for kind, count in sorted(result.events_by_type.items()):
         table.add_row(kind, f"{count:,}")
     console.print(table)
+    if result.city_map is not None:
+        console.print(
+            f"the city's map (a planted sign's street has no limit in it): {result.city_map}; "
+            "import it with `roadsense roads import`"
+        )

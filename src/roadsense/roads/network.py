@@ -23,7 +23,7 @@ from roadsense.progress import Progress
 from roadsense.roads.geometry import Floats, LocalFrame, Projection, polyline_length_m, project
 from roadsense.roads.osm_roads import OsmWay, read_ways
 from roadsense.roads.speed_limits import country_at, default_limit_kmh, parse_maxspeed_kmh
-from roadsense.store.roads_rows import Junction, Segment
+from roadsense.store.roads_rows import DEFAULT_LIMIT, TAGGED_LIMIT, Junction, Segment
 
 _IMPLIED_ONEWAY = frozenset({"motorway", "motorway_link"})
 
@@ -155,7 +155,7 @@ def _split(way: OsmWay, usage: Counter[int], country: str) -> list[Segment]:
     highway = tags["highway"]
     explicit = parse_maxspeed_kmh(tags.get("maxspeed"), country)
     limit = explicit if explicit is not None else default_limit_kmh(highway, country)
-    source = "maxspeed" if explicit is not None else "default"
+    source = TAGGED_LIMIT if explicit is not None else DEFAULT_LIMIT
     cuts = [0] + [i for i in range(1, len(way.nodes) - 1) if usage[way.nodes[i]] >= 2]
     cuts.append(len(way.nodes) - 1)
     out: list[Segment] = []

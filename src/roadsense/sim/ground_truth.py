@@ -48,13 +48,17 @@ class PlantedSign(_Truth):
 
     sign_id: str
     kind: Literal["differs", "missing"]
-    """``differs`` from the way's OSM ``maxspeed``; ``missing``: OSM has no maxspeed."""
+    """``differs`` from the way's ``maxspeed`` in the city's map; ``missing``: the map has
+    no maxspeed there (OSM has none, or the run removed it, ``map_maxspeed``)."""
     lon: float
     lat: float
     value_kmh: float
     """What the sign says (what the units read)."""
     osm_maxspeed: str | None
     """The way's ``maxspeed`` tag in the OSM file, as written there."""
+    map_maxspeed: str | None = None
+    """The way's ``maxspeed`` in the city's map the platform imports: ``osm_maxspeed``,
+    or None where the run removed it (``network.city_map``, :mod:`roadsense.sim.city_map`)."""
     map_kmh: float
     """The edge's limit in SUMO (OSM's maxspeed, or SUMO's default for the road type)."""
     edge_id: str

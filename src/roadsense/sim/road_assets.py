@@ -10,9 +10,10 @@ each away from the hazards and from each other:
   OSM has none) plus :data:`SIGN_ABOVE_KMH`: the limit was raised and OSM still has the old
   one, or OSM has no limit where there is a sign (a sign "missing" from the map: the
   platform's signs vs map compares it with its default limit for the road class). The
-  first sign is such a missing one, on the busiest edge without ``maxspeed``; in the
-  Helsinki centre every busy street has one, so it stands on a quieter street, which
-  fewer taxis pass. (Above, not below: a lower sign would
+  first sign is such a missing one, on the busiest edge without ``maxspeed``; where no
+  busy edge lacks one (the Helsinki centre, where every busy street has one), it stands
+  on the busiest edge with one and the simulation removes that limit from the city's map
+  it hands the platform (:mod:`roadsense.sim.city_map`). (Above, not below: a lower sign would
   make the taxis, which drive by SUMO's limit, speed there, and add warnings the published
   rates do not have.) A unit reads it :data:`SIGN_SEEN_AHEAD_M` before it (0x720 and
   0x727) and shows it until the taxi leaves the edge.
@@ -85,11 +86,19 @@ class SignSite:
     """The edge's limit in SUMO (OSM's maxspeed, or the road type's default)."""
     osm_maxspeed: str | None
     """The way's ``maxspeed`` tag as in the OSM file (None: OSM has none)."""
+    unmapped: bool = False
+    """The simulation removes its ways' limits from the city's map (``osm_maxspeed`` is
+    then the street's real limit, which the taxis drive by)."""
+
+    @property
+    def map_maxspeed(self) -> str | None:
+        """The ``maxspeed`` of its ways in the city's map, which the platform imports."""
+        return None if self.unmapped else self.osm_maxspeed
 
     @property
     def kind(self) -> SignKind:
-        """``differs`` from OSM's maxspeed, or ``missing`` from OSM."""
-        return "missing" if self.osm_maxspeed is None else "differs"
+        """``differs`` from the map's maxspeed, or ``missing`` from the map."""
+        return "missing" if self.map_maxspeed is None else "differs"
 
     @property
     def seen_pos_m(self) -> float:
@@ -139,6 +148,11 @@ class RoadAssets:
     def edges(self) -> frozenset[str]:
         """Every edge with a planted sign or pothole."""
         return frozenset(self.signs_on) | frozenset(self.potholes_on)
+
+    @property
+    def unmapped_ways(self) -> frozenset[int]:
+        """The OSM ways whose limits the city's map lacks (:mod:`roadsense.sim.city_map`)."""
+        return frozenset(w for s in self.signs if s.unmapped for w in s.osm_way_ids)
 
 
 def choose_assets(
@@ -216,9 +230,16 @@ def choose_assets(
     fast = POTHOLE_MIN_LIMIT_KMH / 3.6 - 0.1
     hole_pool.insert(0, [e for e in hole_pool[0] if e.speed_limit_mps >= fast])
     sign_edges: list[SumoEdge] = []
-    if signs > 0:  # one where OSM has no maxspeed (the busiest free one), then the busiest
-        sign_edges = pick(tiers(untagged, SIGN_TRAFFIC), 1)
-        sign_edges += pick(tiers(same_limit, SIGN_TRAFFIC), signs - len(sign_edges))
+    unmapped = False
+    if signs > 0:  # one missing from the map (the busiest edge without maxspeed, else the
+        # busiest with one, whose limit the city's map then loses), then the busiest
+        sign_edges = pick(tiers(untagged, SIGN_TRAFFIC)[:1], 1)
+        if not sign_edges:
+            sign_edges = pick(tiers(same_limit, SIGN_TRAFFIC), 1)
+            unmapped = bool(sign_edges)
+        first = {w for e in sign_edges for w in e.osm_way_ids}
+        others = [e for e in same_limit if first.isdisjoint(e.osm_way_ids)]
+        sign_edges += pick(tiers(others, SIGN_TRAFFIC), signs - len(sign_edges))
     hole_edges = pick(hole_pool, potholes) if potholes > 0 else []
     tags = all_tags
     planted_signs = []
@@ -237,6 +258,7 @@ def choose_assets(
                 value_kmh=min(MAX_SIGN_KMH, map_kmh + SIGN_ABOVE_KMH),
                 map_kmh=map_kmh,
                 osm_maxspeed=tags.get(edge.osm_way_ids[0]),  # the same on all its ways
+                unmapped=unmapped and n == 1,
             )
         )
     planted_holes = []

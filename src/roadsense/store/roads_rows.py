@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,12 @@ class NetworkInfo:
     imported_at: datetime
     segments: int
     junctions: int
+
+
+TAGGED_LIMIT: Final = "maxspeed"
+"""A segment's limit is its way's ``maxspeed`` in the map."""
+DEFAULT_LIMIT: Final = "default"
+"""The map has no limit for the segment's way: the road class's default in the country."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,8 @@ class Segment:
     """0 both directions, 1 along the way's node order, -1 against it."""
     speed_limit_kmh: float
     speed_limit_source: str
-    """``maxspeed`` (tagged in OSM) or ``default`` (by class and country)."""
+    """:data:`TAGGED_LIMIT` (``maxspeed`` in OSM) or :data:`DEFAULT_LIMIT` (the map has no
+    limit: the class's default in the country)."""
     length_m: float
     coords: tuple[tuple[float, float], ...]
     """(lon, lat) along the way's node order."""
