@@ -256,21 +256,30 @@ def test_analyze_on_spark_screens_the_segments_as_the_store(
         assert_same_table(tmp_path / "store" / name, tmp_path / "spark" / name)
 
 
-def test_an_unreachable_master_is_one_line(matched_city: MatchedCity, tmp_path: Path) -> None:
+def test_the_command_matches_a_lake_and_names_an_unreachable_master(
+    matched_city: MatchedCity, tmp_path: Path
+) -> None:
+    """``roadsense lake match`` itself (last in the module: on a local master it takes the
+    session of the module, which is open in this process, and stops it)."""
     lake = tmp_path / "lake"
     export = runner.invoke(
         app, ["lake", "export", "--to", str(lake), "--store", str(matched_city.store)]
     )
     assert export.exit_code == 0, export.output
+    manifest = json.loads((lake / MANIFEST_NAME).read_text())
     for table in ("matched_positions", "matched_events"):  # a lake with nothing matched
-        manifest = json.loads((lake / MANIFEST_NAME).read_text())
         manifest["tables"].pop(table)
-        (lake / MANIFEST_NAME).write_text(json.dumps(manifest))
+    (lake / MANIFEST_NAME).write_text(json.dumps(manifest))
     master = f"spark://127.0.0.1:{free_port()}"
     result = lake_match((lake, matched_city.pbf), "--master", master)
-    assert result.exit_code != 0
-    assert master in result.output
+    assert result.exit_code == 2
     assert "Traceback" not in result.output
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, result.output
-    assert "cannot reach the Spark master" in errors[0]
+    assert f"cannot reach the Spark master {master}" in errors[0]
+
+    done = lake_match((lake, matched_city.pbf), "--master", "local[2]")
+    assert done.exit_code == 0, done.output
+    assert f"1 days matched on {matched_city.pbf.name} ({matched_city.digest})" in done.output
+    for table in ("matched_positions", "matched_events"):
+        assert _lake_rows(lake, table, T0.date()) == _lake_rows(matched_city.lake, table, T0.date())
