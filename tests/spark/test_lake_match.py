@@ -280,6 +280,6 @@ def test_the_command_matches_a_lake_and_names_an_unreachable_master(
 
     done = lake_match((lake, matched_city.pbf), "--master", "local[2]")
     assert done.exit_code == 0, done.output
-    assert f"1 days matched on {matched_city.pbf.name} ({matched_city.digest})" in done.output
+    assert f"matched 1 UTC day(s) on {matched_city.pbf.name} ({matched_city.digest})" in done.output
     for table in ("matched_positions", "matched_events"):
         assert _lake_rows(lake, table, T0.date()) == _lake_rows(matched_city.lake, table, T0.date())

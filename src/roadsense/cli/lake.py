@@ -82,7 +82,7 @@ def match(
         console.print(f"every day of {lake} is matched on {roads.name} already")
         return
     console.print(
-        f"{len(run.days)} days matched on {roads.name} ({run.network}): "
+        f"matched {len(run.days)} UTC day(s) on {roads.name} ({run.network}): "
         f"{run.matched:,}/{run.fixes:,} positions and {run.events_matched:,}/{run.events:,} "
         f"events on the road; Spark's own log: {options.log_file}"
     )

@@ -1,13 +1,13 @@
 """``roadsense lake match``: map matching of the lake's positions on Spark's executors.
 
 The days of the lake whose positions (or events) have no matched partition of the road
-network given (its digest differs, or its row count is not the day's), are matched per
-vehicle and UTC day, with the store's own matching (:func:`roadsense.roads.store_sync.
-trace_points`, :class:`~roadsense.roads.matcher.MapMatcher`, :func:`~roadsense.roads.
-store_sync.fix_matches`, :func:`~roadsense.roads.store_sync.placed_records`): a
-vehicle's fixes of the day, with ``context_s`` of its fixes on each side of midnight (so
-that a trip across it is matched whole, as the store re-matches a span with context),
-make one trace; its events are placed on it.
+network given (none, one of another network's digest, or one whose row count is not the
+day's) are matched per vehicle and UTC day with the store's own matching code
+(``trace_points``, ``fix_matches`` and ``placed_records`` of
+:mod:`roadsense.roads.store_sync`, and :class:`~roadsense.roads.matcher.MapMatcher`): a
+vehicle's fixes of the day, with its fixes within ``context_s`` on each side of midnight
+(so that a trip across it is matched whole, as the store re-matches a span with
+context), make one trace; its events of the day are placed on it.
 
 The Valhalla tiles and the road network are shipped once per job: one tar file
 (``SparkContext.addFile``), unpacked once per executor into its work folder and opened
@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from roadsense.lake.errors import LakeError
 from roadsense.lake.export import write_temp
 from roadsense.lake.manifest import MANIFEST_NAME, Manifest, Partition, partition_file
 from roadsense.lake.target import LakeTarget
@@ -45,6 +46,7 @@ from roadsense.roads.service import CityRoads
 from roadsense.roads.store_sync import fix_matches, placed_records, trace_points
 from roadsense.roads.tiles import CONFIG_FILE, valhalla_config
 from roadsense.schema import SCHEMA_VERSION
+from roadsense.spark.errors import SparkEngineError
 from roadsense.spark.lake_reads import open_lake
 from roadsense.spark.progress import stage_progress
 from roadsense.spark.session import SparkOptions, spark_session
@@ -109,7 +111,15 @@ def match_lake(
 
     require_pyspark()
     with spark_session(options) as spark, stage_progress(spark, progress):
-        return match_on(spark, lake, roads, network, days, match_options, progress, context_s)
+        try:
+            return match_on(spark, lake, roads, network, days, match_options, progress, context_s)
+        except (SparkEngineError, LakeError):
+            raise
+        except Exception as exc:  # py4j and pyspark raise many kinds; one line for all
+            first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+            raise SparkEngineError(
+                f"the matching job failed: {first} (Spark's log: {options.log_file})"
+            ) from exc
 
 
 def match_on(
