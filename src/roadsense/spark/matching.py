@@ -10,10 +10,10 @@ vehicle's fixes of the day, with its fixes within ``context_s`` on each side of 
 context), make one trace; its events of the day are placed on it.
 
 The Valhalla tiles and the road network are shipped once per job: one tar file
-(``SparkContext.addFile``), unpacked once per executor into its work folder and opened
-once per Python worker (:data:`_MATCHERS`). Each day's matches are sorted by vehicle and
-time (Spark's external sort: a day need not fit in a task's memory), written by one task
-to a temporary file of the lake in the format ``roadsense lake export`` writes, and moved
+(``SparkContext.addArchive``), which Spark fetches and unpacks once per executor, and
+which each Python worker opens once (:data:`_MATCHERS`). Each day's matches are sorted by
+vehicle and time (Spark's external sort: a day need not fit in a task's memory), written by
+one task to a temporary file of the lake in the format ``roadsense lake export`` writes, and moved
 into place and entered in the manifest by the driver with the network's digest
 (``derived_from``), one partition at a time: an interrupted run leaves old or new
 partitions, never half of one, and a rerun adds nothing.
@@ -155,7 +155,7 @@ def match_on(
     }
     with tempfile.TemporaryDirectory(prefix="roadsense-match-") as work:
         bundle = ship_roads(roads, Path(work))
-        spark.sparkContext.addFile(str(bundle))
+        spark.sparkContext.addArchive(str(bundle))
         records = spark.sparkContext.emptyRDD()
         if read:
             fixes = _frame(spark, root, "positions", read).select(
@@ -201,8 +201,8 @@ def match_on(
 
 
 def ship_roads(roads: CityRoads, folder: Path) -> Path:
-    """One tar file of the Valhalla tiles and the road network, what every executor
-    unpacks (its name, unique per run, keys the executors' cache)."""
+    """One tar file of the Valhalla tiles and the road network, what Spark unpacks on
+    every executor (its name, unique per run, keys the workers' cache)."""
     bundle = folder / f"roadsense-roads-{uuid.uuid4().hex}.tar"
     with tarfile.open(bundle, "w") as tar:
         tar.add(roads.tiles_config.parent / "tiles", arcname="tiles")
@@ -217,24 +217,14 @@ _MATCHERS: dict[tuple[str, str], MapMatcher] = {}
 
 
 def executor_matcher(bundle: str, options: MatchOptions) -> MapMatcher:
-    """The matcher on the shipped ``bundle``, unpacked once per executor (into its
-    work folder: a folder renamed into place when whole) and opened once per worker."""
+    """The matcher on the shipped ``bundle`` (unpacked once per executor by Spark:
+    ``SparkContext.addArchive``), opened once per Python worker."""
     key = (bundle, repr(options))
     if key not in _MATCHERS:
         from pyspark import SparkFiles
 
-        tar = Path(SparkFiles.get(bundle))
-        folder = tar.with_suffix(".d")
-        if not (folder / "network.pickle").is_file():
-            part = Path(tempfile.mkdtemp(prefix=".unpack-", dir=tar.parent))
-            with tarfile.open(tar) as archive:
-                archive.extractall(part, filter="data")
-            try:
-                part.rename(folder)
-            except OSError:  # another worker of this executor was first
-                if not (folder / "network.pickle").is_file():
-                    raise
-        config = folder / f"{CONFIG_FILE}.{uuid.uuid4().hex}"
+        folder = Path(SparkFiles.get(bundle))
+        config = Path(tempfile.mkdtemp(prefix="roadsense-valhalla-")) / CONFIG_FILE
         config.write_text(json.dumps(valhalla_config(folder / "tiles")), encoding="utf-8")
         # the bundle this job wrote (ship_roads), not data from outside
         network: RoadNetwork = pickle.loads((folder / "network.pickle").read_bytes())  # noqa: S301
