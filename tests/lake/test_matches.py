@@ -67,3 +67,21 @@ def test_matches_go_to_the_lake_and_follow_the_road_network(
     gone = export_lake(any_store, str(lake))
     assert gone.removed["matched_positions"] == [DAY1]
     assert not (lake / "matched_positions" / f"day={DAY1}").exists()
+
+
+def test_matches_the_lake_made_of_the_stores_network_stay(any_store: Store, tmp_path: Path) -> None:
+    """Matches in the lake the store does not hold (``roadsense lake match`` made them)
+    stay while they are of the store's network and the store holds the day's records."""
+    fill(any_store, DAY1, "taxi-1", 10)
+    lake = tmp_path / "lake"
+    match_everything(any_store, "net-a", "a-1")
+    export_lake(any_store, str(lake))
+    # the same network imported again: the store's matches are gone, the lake's stay
+    any_store.replace_road_network(*small_network("net-a", NODES, [("a-1", 1, 2, "primary")]))
+    kept = export_lake(any_store, str(lake))
+    assert kept.removed["matched_positions"] == kept.removed["matched_events"] == []
+    assert kept.rows_written == 0
+    assert segments_in(lake, "matched_positions") == {"a-1"}
+    # another network: they go
+    any_store.replace_road_network(*small_network("net-b", NODES, [("b-1", 1, 2, "primary")]))
+    assert export_lake(any_store, str(lake)).removed["matched_positions"] == [DAY1]

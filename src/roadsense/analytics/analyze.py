@@ -124,8 +124,9 @@ def analyze(
     else:
         result.notes.append(
             f"segment and junction screening: the {rows.engine} engine's map matches are "
-            "not of the store's road network; run `roadsense match`, then "
-            "`roadsense lake export` again"
+            "not of the store's road network; run `roadsense roads match`, then "
+            "`roadsense lake export` again, or `roadsense lake match --roads FILE` with "
+            "the file the store's network came from"
         )
     tick("analyze", 1, steps)
 

@@ -73,7 +73,7 @@ COMMANDS = (
     LazyCommand(
         "lake",
         "roadsense.cli.lake:app",
-        "Export the raw records as a GeoParquet lake, by UTC day.",
+        "The raw records as a GeoParquet lake by UTC day; map matching on Spark.",
         CITY,
     ),
     LazyCommand(

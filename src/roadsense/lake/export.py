@@ -4,7 +4,9 @@ Incremental and idempotent: a day is written only when the store's row count for
 the upload schema version, or for matches the road network) differs from the manifest's
 entry, and then whole; a day gone
 from the store (pruned, see docs/privacy.md) is removed from the lake, so the lake never
-keeps raw traces longer than the store does. Crash-safe: each partition is streamed to a
+keeps raw traces longer than the store does (map matches the lake made itself with
+``roadsense lake match`` on the store's road network, where the store has none for a day,
+stay while the store holds that day's records). Crash-safe: each partition is streamed to a
 temporary file, moved into place when complete, and only then entered in the manifest;
 an interrupted export leaves old or new partitions, never half of one, and a rerun
 completes it.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,6 +38,7 @@ from roadsense.schema import SCHEMA_VERSION
 from roadsense.store.day_rows_store import (
     DEFAULT_BATCH_ROWS,
     LAKE_TABLES,
+    MATCH_TABLES,
     RAW_SCHEMAS,
     DayRowsStore,
     LakeTable,
@@ -81,12 +85,20 @@ def export_lake(
     target.clear_temp()
     manifest.upload_schema_version = SCHEMA_VERSION
     result = ExportResult()
+    raw_days = set(db.raw_day_counts("positions")) | set(db.raw_day_counts("events"))
     for table in LAKE_TABLES:
         counts = db.raw_day_counts(table)
+        # matches the lake made itself (``roadsense lake match``) of the store's network,
+        # where the store has none, stay as long as the store holds the day's records
+        kept = raw_days if table in MATCH_TABLES else set()
         source = db.lake_table_version(table)
         exported = manifest.tables.setdefault(table, {})
         wanted = {day: Partition(n, SCHEMA_VERSION, source) for day, n in counts.items()}
-        gone = sorted(day for day in exported if day not in wanted)
+        gone = sorted(
+            day
+            for day, p in exported.items()
+            if day not in wanted and not (day in kept and p.derived_from == source)
+        )
         todo = sorted(day for day, p in wanted.items() if exported.get(day) != p)
         result.unchanged[table] = len(wanted) - len(todo)
         for day in gone:
@@ -111,6 +123,22 @@ def write_partition(
     db: DayRowsStore, target: LakeTarget, table: LakeTable, day: date, batch_rows: int
 ) -> int:
     """Stream one day of ``table`` into its partition file; the rows written."""
+    temp, rows = write_temp(target, table, day, db.raw_day_rows(table, day, batch_rows))
+    try:
+        target.move_into_place(temp, partition_file(table, day))
+    except (OSError, pa.ArrowException) as exc:
+        _discard(target, temp)
+        raise LakeError(f"cannot write {table} of {day} to {target.shown}: {exc}") from exc
+    return rows
+
+
+def write_temp(
+    target: LakeTarget, table: LakeTable, day: date, batches: Iterable[pa.RecordBatch]
+) -> tuple[str, int]:
+    """Stream the record ``batches`` (schema ``RAW_SCHEMAS[table]``) of one day of
+    ``table`` into a temporary file of the lake, in the partition's format; the file and
+    the rows written. The caller moves it into place (``partition_file``) and enters it in
+    the manifest."""
     schema = RAW_SCHEMAS[table]
     points = has_points(schema)
     metadata = {
@@ -124,17 +152,16 @@ def write_partition(
     rows = 0
     try:
         with pq.ParquetWriter(temp, out_schema, filesystem=target.fs) as writer:
-            for batch in db.raw_day_rows(table, day, batch_rows):
+            for batch in batches:
                 writer.write_batch(with_points(batch, out_schema) if points else batch)
                 rows += batch.num_rows
-        target.move_into_place(temp, partition_file(table, day))
     except (OSError, pa.ArrowException) as exc:
         _discard(target, temp)
         raise LakeError(f"cannot write {table} of {day} to {target.shown}: {exc}") from exc
     except BaseException:
         _discard(target, temp)
         raise
-    return rows
+    return temp, rows
 
 
 def _discard(target: LakeTarget, temp: str) -> None:

@@ -26,6 +26,7 @@ from roadsense.roads.trips import TracePoint
 from roadsense.store import RoadStore
 from roadsense.store.roads_rows import (
     FixMatch,
+    FixRow,
     MatchInputs,
     MatchSpan,
     MatchWindow,
@@ -62,9 +63,20 @@ def import_network(store: RoadStore, network: RoadNetwork) -> NetworkInfo:
     return info
 
 
-def _placed(
+def trace_points(fixes: Sequence[FixRow]) -> list[TracePoint]:
+    """A vehicle's fixes (in time order) as the matcher's trace."""
+    return [TracePoint(f.ts.timestamp(), f.lat, f.lon, f.speed_mps, f.heading_deg) for f in fixes]
+
+
+def fix_matches(fixes: Sequence[FixRow], result: MatchResult) -> list[FixMatch]:
+    """The stored match of each fix of a trace ``result`` was matched from."""
+    return [_fix(f.ts, m, f.speed_mps) for f, m in zip(fixes, result.points, strict=True)]
+
+
+def placed_records(
     matcher: MapMatcher, result: MatchResult, records: Sequence[TimedRecord]
 ) -> list[PlacedRecord]:
+    """Records (events, signs, lane samples) placed on a vehicle's matched trace."""
     places = matcher.place_many(result, [rec.ts.timestamp() for rec in records])
     return [
         PlacedRecord(rec.ts, rec.key, p.matched, p.osm_way_id, p.segment_id, p.lon, p.lat)
@@ -123,16 +135,7 @@ def match_new(
             if w.vehicle_id  # not the batches with no records to place
         ]
         inputs = store.match_inputs(spans)
-        results = [
-            pool.submit(
-                matcher.match,
-                [
-                    TracePoint(f.ts.timestamp(), f.lat, f.lon, f.speed_mps, f.heading_deg)
-                    for f in i.fixes
-                ],
-            )
-            for i in inputs
-        ]
+        results = [pool.submit(matcher.match, trace_points(i.fixes)) for i in inputs]
         return _Group(group, spans, inputs, results)
 
     def save(group: _Group) -> None:
@@ -140,17 +143,15 @@ def match_new(
         saved = []
         for span, inputs, future in zip(group.spans, group.inputs, group.results, strict=True):
             result = future.result()
-            fix_rows = [
-                _fix(f.ts, m, f.speed_mps) for f, m in zip(inputs.fixes, result.points, strict=True)
-            ]
-            placed_events = _placed(matcher, result, inputs.events)
+            fix_rows = fix_matches(inputs.fixes, result)
+            placed_events = placed_records(matcher, result, inputs.events)
             saved.append(
                 SpanMatches(
                     span,
                     fix_rows,
                     placed_events,
-                    _placed(matcher, result, inputs.signs),
-                    _placed(matcher, result, inputs.lanes),
+                    placed_records(matcher, result, inputs.signs),
+                    placed_records(matcher, result, inputs.lanes),
                 )
             )
             fixes += len(fix_rows)
