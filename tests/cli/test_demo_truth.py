@@ -96,10 +96,11 @@ def test_planted_things_are_read_from_the_ground_truth_file(tmp_path: Path) -> N
     assert potholes_found(extras, None)["planted"] == 1
     assert devices_flagged(extras, None)["planted_faults"] == 2
     rows = rollout_rows(extras, None)
-    assert [(r["event_type"], r["planted_rate_ratio"], r["rate_ratio"]) for r in rows] == [
-        ("FCW", 0.8, None),
-        ("HMW", 0.7, None),
-    ]
+    assert [
+        (r["event_type"], r["planted_rate_ratio"], r["true_rate_ratio"], r["rate_ratio"])
+        for r in rows
+    ] == [("FCW", 0.8, 0.8, None), ("HMW", 0.7, 0.8, None)]
+    assert all(r["covered"] is None and r["covers_true"] is None for r in rows)
 
 
 def _ratio(kind: str, planted: float) -> RateRatioTruth:

@@ -146,6 +146,9 @@ def test_the_rollout_interval_covers_the_planted_ratio(reduced_demo: DemoReport)
     hmw = rows["HMW"]
     assert hmw["rate_ratio"] is not None, f"no HMW estimate from the demo's roll-out: {hmw}"
     assert hmw["ci_low"] < hmw["rate_ratio"] < hmw["ci_high"]
+    # the truth's own live/silent HMW per km, beside the planted spell ratio
+    assert hmw["true_rate_ratio"] is not None
+    assert hmw["covers_true"] == (hmw["ci_low"] <= hmw["true_rate_ratio"] <= hmw["ci_high"])
     estimated = [r for r in rows.values() if r["rate_ratio"] is not None]
     for r in estimated:
         if r["planted_rate_ratio"] is not None:

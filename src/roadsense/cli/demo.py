@@ -291,7 +291,8 @@ def _print_found(report: DemoReport) -> None:
         )
     for r in found.get("rollout", []):
         table.add_row(
-            f"roll-out {r['event_type']}: ratio {_num(r['planted_rate_ratio'])}",
+            f"roll-out {r['event_type']}: planted {_num(r['planted_rate_ratio'])}, "
+            f"true {_num(r.get('true_rate_ratio'))}",
             f"{_num(r['rate_ratio'])} ({_num(r['ci_low'])}-{_num(r['ci_high'])})",
         )
     sp = found.get("speeds", {})

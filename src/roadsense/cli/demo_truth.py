@@ -27,6 +27,7 @@ from scipy import stats
 
 from roadsense.analytics.assets import LaneQuality
 from roadsense.analytics.hotspots import cells_along
+from roadsense.analytics.rollout import RateRatio
 from roadsense.analytics.validation import SiteEvidence, validate
 from roadsense.cli.demo_product import ProductRun
 from roadsense.roads.geometry import haversine_m
@@ -183,8 +184,18 @@ def conflicts_vs_sites(
 
 
 def rollout_rows(extras: Mapping[str, Any], product: ProductRun | None) -> list[dict[str, Any]]:
-    """Planted vs estimated rate ratio per warning type (types either side knows)."""
+    """Planted, true and estimated rate ratio per warning type (types either side knows).
+
+    ``planted_rate_ratio`` is the simulation's parameter: how much less often a warned
+    driver starts the spells that cause the warning. ``true_rate_ratio`` is what that
+    did to the warnings themselves in this run: the truth's live over silent warnings per
+    km (the simulation's count, no product code; crude, without the estimate's vehicle and
+    day effects, so with few drivers it carries their luck too). They differ where the warning also
+    arises outside the spells (HMW from ordinary following at a short gap, which live
+    warnings do not change in the simulation), so the estimate is judged against both.
+    """
     planted = _planted_ratios(extras)
+    true = _planted_ratios(extras, "rate_ratio")
     estimated = {r.event_type: r for r in product.rollout} if product else {}
     rows = []
     for kind in sorted(set(planted) | set(estimated)):
@@ -193,17 +204,22 @@ def rollout_rows(extras: Mapping[str, Any], product: ProductRun | None) -> list[
             {
                 "event_type": kind,
                 "planted_rate_ratio": planted.get(kind),
+                "true_rate_ratio": _round(true[kind]) if kind in true else None,
                 "rate_ratio": _round(r.rate_ratio) if r else None,
                 "ci_low": _round(r.ci_low) if r else None,
                 "ci_high": _round(r.ci_high) if r else None,
-                "covered": (
-                    None
-                    if r is None or kind not in planted
-                    else r.ci_low <= planted[kind] <= r.ci_high
-                ),
+                "covered": _covers(r, planted.get(kind)),
+                "covers_true": _covers(r, true.get(kind)),
             }
         )
     return rows
+
+
+def _covers(estimate: RateRatio | None, ratio: float | None) -> bool | None:
+    """Whether the estimate's interval holds ``ratio`` (None: either is missing)."""
+    if estimate is None or ratio is None:
+        return None
+    return estimate.ci_low <= ratio <= estimate.ci_high
 
 
 def speed_errors(sim_dir: Path, product: ProductRun | None) -> dict[str, Any]:
@@ -332,15 +348,17 @@ def found_vs_planted(
     }
 
 
-def _planted_ratios(extras: Mapping[str, Any]) -> dict[str, float]:
+def _planted_ratios(extras: Mapping[str, Any], key: str = "planted_rate_ratio") -> dict[str, float]:
+    """Per warning type the truth's roll-out figure ``key`` (the planted ratio, or the
+    truth's own ``rate_ratio``)."""
     rollout = extras.get("rollout")
     ratios = rollout.get("ratios") if isinstance(rollout, dict) else None
     if not isinstance(ratios, list):
         return {}
     return {
-        str(r["event_type"]): float(r["planted_rate_ratio"])
+        str(r["event_type"]): float(r[key])
         for r in ratios
-        if isinstance(r, dict) and isinstance(r.get("planted_rate_ratio"), int | float)
+        if isinstance(r, dict) and isinstance(r.get(key), int | float)
     }
 
 
