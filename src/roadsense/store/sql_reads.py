@@ -167,6 +167,19 @@ class ReadsMixin:
         # PostgreSQL's extract() is numeric: the row type promises seconds as a float
         return [EventPoint(r[0], r[1], float(r[2]), *r[3:]) for r in rows]
 
+    def batches_by_fleet(self: SqlBackend) -> dict[str, int]:
+        """Batches stored per fleet id, by the fleet that had the device's vehicle when the
+        batch was received ('' for none): the dashboard's headline count."""
+        batch_fleet = fleet_at_sql("d.vehicle_id", "b.received_at")
+        with self._read() as r:
+            batches = r.fetch(
+                f"SELECT f, count(*) FROM (SELECT {batch_fleet} AS f FROM batches b"
+                " LEFT JOIN devices d ON d.device_id = b.device_id) s"
+                f"{'' if self._fleet_scope is None else ' WHERE f = ?'} GROUP BY f",
+                [] if self._fleet_scope is None else [self._fleet_scope],
+            )
+        return {str(f): int(n) for f, n in batches}
+
     def hourly_aggregates(self: SqlBackend, resolution: int) -> HourlyAggregates:
         """Exposure and events per UTC hour: per H3 cell and fleet, and per vehicle.
 
@@ -214,13 +227,6 @@ class ReadsMixin:
                 f" count(*) FROM {ev} s {fleet_of} GROUP BY v, h, type, f",
                 eparams,
             )
-            batch_fleet = fleet_at_sql("d.vehicle_id", "b.received_at")
-            batches = r.fetch(
-                f"SELECT f, count(*) FROM (SELECT {batch_fleet} AS f FROM batches b"
-                " LEFT JOIN devices d ON d.device_id = b.device_id) s"
-                f"{'' if self._fleet_scope is None else ' WHERE f = ?'} GROUP BY f",
-                [] if self._fleet_scope is None else [self._fleet_scope],
-            )
         # g is GROUPING(vehicle_id, hour): 2 for the (hour, cell, fleet) rows, 0 for the
         # (vehicle, hour) rows, 3 for the (cell, fleet) rows over every hour
         cells = [
@@ -247,7 +253,7 @@ class ReadsMixin:
             vehicle_events=[
                 VehicleHourEvents(str(v), int(h), str(t), int(n), str(f)) for v, h, t, f, n in ve
             ],
-            batches={str(f): int(n) for f, n in batches},
+            batches=ReadsMixin.batches_by_fleet(self),
             cell_vehicles=[CellVehicles(c, f, n) for (c, f), n in distinct.items()],
         )
 
