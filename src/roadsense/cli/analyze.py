@@ -152,7 +152,8 @@ def _on_spark(
     ):
         result = analyze(db, out, params, progress, source=source)
         # the dashboard's hourly aggregates, kept with the run for the server's cube
-        aggregates = source.hourly_aggregates(DASHBOARD_RESOLUTION, db.batches_by_fleet())
+        raw = source.hourly_aggregates(DASHBOARD_RESOLUTION)
+        aggregates = db.completed_hourly_aggregates(raw, DASHBOARD_RESOLUTION)
         kept = db.save_hourly_aggregates(result.run_id, DASHBOARD_RESOLUTION, aggregates)
     console.print(
         f"dashboard aggregates: {kept:,} rows kept with run {result.run_id} "

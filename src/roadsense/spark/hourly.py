@@ -12,10 +12,11 @@ that had its vehicle at its time (:func:`~roadsense.spark.fleets.with_fleet`):
 - events with a cell per hour, cell, fleet and type; every event per vehicle, hour, type
   and fleet.
 
-What the lake does not hold is not here: the batches per fleet (the store counts them,
-:meth:`~roadsense.store.read_store.ReadStore.batches_by_fleet`, a small read) and the
-store's roll-up of pruned positions (``position_rollup``: the lake holds raw rows only, and
-retention removes pruned days from it).
+What the lake does not hold is not here: the batches per fleet and the store's roll-up of
+pruned positions (``position_rollup``: the lake holds raw rows only, and an export after a
+prune removes the pruned rows from it). The store adds both
+(:meth:`~roadsense.store.read_store.ReadStore.completed_hourly_aggregates`, small reads, no
+scan of positions), as it does to its own scan.
 """
 
 from __future__ import annotations
@@ -43,10 +44,9 @@ def hourly_aggregates(
     events: DataFrame,
     memberships: DataFrame | None,
     resolution: int,
-    batches: dict[str, int] | None = None,
 ) -> HourlyAggregates:
     """The hourly aggregates of ``steps`` (``position_steps``'s fixes) and ``events`` at
-    ``resolution``; ``batches`` per fleet as the store counts them."""
+    ``resolution`` (no batches: the lake holds none)."""
     from pyspark.sql import functions as sf
 
     if memberships is None:
@@ -111,6 +111,5 @@ def hourly_aggregates(
         vehicles=vehicles,
         cell_events=cell_events,
         vehicle_events=vehicle_events,
-        batches=dict(batches or {}),
         cell_vehicles=cell_vehicles,
     )

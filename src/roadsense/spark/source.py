@@ -59,13 +59,11 @@ class SparkSource:
         """Drop the cached steps."""
         self._steps.unpersist()
 
-    def hourly_aggregates(
-        self, resolution: int, batches: dict[str, int] | None = None
-    ) -> HourlyAggregates:
-        """The dashboard's hourly aggregates (``Store.hourly_aggregates``) from the lake,
-        each fix and event for the fleet that had its vehicle then; ``batches`` per fleet
-        are the store's (see :mod:`roadsense.spark.hourly`)."""
-        return hourly_aggregates(self._steps, self._events, self._memberships, resolution, batches)
+    def hourly_aggregates(self, resolution: int) -> HourlyAggregates:
+        """The dashboard's hourly aggregates (``Store.hourly_aggregates``) of the lake's raw
+        rows, each fix and event for the fleet that had its vehicle then (see
+        :mod:`roadsense.spark.hourly`; ``Store.completed_hourly_aggregates`` adds the rest)."""
+        return hourly_aggregates(self._steps, self._events, self._memberships, resolution)
 
     def segment_exposure(self) -> list[SegmentExposure]:
         """Metres and distinct vehicles per segment, from the lake's matched fixes."""

@@ -9,6 +9,7 @@ made while in that fleet (:mod:`roadsense.store.fleet_membership`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from roadsense.store.analytics_rows import (
     CellHourEvents,
@@ -188,11 +189,11 @@ class ReadsMixin:
         fleet (where the rows per cell are the distinct vehicles) and the kilometres and
         positions per vehicle-hour. The exposure per cell includes the roll-up of pruned
         positions; the per-vehicle rows cannot (the roll-up keeps no vehicle). The batches
-        stored per fleet come with them (the dashboard's headline figures).
+        stored per fleet come with them (the dashboard's headline figures). The roll-up and
+        the batches are added by :meth:`completed_hourly_aggregates`, as to Spark's rows.
         """
         steps, params = ReadsMixin._steps(self)
         ev, eparams = ReadsMixin._rows(self, "events")
-        rwhere, rparams = ReadsMixin._rollup_scope(self)
         cell = self.dialect.parent("h3_cell", resolution)
         hour = epoch_hour_sql("ts")
         fleet_of = fleet_join_sql("s.vehicle_id", "s.ts")
@@ -210,11 +211,6 @@ class ReadsMixin:
                 " GROUP BY GROUPING SETS"
                 "  ((q.h, q.c, q.f), (q.vehicle_id, q.h, q.f), (q.c, q.f))",
                 params,
-            )
-            rolled = r.fetch(
-                f"SELECT {epoch_hour_sql('hour')} AS h, {cell} AS c, fleet_id, sum(vehicle_km),"
-                f" max(vehicles) FROM position_rollup {rwhere} GROUP BY h, c, fleet_id",
-                rparams,
             )
             e = r.fetch(
                 f"SELECT {hour} AS h, {cell} AS c, coalesce(fm.fleet_id, '') AS f, type,"
@@ -234,13 +230,10 @@ class ReadsMixin:
             for g, _, h, c, f, km, n, _, _ in x
             if g == 2 and c is not None
         ]
-        distinct = {(int(c), str(f)): int(d) for g, _, _, c, f, _, _, _, d in x if g == 3}
-        for _, c, f, _, n in rolled:  # rolled-up hours keep a lower bound only
-            key = (int(c), str(f))
-            distinct[key] = max(distinct.get(key, 0), int(n))
-        if rolled:
-            cells = _with_rollup(cells, rolled)
-        return HourlyAggregates(
+        distinct = [
+            CellVehicles(int(c), str(f), int(d)) for g, _, _, c, f, _, _, _, d in x if g == 3
+        ]
+        raw = HourlyAggregates(
             cells=cells,
             vehicles=[
                 VehicleHourExposure(str(v), int(h), float(km), int(n), str(f))
@@ -253,8 +246,35 @@ class ReadsMixin:
             vehicle_events=[
                 VehicleHourEvents(str(v), int(h), str(t), int(n), str(f)) for v, h, t, f, n in ve
             ],
-            batches=ReadsMixin.batches_by_fleet(self),
+            cell_vehicles=distinct,
+        )
+        return ReadsMixin.completed_hourly_aggregates(self, raw, resolution)
+
+    def completed_hourly_aggregates(
+        self: SqlBackend, raw: HourlyAggregates, resolution: int
+    ) -> HourlyAggregates:
+        """``raw``, the hourly aggregates of the raw positions and events held (scanned
+        here, or computed elsewhere: on Spark from the lake), with what only the store
+        holds: the roll-up of pruned positions in the exposure per hour, cell and fleet (km
+        added, vehicles the larger: a lower bound) and in the distinct vehicles per cell,
+        and the batches per fleet."""
+        rwhere, rparams = ReadsMixin._rollup_scope(self)
+        cell = self.dialect.parent("h3_cell", resolution)
+        with self._read() as r:
+            rolled = r.fetch(
+                f"SELECT {epoch_hour_sql('hour')} AS h, {cell} AS c, fleet_id, sum(vehicle_km),"
+                f" max(vehicles) FROM position_rollup {rwhere} GROUP BY h, c, fleet_id",
+                rparams,
+            )
+        distinct = {(r.cell, r.fleet_id): r.vehicles for r in raw.cell_vehicles}
+        for _, c, f, _, n in rolled:  # rolled-up hours keep a lower bound only
+            key = (int(c), str(f))
+            distinct[key] = max(distinct.get(key, 0), int(n))
+        return replace(
+            raw,
+            cells=_with_rollup(raw.cells, rolled) if rolled else raw.cells,
             cell_vehicles=[CellVehicles(c, f, n) for (c, f), n in distinct.items()],
+            batches=ReadsMixin.batches_by_fleet(self),
         )
 
 
