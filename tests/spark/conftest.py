@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import h3
 import numpy as np
 import pytest
@@ -31,6 +32,13 @@ from roadsense.store.roads_rows import FixMatch, MatchSpan, NetworkInfo, PlacedR
 from tests.factories import grid_cells, leg, small_network
 
 T0 = datetime(2025, 5, 5, 0, 0, tzinfo=UTC)
+
+FLEET_A, FLEET_B = "fleet-a", "fleet-b"
+MOVED = "taxi-03"
+"""Moved from fleet A to fleet B in the middle of a day it drives (:data:`MOVED_AT`)."""
+MOVED_AT = T0 + timedelta(days=10, hours=3)
+UNFLEETED = "taxi-11"
+"""In no fleet: its records count for fleet ''."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +97,8 @@ def city_matches(db: Store, cells: list[str], vehicles: int) -> None:
 
 def fill_city(store_path: Path) -> None:
     """12 taxis over 40 cells for eight weeks, cell 0 a hotspot; a few HMW, shifts; a
-    road network with every fix and event matched (but one in ten)."""
+    road network with every fix and event matched (but one in ten). Taxis 0-5 are in
+    fleet A, 6-10 in fleet B, taxi 11 in none; taxi 3 moves from A to B mid-day."""
     rng = np.random.default_rng(4)
     cells = grid_cells(40)
     items: list[Position | AdasEvent] = []
@@ -126,6 +135,25 @@ def fill_city(store_path: Path) -> None:
         )
         db.replace_road_network(*city_network(cells))
         city_matches(db, cells, 12)
+        db.add_fleet(FLEET_A, "A Cabs")
+        db.add_fleet(FLEET_B, "B Cabs")
+        for v in range(11):
+            db.add_vehicle(f"taxi-{v:02d}", FLEET_A if v < 6 else FLEET_B)
+    move_in_the_past(store_path, MOVED, FLEET_B, MOVED_AT)
+
+
+def move_in_the_past(store_path: Path, vehicle: str, fleet: str, at: datetime) -> None:
+    """``vehicle`` moved to ``fleet`` at ``at`` (the registry moves vehicles now only)."""
+    con = duckdb.connect(str(store_path))
+    try:
+        con.execute(
+            "UPDATE fleet_memberships SET valid_to = ? WHERE vehicle_id = ? AND valid_to IS NULL",
+            [at, vehicle],
+        )
+        con.execute("INSERT INTO fleet_memberships VALUES (?, ?, ?, NULL)", [vehicle, fleet, at])
+        con.execute("UPDATE vehicles SET fleet_id = ? WHERE vehicle_id = ?", [fleet, vehicle])
+    finally:
+        con.close()
 
 
 @pytest.fixture(scope="session")

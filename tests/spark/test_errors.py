@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from roadsense.cli.main import app
+from roadsense.lake import MANIFEST_NAME
 from roadsense.spark.errors import SparkEngineError
 from roadsense.spark.session import SparkOptions, parse_conf, start_session
 from tests.spark.conftest import StoreWithLake
@@ -86,6 +88,20 @@ def test_no_lake_says_how_to_write_one(city_lake: StoreWithLake, tmp_path: Path)
     code, out = analyze(city_lake, tmp_path, "--engine", "spark")
     assert code != 0
     assert "--lake" in out
+
+
+def test_a_lake_without_fleet_memberships_says_to_export_again(
+    city_lake: StoreWithLake, tmp_path: Path
+) -> None:
+    old = tmp_path / "old-lake"
+    manifest = json.loads((city_lake.lake / MANIFEST_NAME).read_text())
+    del manifest["whole"]  # as an older roadsense wrote it
+    old.mkdir()
+    (old / MANIFEST_NAME).write_text(json.dumps(manifest))
+    code, out = analyze(city_lake, tmp_path, "--engine", "spark", "--lake", str(old))
+    assert code == 2
+    assert "holds no fleet memberships" in one_line(out)
+    assert "roadsense lake export --to" in one_line(out)
 
 
 def test_spark_conf_wants_key_value() -> None:

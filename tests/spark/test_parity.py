@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ from typer.testing import CliRunner
 
 from roadsense.cli.main import app
 from roadsense.store import open_store
-from tests.spark.conftest import StoreWithLake
+from roadsense.store.analytics_rows import DASHBOARD_RESOLUTION, HourlyAggregates
+from tests.spark.aggregates import assert_same_aggregates
+from tests.spark.conftest import FLEET_A, FLEET_B, MOVED, MOVED_AT, StoreWithLake
 
 pytestmark = pytest.mark.slow
 
@@ -116,6 +119,38 @@ def test_spark_local_gives_the_stores_answers(
         runs = {r.run_id: r for r in db.analysis_runs()}
     assert runs[spark["run_id"]].data["engine"] == "spark"
     assert runs[store["run_id"]].data["engine"] == "duckdb"
+    assert_kept_aggregates(city_lake, spark["run_id"])
+
+
+def assert_kept_aggregates(city: StoreWithLake, run_id: str) -> None:
+    """The dashboard's hourly aggregates Spark computed and the run kept are the store's
+    own (a vehicle moved between fleets mid-day and one in no fleet included), for the
+    city and for a fleet's scoped view."""
+    with open_store(city.store, read_only=True) as db:
+        kept = db.stored_hourly_aggregates(DASHBOARD_RESOLUTION)
+        scanned = db.hourly_aggregates(DASHBOARD_RESOLUTION)
+        of_a = db.scoped(FLEET_A).hourly_aggregates(DASHBOARD_RESOLUTION)
+    assert kept is not None
+    assert kept.run_id == run_id
+    assert_same_aggregates(scanned, kept.aggregates)
+    moved = {r.fleet_id for r in kept.aggregates.vehicles if r.vehicle_id == MOVED}
+    assert moved == {FLEET_A, FLEET_B}
+    moving_day = {
+        r.fleet_id
+        for r in kept.aggregates.vehicles
+        if r.vehicle_id == MOVED and r.hour // 24 == int(MOVED_AT.timestamp()) // 86400
+    }
+    assert moving_day == {FLEET_A, FLEET_B}  # the day it moved is split between them
+    assert {r.fleet_id for r in kept.aggregates.cells} == {FLEET_A, FLEET_B, ""}
+    only_a = HourlyAggregates(
+        [r for r in kept.aggregates.cells if r.fleet_id == FLEET_A],
+        [r for r in kept.aggregates.vehicles if r.fleet_id == FLEET_A],
+        [r for r in kept.aggregates.cell_events if r.fleet_id == FLEET_A],
+        [r for r in kept.aggregates.vehicle_events if r.fleet_id == FLEET_A],
+        {},
+        [r for r in kept.aggregates.cell_vehicles if r.fleet_id == FLEET_A],
+    )
+    assert_same_aggregates(replace(of_a, batches={}), only_a)
 
 
 def test_a_standalone_cluster_gives_the_same_answers(
@@ -128,3 +163,4 @@ def test_a_standalone_cluster_gives_the_same_answers(
     assert_same_sites(json.loads((on_store / "sites.json").read_text()), spark)
     for name in ["screening_cells.csv", "screening_junctions.csv", "trends.csv", "scores.csv"]:
         assert_same_table(on_store / name, tmp_path / name)
+    assert_kept_aggregates(city_lake, spark["run_id"])

@@ -17,6 +17,7 @@ from roadsense.city import city_settings
 from roadsense.cli.progress import stage_bars
 from roadsense.cli.store import StoreOption, store_location
 from roadsense.store import open_store
+from roadsense.store.analytics_rows import DASHBOARD_RESOLUTION
 
 console = Console()
 
@@ -132,7 +133,8 @@ def _on_spark(
     master: str,
     spark_conf: list[str],
 ) -> AnalyzeResult:
-    """The analysis with Spark scanning the lake; the store gives the rest and records it."""
+    """The analysis with Spark scanning the lake; the store gives the rest and records it,
+    with the dashboard's hourly aggregates Spark computed."""
     from roadsense.spark.engine import spark_source
     from roadsense.spark.session import SparkOptions, parse_conf
 
@@ -149,6 +151,14 @@ def _on_spark(
         spark_source(lake, options, progress) as source,
     ):
         result = analyze(db, out, params, progress, source=source)
+        # the dashboard's hourly aggregates, kept with the run for the server's cube
+        raw = source.hourly_aggregates(DASHBOARD_RESOLUTION)
+        aggregates = db.completed_hourly_aggregates(raw, DASHBOARD_RESOLUTION)
+        kept = db.save_hourly_aggregates(result.run_id, DASHBOARD_RESOLUTION, aggregates)
+    console.print(
+        f"dashboard aggregates: {kept:,} rows kept with run {result.run_id} "
+        "(served with ROADSENSE_DASHBOARD_AGGREGATES=stored)"
+    )
     console.print(f"Spark's own log: {options.log_file}")
     return result
 

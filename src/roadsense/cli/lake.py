@@ -24,7 +24,8 @@ def export(
     ),
     store: str | None = StoreOption,
 ) -> None:
-    """Write positions, events, signs and lane samples as GeoParquet, one folder per UTC day.
+    """Write positions, events, signs and lane samples as GeoParquet, one folder per UTC day
+    (and the fleet memberships whole).
 
     Incremental: only days whose rows changed since the last export are written again.
     The lake holds raw trajectories; keep it as private as the store (docs/privacy.md).
@@ -38,6 +39,8 @@ def export(
             f"{result.unchanged.get(table, 0)} days unchanged"
             + (f", {len(removed)} days no longer in the store removed" if removed else "")
         )
+    for table, rows in result.whole.items():
+        console.print(f"{table}: {rows:,} rows written whole")
 
 
 @app.command("match")

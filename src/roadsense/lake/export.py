@@ -1,5 +1,9 @@
 """``export_lake``: the store's raw tables and map matches into the lake, a UTC day at a time.
 
+Small tables (the fleet memberships) are written whole after the days, to a temporary
+file moved into place, and entered in the manifest with their digest; a file whose rows
+did not change is left as it is.
+
 Incremental and idempotent: a day is written only when the store's row count for it (or
 the upload schema version, or for matches the road network) differs from the manifest's
 entry, and then whole; a day gone
@@ -15,6 +19,7 @@ completes it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,8 +34,10 @@ from roadsense.lake.manifest import (
     MANIFEST_NAME,
     Manifest,
     Partition,
+    WholeFile,
     partition_dir,
     partition_file,
+    whole_file,
 )
 from roadsense.lake.target import LakeTarget
 from roadsense.progress import Progress
@@ -40,8 +47,10 @@ from roadsense.store.day_rows_store import (
     LAKE_TABLES,
     MATCH_TABLES,
     RAW_SCHEMAS,
+    WHOLE_TABLES,
     DayRowsStore,
     LakeTable,
+    WholeTable,
 )
 
 LAKE_METADATA_KEY = b"roadsense"
@@ -58,6 +67,8 @@ class ExportResult:
     """Days dropped from the lake because the store no longer holds them."""
     unchanged: dict[str, int] = field(default_factory=dict)
     """Days per table already exported as the store holds them."""
+    whole: dict[str, int] = field(default_factory=dict)
+    """Rows written per table held whole (tables left as they were are not listed)."""
 
     @property
     def rows_written(self) -> int:
@@ -116,7 +127,41 @@ def export_lake(
             target.put_text(MANIFEST_NAME, manifest.to_json())
             if progress:
                 progress(table, i, len(todo))
+    for whole in WHOLE_TABLES:
+        held = write_whole(db, target, manifest, whole)
+        if held is not None:
+            result.whole[whole] = held
     return result
+
+
+def write_whole(
+    db: DayRowsStore, target: LakeTarget, manifest: Manifest, table: WholeTable
+) -> int | None:
+    """Replace the file of a small table when its rows changed, then its manifest entry;
+    the rows written, None when the lake held them already."""
+    rows = db.whole_table_rows(table)
+    digest = hashlib.sha256(json.dumps(rows.to_pylist(), default=str).encode()).hexdigest()
+    entry = WholeFile(rows.num_rows, SCHEMA_VERSION, digest)
+    if manifest.whole.get(table) == entry:
+        return None
+    metadata = {
+        LAKE_METADATA_KEY: json.dumps(
+            {"table": table, "upload_schema_version": SCHEMA_VERSION}
+        ).encode()
+    }
+    temp = target.temp_path(".parquet")
+    try:
+        pq.write_table(rows.replace_schema_metadata(metadata), temp, filesystem=target.fs)
+        target.move_into_place(temp, whole_file(table))
+    except (OSError, pa.ArrowException) as exc:
+        _discard(target, temp)
+        raise LakeError(f"cannot write {table} to {target.shown}: {exc}") from exc
+    except BaseException:
+        _discard(target, temp)
+        raise
+    manifest.whole[table] = entry
+    target.put_text(MANIFEST_NAME, manifest.to_json())
+    return int(rows.num_rows)
 
 
 def write_partition(

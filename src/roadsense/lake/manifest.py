@@ -4,6 +4,9 @@ One JSON file at the lake's root (``_roadsense_lake.json``), replaced whole afte
 partition is in place. A partition whose store count, upload schema version or source
 (for map matches: the road network's digest) differs from its entry is written again; the
 manifest is what makes a second export add nothing.
+
+Small tables (the fleet memberships) are held whole, one file each, replaced when their
+content (its digest) changed; their entries are under ``whole``.
 """
 
 from __future__ import annotations
@@ -29,12 +32,23 @@ class Partition:
     """For the match tables, the digest of the road network matched on ("" otherwise)."""
 
 
+@dataclass(frozen=True)
+class WholeFile:
+    """One small table held whole."""
+
+    rows: int
+    upload_schema_version: int
+    digest: str
+    """SHA-256 of the rows written: the file is replaced when the store's rows differ."""
+
+
 @dataclass
 class Manifest:
-    """What the lake holds, per table and UTC day."""
+    """What the lake holds, per table and UTC day, and the tables held whole."""
 
     upload_schema_version: int
     tables: dict[str, dict[date, Partition]] = field(default_factory=dict)
+    whole: dict[str, WholeFile] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """The manifest as the JSON text stored in the lake."""
@@ -54,6 +68,21 @@ class Manifest:
                     }
                     for table, days in sorted(self.tables.items())
                 },
+                **(
+                    {
+                        "whole": {
+                            table: {
+                                "rows": w.rows,
+                                "upload_schema_version": w.upload_schema_version,
+                                "digest": w.digest,
+                                "file": whole_file(table),
+                            }
+                            for table, w in sorted(self.whole.items())
+                        }
+                    }
+                    if self.whole
+                    else {}
+                ),
             },
             indent=1,
         )
@@ -79,7 +108,11 @@ class Manifest:
                 }
                 for table, days in data["tables"].items()
             }
-            return cls(int(data["upload_schema_version"]), tables)
+            whole = {
+                table: WholeFile(int(w["rows"]), int(w["upload_schema_version"]), str(w["digest"]))
+                for table, w in data.get("whole", {}).items()
+            }
+            return cls(int(data["upload_schema_version"]), tables, whole)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise LakeError(f"{where} is not a roadsense lake manifest: {exc}") from exc
 
@@ -92,3 +125,8 @@ def partition_dir(table: str, day: date) -> str:
 def partition_file(table: str, day: date) -> str:
     """The one Parquet file of a partition, relative to the lake's root."""
     return f"{partition_dir(table, day)}/part-00000.parquet"
+
+
+def whole_file(table: str) -> str:
+    """The one Parquet file of a table held whole, relative to the lake's root."""
+    return f"{table}/part-00000.parquet"

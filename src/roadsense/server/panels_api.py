@@ -56,6 +56,8 @@ from roadsense.server.panels_cube import (
     Cube,
     CubeHolder,
     Filter,
+    build,
+    build_stored,
     event_mask,
     events_per_cell,
     exposure,
@@ -94,7 +96,10 @@ def _holder(request: Request) -> tuple[CubeHolder, TtlCache[Any]]:
         cache = TtlCache[Any](CUBE_TTL_S, max_entries=2000)
         warm = functools.partial(_warm_fleet_scores, get_state(request), cache)
         app_state.panels_cache = cache
-        app_state.panels_cube = CubeHolder(CUBE_TTL_S, on_built=warm)
+        stored = get_state(request).settings.dashboard_aggregates == "stored"
+        app_state.panels_cube = CubeHolder(
+            CUBE_TTL_S, builder=build_stored if stored else build, on_built=warm
+        )
     return app_state.panels_cube, app_state.panels_cache
 
 

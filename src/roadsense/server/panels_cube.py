@@ -8,8 +8,11 @@ month of positions (189 M rows for 875 taxis at one fix per 5 s) per request can
 and type) and answers every filter from them as arrays (numpy). The same read gives each
 vehicle's kilometres per UTC hour and the events per vehicle, hour and type (what
 :meth:`~roadsense.store.base.Store.vehicle_hours` returns), so that driver scores need no
-scan of positions per request. The distinct-vehicle count of a cell is the largest hourly
-one, a lower bound (as in the store's retention roll-up). This module holds no SQL.
+scan of positions per request. With ``ROADSENSE_DASHBOARD_AGGREGATES=stored``
+(:func:`build_stored`) the same rows come from the store's copy of those an analysis run
+computed on Spark from the lake, and the server scans no positions. The distinct-vehicle
+count of a cell is the largest hourly one, a lower bound (as in the store's retention
+roll-up). This module holds no SQL.
 
 :class:`CubeHolder` keeps the current cube. Only the very first build blocks (the requests
 that arrive meanwhile wait for it); when the cube is older than ``ttl_s``, the next request
@@ -34,9 +37,14 @@ import numpy.typing as npt
 from roadsense.city import DEFAULT_TIME_ZONE
 from roadsense.server.query_params import FIRST_DAY, LAST_DAY
 from roadsense.store import Store
-from roadsense.store.analytics_rows import DriverShift, VehicleHour
+from roadsense.store.analytics_rows import (
+    DASHBOARD_RESOLUTION,
+    DriverShift,
+    HourlyAggregates,
+    VehicleHour,
+)
 
-RESOLUTION = 10
+RESOLUTION = DASHBOARD_RESOLUTION
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +99,9 @@ class Cube:
     ve_count: npt.NDArray[np.int64]
     shifts: list[DriverShift]
     """Every driver shift (to credit vehicle-hours to drivers)."""
+    source: str = "scan"
+    """Where the aggregates came from: "scan" (the store's scan) or "run ID" (kept by an
+    analysis run, ``ROADSENSE_DASHBOARD_AGGREGATES=stored``)."""
 
     @property
     def hours(self) -> tuple[datetime, datetime] | None:
@@ -204,7 +215,21 @@ def _midnight(day: date) -> datetime:
 
 def build(store: Store) -> Cube:
     """The cube of the store's hourly aggregates (one read, see ``Store.hourly_aggregates``)."""
-    agg = store.hourly_aggregates(RESOLUTION)
+    return cube_of(store, store.hourly_aggregates(RESOLUTION), "scan")
+
+
+def build_stored(store: Store) -> Cube:
+    """The cube of the hourly aggregates the latest analysis run kept in the store (Spark's,
+    see ``Store.stored_hourly_aggregates``); the store's scan while none are kept."""
+    stored = store.stored_hourly_aggregates(RESOLUTION)
+    if stored is None:
+        log.warning("no analysis run kept hourly aggregates; the dashboard scans the store")
+        return build(store)
+    return cube_of(store, stored.aggregates, f"run {stored.run_id}")
+
+
+def cube_of(store: Store, agg: HourlyAggregates, source: str) -> Cube:
+    """The cube of hourly aggregates ``agg`` (and the store's driver shifts)."""
     # rows stored before uploads were bounded (a year 9999, say) are left out, so that no
     # row can break the date arithmetic of a panel; queries cannot ask for them either
     lo, hi = (int(_midnight(d).timestamp() // 3600) for d in (FIRST_DAY, LAST_DAY))
@@ -269,6 +294,7 @@ def build(store: Store) -> Cube:
         ve_type=_codes([r.event_type for r in ve], vtcode),
         ve_count=np.array([r.events for r in ve], dtype=np.int64),
         shifts=store.driver_shifts(),
+        source=source,
     )
 
 

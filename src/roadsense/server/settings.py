@@ -83,6 +83,11 @@ class Settings(CitySettings):
     is locked until an admin unlocks it (``roadsense admin unlock-user``)."""
     cookie_secure: bool = False
     """Send the session cookie over HTTPS only (set it behind a TLS reverse proxy)."""
+    dashboard_aggregates: Literal["scan", "stored"] = "scan"
+    """Where the dashboard's cube comes from: ``scan``, the store's own scan of positions
+    (``Store.hourly_aggregates``); ``stored``, the hourly aggregates the latest analysis
+    run kept (``roadsense analyze --engine spark`` computes them on Spark from the lake),
+    with the scan while no run has kept any."""
     log_format: Literal["json", "text"] = "json"
     access_log: bool = True
     """One structured log line per request."""

@@ -33,7 +33,12 @@ def spark_source(
     lake: str, options: SparkOptions, progress: Progress | None = None
 ) -> Iterator[SparkSource]:
     """The lake at ``lake`` as a :class:`SparkSource` on the session ``options`` say."""
-    open_lake(lake)  # no lake: an error line before a JVM starts
+    _, manifest = open_lake(lake)  # no lake: an error line before a JVM starts
+    if "fleet_memberships" not in manifest.whole:  # the dashboard's rows need them
+        raise SparkEngineError(
+            f"the lake at {lake} holds no fleet memberships (exported by an older "
+            f"roadsense): run `roadsense lake export --to {lake}` again"
+        )
     require_pyspark()
     with spark_session(options) as spark, stage_progress(spark, progress):
         source = SparkSource(lake_tables(spark, lake))

@@ -1,7 +1,8 @@
 """The lake's positions and events as Spark DataFrames.
 
 Only the partitions entered in the lake's manifest are read (a partition being written
-is not there yet, see :mod:`roadsense.lake.export`), with the columns the analyses need.
+is not there yet, see :mod:`roadsense.lake.export`), with the columns the analyses need;
+the fleet memberships are read whole.
 H3 cells are unsigned 64-bit integers in Parquet, which Spark reads as decimals; bit 63
 of an H3 index is always 0, so they are read as (signed) longs, the same numbers.
 """
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from roadsense.lake import LakeError, Manifest
 from roadsense.lake.export import load_manifest
-from roadsense.lake.manifest import MANIFEST_NAME, partition_file
+from roadsense.lake.manifest import MANIFEST_NAME, partition_file, whole_file
 from roadsense.lake.target import LakeTarget
 from roadsense.spark.errors import SparkEngineError
 from roadsense.store.day_rows_store import MATCH_TABLES
@@ -57,6 +58,9 @@ class LakeTables:
     """event_id, matched, segment_id, road_lon, road_lat"""
     road_network: str
     """The digest of the road network the lake's matches were made on ("" for none)."""
+    fleet_memberships: DataFrame | None = None
+    """vehicle_id, fleet_id, valid_from, valid_to (null: open); None for a lake exported
+    before the lake held them."""
 
 
 def open_lake(lake: str) -> tuple[str, Manifest]:
@@ -83,7 +87,15 @@ def lake_tables(spark: SparkSession, lake: str) -> LakeTables:
         _table(spark, root, manifest, "matched_positions", MATCHED_POSITION_COLUMNS),
         _table(spark, root, manifest, "matched_events", MATCHED_EVENT_COLUMNS),
         matches_network(manifest),
+        _whole(spark, root, manifest, "fleet_memberships"),
     )
+
+
+def _whole(spark: SparkSession, root: str, manifest: Manifest, table: str) -> DataFrame | None:
+    """A small table the lake holds whole, None when its manifest has no entry for it."""
+    if table not in manifest.whole:
+        return None
+    return spark.read.parquet(f"{root}/{whole_file(table)}")
 
 
 def matches_network(manifest: Manifest) -> str:

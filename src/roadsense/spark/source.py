@@ -8,8 +8,9 @@ window over each vehicle's track) are computed once and cached for every query.
 Segments and junctions are screened from the lake's map matches (the store's, exported
 with them) against the store's road network, when the matches are of that network.
 
-The lake holds raw rows only: what the store's retention rolled up and pruned
-(``position_rollup``) is neither in the lake nor in these figures (see docs/usage.md).
+The lake holds raw rows (and the fleet memberships) only: what the store's retention rolled
+up and pruned (``position_rollup``) is neither in the lake nor in these figures (see
+docs/usage.md).
 """
 
 from __future__ import annotations
@@ -23,9 +24,16 @@ from roadsense.analytics.road_counts import SegmentExposure, count_near_junction
 from roadsense.analytics.speeds import SpeedCell, SpeedCells
 from roadsense.spark.cells import epoch_hour, local_period, parent_cell
 from roadsense.spark.exposure import position_steps, segment_steps
+from roadsense.spark.hourly import hourly_aggregates
 from roadsense.spark.lake_reads import LakeTables
 from roadsense.store import Junction, Totals
-from roadsense.store.analytics_rows import CellPeriod, CellPeriodEvents, Period, VehicleHour
+from roadsense.store.analytics_rows import (
+    CellPeriod,
+    CellPeriodEvents,
+    HourlyAggregates,
+    Period,
+    VehicleHour,
+)
 from roadsense.store.read_store import CellExposure
 
 if TYPE_CHECKING:
@@ -42,6 +50,7 @@ class SparkSource:
         self._matched_events = tables.matched_events
         self._matched_positions = tables.matched_positions
         self.road_network = tables.road_network
+        self._memberships = tables.fleet_memberships
         self._steps: DataFrame = position_steps(tables.positions).cache()
         self._cell_types: dict[int, dict[tuple[int, str], int]] = {}
         self._segments: list[SegmentExposure] | None = None
@@ -49,6 +58,12 @@ class SparkSource:
     def close(self) -> None:
         """Drop the cached steps."""
         self._steps.unpersist()
+
+    def hourly_aggregates(self, resolution: int) -> HourlyAggregates:
+        """The dashboard's hourly aggregates (``Store.hourly_aggregates``) of the lake's raw
+        rows, each fix and event for the fleet that had its vehicle then (see
+        :mod:`roadsense.spark.hourly`; ``Store.completed_hourly_aggregates`` adds the rest)."""
+        return hourly_aggregates(self._steps, self._events, self._memberships, resolution)
 
     def segment_exposure(self) -> list[SegmentExposure]:
         """Metres and distinct vehicles per segment, from the lake's matched fixes."""

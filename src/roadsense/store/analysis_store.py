@@ -1,4 +1,5 @@
-"""What the analyses keep besides the fleet's data: crashes, driver shifts, analysis runs.
+"""What the analyses keep besides the fleet's data: crashes, driver shifts, analysis runs
+and the hourly aggregates a run computed for the dashboard.
 
 Its rows live in :mod:`roadsense.store.analytics_rows`.
 """
@@ -9,7 +10,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from roadsense.store.analytics_rows import AnalysisRun, CrashRecord, DriverShift
+from roadsense.store.analytics_rows import (
+    AnalysisRun,
+    CrashRecord,
+    DriverShift,
+    HourlyAggregates,
+    StoredAggregates,
+)
 
 
 class AnalysisStore(Protocol):
@@ -60,4 +67,17 @@ class AnalysisStore(Protocol):
 
     def analysis_runs(self, limit: int = 20) -> list[AnalysisRun]:
         """The latest analysis runs, newest first."""
+        ...
+
+    def save_hourly_aggregates(
+        self, run_id: str, resolution: int, aggregates: HourlyAggregates
+    ) -> int:
+        """Keep the hourly aggregates the analysis run ``run_id`` computed at
+        ``resolution`` (what :meth:`~roadsense.store.read_store.ReadStore.hourly_aggregates`
+        gives, computed elsewhere: on Spark over the lake), replacing those kept before at
+        that resolution; the rows kept."""
+        ...
+
+    def stored_hourly_aggregates(self, resolution: int) -> StoredAggregates | None:
+        """The hourly aggregates kept at ``resolution`` (the latest run's), None without."""
         ...

@@ -165,6 +165,22 @@ class HourlyAggregates:
     counts, as :meth:`~roadsense.store.read_store.ReadStore.exposure_by_cell` does)."""
 
 
+DASHBOARD_RESOLUTION = 10
+"""The H3 resolution of the dashboard's cube: the hourly aggregates an analysis stores for
+it (:meth:`~roadsense.store.analysis_store.AnalysisStore.save_hourly_aggregates`) are
+computed at this resolution."""
+
+
+@dataclass(frozen=True)
+class StoredAggregates:
+    """Hourly aggregates an analysis run computed and the store kept."""
+
+    run_id: str
+    """The analysis run (``analysis_runs``) that computed them."""
+    resolution: int
+    aggregates: HourlyAggregates
+
+
 @dataclass(frozen=True)
 class EventWindow:
     """Which events a read returns: a time range, types and local hours of the day."""

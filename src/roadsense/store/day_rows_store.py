@@ -4,6 +4,7 @@ The four tables of raw records (positions, events, sign sightings, lane samples)
 two tables of map matches the analyses scan (matched positions and events) are read
 whole, a day at a time and in bounded record batches, with the same Arrow schema from
 both backends, so that what leaves the store for the lake does not depend on the backend.
+Small tables (the fleet memberships) are read whole.
 Matches are made against one road network: :meth:`DayRowsStore.lake_table_version` names
 it (its digest), so that a lake's matches are rewritten when the network is replaced.
 """
@@ -22,7 +23,11 @@ MatchTable = Literal["matched_positions", "matched_events"]
 MATCH_TABLES: tuple[MatchTable, ...] = get_args(MatchTable)
 LakeTable = RawTable | MatchTable
 LAKE_TABLES: tuple[LakeTable, ...] = RAW_TABLES + MATCH_TABLES
-"""Every table the lake holds: the raw records, then the map matches."""
+"""Every table the lake holds by UTC day: the raw records, then the map matches."""
+WholeTable = Literal["fleet_memberships"]
+WHOLE_TABLES: tuple[WholeTable, ...] = get_args(WholeTable)
+"""Small tables the lake holds whole, replaced at each export: which fleet had which vehicle
+when (``store.fleet_membership``), for the per-fleet figures Spark computes."""
 
 _TS = pa.timestamp("us", tz="UTC")
 _F = pa.float64()
@@ -117,6 +122,18 @@ RAW_SCHEMAS: dict[LakeTable, pa.Schema] = {
 }
 """The Arrow schema of each lake table's rows, the same from both backends (ids as text)."""
 
+WHOLE_SCHEMAS: dict[WholeTable, pa.Schema] = {
+    "fleet_memberships": pa.schema(
+        [
+            pa.field("vehicle_id", _S, nullable=False),
+            pa.field("fleet_id", _S, nullable=False),
+            pa.field("valid_from", _TS, nullable=False),
+            pa.field("valid_to", _TS),
+        ]
+    ),
+}
+"""The Arrow schema of each whole table (``valid_to`` NULL: the open period)."""
+
 DEFAULT_BATCH_ROWS = 65_536
 """Rows per record batch: what one read holds in memory at a time."""
 
@@ -138,4 +155,8 @@ class DayRowsStore(Protocol):
     ) -> Iterator[pa.RecordBatch]:
         """The rows of ``table`` on the UTC ``day``, ordered by vehicle and time, in record
         batches of at most ``batch_rows`` with the schema ``RAW_SCHEMAS[table]``."""
+        ...
+
+    def whole_table_rows(self, table: WholeTable) -> pa.Table:
+        """Every row of the small ``table``, with the schema ``WHOLE_SCHEMAS[table]``."""
         ...

@@ -48,6 +48,7 @@ from roadsense.store.sql_reads import ReadsMixin
 from roadsense.store.sql_registry import RegistryMixin
 from roadsense.store.sql_retention import RetentionMixin
 from roadsense.store.sql_roads import RoadsMixin
+from roadsense.store.sql_stored_aggregates import StoredAggregatesMixin
 from roadsense.store.writer import GroupWriter
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,13 @@ class _Cursor:
 
 
 class DuckDBStore(
-    RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, AnalyticsMixin, DayRowsMixin
+    RegistryMixin,
+    ReadsMixin,
+    RetentionMixin,
+    RoadsMixin,
+    AnalyticsMixin,
+    StoredAggregatesMixin,
+    DayRowsMixin,
 ):
     """A :class:`~roadsense.store.base.Store` in one DuckDB file."""
 

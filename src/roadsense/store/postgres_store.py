@@ -48,6 +48,7 @@ from roadsense.store.sql_reads import ReadsMixin
 from roadsense.store.sql_registry import RegistryMixin
 from roadsense.store.sql_retention import RetentionMixin
 from roadsense.store.sql_roads import RoadsMixin
+from roadsense.store.sql_stored_aggregates import StoredAggregatesMixin
 from roadsense.store.writer import GroupWriter
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,13 @@ def redact(url: str) -> str:
 
 
 class PostgresStore(
-    RegistryMixin, ReadsMixin, RetentionMixin, RoadsMixin, AnalyticsMixin, DayRowsMixin
+    RegistryMixin,
+    ReadsMixin,
+    RetentionMixin,
+    RoadsMixin,
+    AnalyticsMixin,
+    StoredAggregatesMixin,
+    DayRowsMixin,
 ):
     """A :class:`~roadsense.store.base.Store` in a PostgreSQL database with PostGIS."""
 

@@ -80,6 +80,17 @@ class ReadStore(Protocol):
         """Exposure (roll-up included) and events per UTC hour, per cell and per vehicle."""
         ...
 
+    def completed_hourly_aggregates(
+        self, raw: HourlyAggregates, resolution: int
+    ) -> HourlyAggregates:
+        """``raw`` (the hourly aggregates of raw rows, from Spark say) with the roll-up of
+        pruned positions and the batches per fleet, which only the store holds."""
+        ...
+
+    def batches_by_fleet(self) -> dict[str, int]:
+        """Batches stored per fleet id (by the fleet of the device's vehicle then)."""
+        ...
+
     def quality_counts(
         self, since: datetime, until: datetime, gap_min_s: float, gap_max_s: float
     ) -> QualityCounts:

@@ -13,7 +13,10 @@ from roadsense.store.day_rows_store import (
     LAKE_TABLES,
     MATCH_TABLES,
     RAW_SCHEMAS,
+    WHOLE_SCHEMAS,
+    WHOLE_TABLES,
     LakeTable,
+    WholeTable,
 )
 from roadsense.store.errors import StoreError
 from roadsense.store.sql import SqlBackend
@@ -69,6 +72,21 @@ class DayRowsMixin:
             yield from r.arrow_batches(
                 sql, [start, start + timedelta(days=1)], RAW_SCHEMAS[name], batch_rows
             )
+
+    def whole_table_rows(self: SqlBackend, table: WholeTable) -> pa.Table:
+        """Every row of a small table, ordered, as one Arrow table (through Python rows:
+        the table is small, and an empty one is a table too)."""
+        if table not in WHOLE_TABLES:
+            raise StoreError(f"no whole lake table {table!r}; choose one of {WHOLE_TABLES}")
+        if self._fleet_scope is not None:
+            raise StoreError("raw rows are read from the whole store, not a fleet's view of it")
+        schema = WHOLE_SCHEMAS[table]
+        sql = f"SELECT {', '.join(schema.names)} FROM {table} ORDER BY vehicle_id, valid_from"
+        with self._read() as r:
+            rows = r.fetch(sql)
+        return pa.Table.from_pylist(
+            [dict(zip(schema.names, row, strict=True)) for row in rows], schema
+        )
 
 
 def _as_date(value: object) -> date:

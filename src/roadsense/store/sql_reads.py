@@ -9,6 +9,7 @@ made while in that fleet (:mod:`roadsense.store.fleet_membership`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from roadsense.store.analytics_rows import (
     CellHourEvents,
@@ -167,6 +168,19 @@ class ReadsMixin:
         # PostgreSQL's extract() is numeric: the row type promises seconds as a float
         return [EventPoint(r[0], r[1], float(r[2]), *r[3:]) for r in rows]
 
+    def batches_by_fleet(self: SqlBackend) -> dict[str, int]:
+        """Batches stored per fleet id, by the fleet that had the device's vehicle when the
+        batch was received ('' for none): the dashboard's headline count."""
+        batch_fleet = fleet_at_sql("d.vehicle_id", "b.received_at")
+        with self._read() as r:
+            batches = r.fetch(
+                f"SELECT f, count(*) FROM (SELECT {batch_fleet} AS f FROM batches b"
+                " LEFT JOIN devices d ON d.device_id = b.device_id) s"
+                f"{'' if self._fleet_scope is None else ' WHERE f = ?'} GROUP BY f",
+                [] if self._fleet_scope is None else [self._fleet_scope],
+            )
+        return {str(f): int(n) for f, n in batches}
+
     def hourly_aggregates(self: SqlBackend, resolution: int) -> HourlyAggregates:
         """Exposure and events per UTC hour: per H3 cell and fleet, and per vehicle.
 
@@ -175,11 +189,11 @@ class ReadsMixin:
         fleet (where the rows per cell are the distinct vehicles) and the kilometres and
         positions per vehicle-hour. The exposure per cell includes the roll-up of pruned
         positions; the per-vehicle rows cannot (the roll-up keeps no vehicle). The batches
-        stored per fleet come with them (the dashboard's headline figures).
+        stored per fleet come with them (the dashboard's headline figures). The roll-up and
+        the batches are added by :meth:`completed_hourly_aggregates`, as to Spark's rows.
         """
         steps, params = ReadsMixin._steps(self)
         ev, eparams = ReadsMixin._rows(self, "events")
-        rwhere, rparams = ReadsMixin._rollup_scope(self)
         cell = self.dialect.parent("h3_cell", resolution)
         hour = epoch_hour_sql("ts")
         fleet_of = fleet_join_sql("s.vehicle_id", "s.ts")
@@ -198,11 +212,6 @@ class ReadsMixin:
                 "  ((q.h, q.c, q.f), (q.vehicle_id, q.h, q.f), (q.c, q.f))",
                 params,
             )
-            rolled = r.fetch(
-                f"SELECT {epoch_hour_sql('hour')} AS h, {cell} AS c, fleet_id, sum(vehicle_km),"
-                f" max(vehicles) FROM position_rollup {rwhere} GROUP BY h, c, fleet_id",
-                rparams,
-            )
             e = r.fetch(
                 f"SELECT {hour} AS h, {cell} AS c, coalesce(fm.fleet_id, '') AS f, type,"
                 f" count(*) FROM {ev} s {fleet_of} WHERE h3_cell IS NOT NULL"
@@ -214,13 +223,6 @@ class ReadsMixin:
                 f" count(*) FROM {ev} s {fleet_of} GROUP BY v, h, type, f",
                 eparams,
             )
-            batch_fleet = fleet_at_sql("d.vehicle_id", "b.received_at")
-            batches = r.fetch(
-                f"SELECT f, count(*) FROM (SELECT {batch_fleet} AS f FROM batches b"
-                " LEFT JOIN devices d ON d.device_id = b.device_id) s"
-                f"{'' if self._fleet_scope is None else ' WHERE f = ?'} GROUP BY f",
-                [] if self._fleet_scope is None else [self._fleet_scope],
-            )
         # g is GROUPING(vehicle_id, hour): 2 for the (hour, cell, fleet) rows, 0 for the
         # (vehicle, hour) rows, 3 for the (cell, fleet) rows over every hour
         cells = [
@@ -228,13 +230,10 @@ class ReadsMixin:
             for g, _, h, c, f, km, n, _, _ in x
             if g == 2 and c is not None
         ]
-        distinct = {(int(c), str(f)): int(d) for g, _, _, c, f, _, _, _, d in x if g == 3}
-        for _, c, f, _, n in rolled:  # rolled-up hours keep a lower bound only
-            key = (int(c), str(f))
-            distinct[key] = max(distinct.get(key, 0), int(n))
-        if rolled:
-            cells = _with_rollup(cells, rolled)
-        return HourlyAggregates(
+        distinct = [
+            CellVehicles(int(c), str(f), int(d)) for g, _, _, c, f, _, _, _, d in x if g == 3
+        ]
+        raw = HourlyAggregates(
             cells=cells,
             vehicles=[
                 VehicleHourExposure(str(v), int(h), float(km), int(n), str(f))
@@ -247,8 +246,35 @@ class ReadsMixin:
             vehicle_events=[
                 VehicleHourEvents(str(v), int(h), str(t), int(n), str(f)) for v, h, t, f, n in ve
             ],
-            batches={str(f): int(n) for f, n in batches},
+            cell_vehicles=distinct,
+        )
+        return ReadsMixin.completed_hourly_aggregates(self, raw, resolution)
+
+    def completed_hourly_aggregates(
+        self: SqlBackend, raw: HourlyAggregates, resolution: int
+    ) -> HourlyAggregates:
+        """``raw``, the hourly aggregates of the raw positions and events held (scanned
+        here, or computed elsewhere: on Spark from the lake), with what only the store
+        holds: the roll-up of pruned positions in the exposure per hour, cell and fleet (km
+        added, vehicles the larger: a lower bound) and in the distinct vehicles per cell,
+        and the batches per fleet."""
+        rwhere, rparams = ReadsMixin._rollup_scope(self)
+        cell = self.dialect.parent("h3_cell", resolution)
+        with self._read() as r:
+            rolled = r.fetch(
+                f"SELECT {epoch_hour_sql('hour')} AS h, {cell} AS c, fleet_id, sum(vehicle_km),"
+                f" max(vehicles) FROM position_rollup {rwhere} GROUP BY h, c, fleet_id",
+                rparams,
+            )
+        distinct = {(r.cell, r.fleet_id): r.vehicles for r in raw.cell_vehicles}
+        for _, c, f, _, n in rolled:  # rolled-up hours keep a lower bound only
+            key = (int(c), str(f))
+            distinct[key] = max(distinct.get(key, 0), int(n))
+        return replace(
+            raw,
+            cells=_with_rollup(raw.cells, rolled) if rolled else raw.cells,
             cell_vehicles=[CellVehicles(c, f, n) for (c, f), n in distinct.items()],
+            batches=ReadsMixin.batches_by_fleet(self),
         )
 
 

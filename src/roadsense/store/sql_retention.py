@@ -41,7 +41,8 @@ class RetentionMixin:
     """``prune`` of :class:`~roadsense.store.retention_store.RetentionStore`, for both SQLs."""
 
     def prune(self: SqlBackend, cutoff: datetime) -> PruneResult:
-        """Delete raw positions before ``cutoff``, first adding them to the hourly roll-up.
+        """Delete raw positions before ``cutoff``, first adding them to the hourly roll-up,
+        and the kept per-vehicle kilometres of the hours before it.
 
         One transaction: a prune that fails leaves everything as it was.
         """
@@ -78,6 +79,12 @@ class RetentionMixin:
                     [window_end, window_end, cutoff],
                 )
                 tx.run("DELETE FROM positions WHERE ts < ?", [cutoff])
+            # the kilometres per vehicle-hour an analysis kept go with the positions, as
+            # the roll-up keeps no vehicle (the per-cell rows stay, as the roll-up does)
+            tx.run(
+                "DELETE FROM stored_hourly_aggregates WHERE kind = 'vehicle' AND hour < ?",
+                [int(cutoff.timestamp() // 3600)],
+            )
             now = datetime.now(UTC)
             (expired,) = one(tx, "SELECT count(*) FROM sessions WHERE expires_at <= ?", [now])
             if expired:
