@@ -18,7 +18,7 @@ from roadsense.lake.export import load_manifest
 from roadsense.lake.manifest import MANIFEST_NAME, partition_file, whole_file
 from roadsense.lake.target import LakeTarget
 from roadsense.spark.errors import SparkEngineError
-from roadsense.store.day_rows_store import MATCH_TABLES
+from roadsense.store.day_rows_store import MATCH_TABLES, RAW_SCHEMAS, LakeTable
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -27,21 +27,34 @@ POSITION_COLUMNS = ("vehicle_id", "ts", "speed_mps", "h3_cell")
 EVENT_COLUMNS = ("event_id", "vehicle_id", "ts", "type", "lat", "lon", "h3_cell")
 MATCHED_POSITION_COLUMNS = ("vehicle_id", "ts", "matched", "segment_id", "speed_mps")
 MATCHED_EVENT_COLUMNS = ("event_id", "matched", "segment_id", "road_lon", "road_lat")
-_KINDS = {
-    "event_id": "string",
-    "vehicle_id": "string",
-    "ts": "timestamp",
-    "speed_mps": "double",
-    "h3_cell": "long",
-    "type": "string",
-    "lat": "double",
-    "lon": "double",
-    "matched": "boolean",
-    "segment_id": "string",
-    "road_lon": "double",
-    "road_lat": "double",
-}
-"""Spark's type (DDL) of each column read: an empty table is made with them."""
+_H3_COLUMN = "h3_cell"
+"""Unsigned 64-bit in Parquet, read as Spark's long (the module docstring says why)."""
+
+
+def _ddl(table: LakeTable, columns: tuple[str, ...]) -> str:
+    """Spark's DDL of these columns of a lake table, from the lake's own schema
+    (``RAW_SCHEMAS``): the schema of an empty table, as read."""
+    import pyarrow as pa
+
+    fields = {f.name: f.type for f in RAW_SCHEMAS[table]}
+
+    def kind(column: str) -> str:
+        t = fields[column]
+        if column == _H3_COLUMN or pa.types.is_int64(t):
+            return "long"
+        if pa.types.is_timestamp(t):
+            return "timestamp"
+        if pa.types.is_floating(t):
+            return "double"
+        if pa.types.is_boolean(t):
+            return "boolean"
+        if pa.types.is_int32(t):
+            return "int"
+        if pa.types.is_string(t):
+            return "string"
+        raise TypeError(f"no Spark type for {table}.{column}: {t}")
+
+    return ", ".join(f"{c} {kind(c)}" for c in columns)
 
 
 @dataclass(frozen=True)
@@ -111,15 +124,15 @@ def matches_network(manifest: Manifest) -> str:
 
 
 def _table(
-    spark: SparkSession, root: str, manifest: Manifest, table: str, columns: tuple[str, ...]
+    spark: SparkSession, root: str, manifest: Manifest, table: LakeTable, columns: tuple[str, ...]
 ) -> DataFrame:
     from pyspark.sql import functions as sf
 
     days = sorted(manifest.tables.get(table, {}))
     if not days:
-        return spark.createDataFrame([], ", ".join(f"{c} {_KINDS[c]}" for c in columns))
+        return spark.createDataFrame([], _ddl(table, columns))
     files = [f"{root}/{partition_file(table, day)}" for day in days]
     frame = spark.read.option("basePath", f"{root}/{table}").parquet(*files)
     return frame.select(
-        *[sf.col(c).cast("long").alias(c) if c == "h3_cell" else sf.col(c) for c in columns]
+        *[sf.col(c).cast("long").alias(c) if c == _H3_COLUMN else sf.col(c) for c in columns]
     )
