@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -150,15 +150,9 @@ def write_whole(
         ).encode()
     }
     temp = target.temp_path(".parquet")
-    try:
+    with _kept_whole_or_gone(target, temp, table):
         pq.write_table(rows.replace_schema_metadata(metadata), temp, filesystem=target.fs)
         target.move_into_place(temp, whole_file(table))
-    except (OSError, pa.ArrowException) as exc:
-        _discard(target, temp)
-        raise LakeError(f"cannot write {table} to {target.shown}: {exc}") from exc
-    except BaseException:
-        _discard(target, temp)
-        raise
     manifest.whole[table] = entry
     target.put_text(MANIFEST_NAME, manifest.to_json())
     return int(rows.num_rows)
@@ -169,11 +163,8 @@ def write_partition(
 ) -> int:
     """Stream one day of ``table`` into its partition file; the rows written."""
     temp, rows = write_temp(target, table, day, db.raw_day_rows(table, day, batch_rows))
-    try:
+    with _kept_whole_or_gone(target, temp, f"{table} of {day}"):
         target.move_into_place(temp, partition_file(table, day))
-    except (OSError, pa.ArrowException) as exc:
-        _discard(target, temp)
-        raise LakeError(f"cannot write {table} of {day} to {target.shown}: {exc}") from exc
     return rows
 
 
@@ -195,18 +186,28 @@ def write_temp(
     out_schema = geo_schema(tagged) if points else tagged
     temp = target.temp_path(".parquet")
     rows = 0
+    with (
+        _kept_whole_or_gone(target, temp, f"{table} of {day}"),
+        pq.ParquetWriter(temp, out_schema, filesystem=target.fs) as writer,
+    ):
+        for batch in batches:
+            writer.write_batch(with_points(batch, out_schema) if points else batch)
+            rows += batch.num_rows
+    return temp, rows
+
+
+@contextlib.contextmanager
+def _kept_whole_or_gone(target: LakeTarget, temp: str, what: str) -> Iterator[None]:
+    """Write ``temp`` (and move it into place) inside: on any failure the temporary file
+    is deleted; a failure to write is one :class:`LakeError` naming ``what``."""
     try:
-        with pq.ParquetWriter(temp, out_schema, filesystem=target.fs) as writer:
-            for batch in batches:
-                writer.write_batch(with_points(batch, out_schema) if points else batch)
-                rows += batch.num_rows
+        yield
     except (OSError, pa.ArrowException) as exc:
         _discard(target, temp)
-        raise LakeError(f"cannot write {table} of {day} to {target.shown}: {exc}") from exc
+        raise LakeError(f"cannot write {what} to {target.shown}: {exc}") from exc
     except BaseException:
         _discard(target, temp)
         raise
-    return temp, rows
 
 
 def _discard(target: LakeTarget, temp: str) -> None:
