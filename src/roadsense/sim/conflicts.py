@@ -73,13 +73,15 @@ class SsmConflict:
     """By measure (``TTC``, ``DRAC``, ``PET``); a measure SUMO could not give is absent."""
 
     def crossed(self) -> list[str]:
-        """The measures that passed their thresholds, in :data:`THRESHOLDS` order."""
+        """The measures that passed their thresholds, in :data:`THRESHOLDS` order. SUMO
+        writes two decimals: a TTC of 2.996 s, under 3, is written ``3.00``, so a value
+        equal to its threshold passed it."""
         out = []
         for measure, threshold in THRESHOLDS.items():
             point = self.points.get(measure)
             if point is None:
                 continue
-            if point.value > threshold if measure == "DRAC" else point.value < threshold:
+            if point.value >= threshold if measure == "DRAC" else point.value <= threshold:
                 out.append(measure)
         return out
 
