@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from roadsense.analytics.rollout_panel import read_rollout
 from roadsense.sim import SimConfig, SimError, load_ground_truth, run_simulation
 from roadsense.sim.conflicts import read_truth_conflicts
+from roadsense.sim.drivers import MAX_TAU_S, DriverStyle, warned_style
 from roadsense.sim.output import read_truth_events
 from roadsense.sim.rollout import PLANTED_RATE_RATIOS, ROLLOUT_PLAN_FILE, plan_rollout, write_plan
 
@@ -82,3 +84,32 @@ def test_a_two_day_run_has_a_live_day_and_its_truth(tmp_path: Path) -> None:
 def test_bad_options_name_themselves(tmp_path: Path, field: str, value: int, message: str) -> None:
     with pytest.raises(SimError, match=message):
         SimConfig(out_dir=tmp_path, **{field: value})  # type: ignore[arg-type]
+
+
+def _style(tau_s: float) -> DriverStyle:
+    return DriverStyle(
+        tau_s=tau_s,
+        min_gap_m=2.5,
+        imperfection=0.0,
+        decel_mps2=2.2,
+        apparent_decel_mps2=2.2,
+        accel_mps2=1.7,
+        speed_factor=1.0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("tau_s", "ratio", "warned"),
+    [(1.2, 0.75, 1.6), (0.9, 0.5, 1.8), (2.0, 0.75, 2.2), (1.2, 1.0, 1.2)],
+)
+def test_a_warned_driver_keeps_a_longer_gap(tau_s: float, ratio: float, warned: float) -> None:
+    style = warned_style(_style(tau_s), ratio)
+    assert style.tau_s == pytest.approx(warned)  # tau / ratio, at most the drawn range's top
+    assert style.tau_s <= MAX_TAU_S
+    assert style == replace(_style(tau_s), tau_s=style.tau_s)  # nothing else changes
+
+
+@pytest.mark.parametrize("ratio", [0.0, -0.5, 1.5])
+def test_a_warned_drivers_ratio_is_checked(ratio: float) -> None:
+    with pytest.raises(ValueError, match="HMW ratio must be in"):
+        warned_style(_style(1.2), ratio)

@@ -63,6 +63,9 @@ class SumoEdge:
     """Centre line of the edge, (lon, lat) pairs."""
     centre_xy: tuple[float, float]
     """Middle of the edge in network coordinates (metres)."""
+    between_signals: bool = False
+    """Whether traffic lights stand at both its ends (a link that queues from light to
+    light)."""
 
 
 @dataclass(frozen=True)
@@ -286,6 +289,9 @@ def _describe(net_file: Path, source: Path) -> SumoNetwork:
             osm_way_ids=tuple(way_ids),
             shape_lonlat=lonlat,
             centre_xy=mid,
+            between_signals=all(
+                node.getType() == "traffic_light" for node in (edge.getFromNode(), edge.getToNode())
+            ),
         )
     if not edges:
         raise SimError(f"roads file {source} holds no roads that cars may use")

@@ -20,13 +20,13 @@ import numpy as np
 
 from roadsense.progress import Progress
 from roadsense.schema.records import AdasEvent, Position
-from roadsense.sim.can_encoder import FrameEncoder
 from roadsense.sim.city_map import CITY_MAP_FILE, write_city_map
 from roadsense.sim.config import SimConfig
 from roadsense.sim.conflicts import ConflictRecorder
 from roadsense.sim.crossings import crossing_sites
+from roadsense.sim.days import DayJob, join_day_logs, simulate_days, taxi_ids
 from roadsense.sim.decode import read_vehicle_records
-from roadsense.sim.drivers import Driver
+from roadsense.sim.drivers import draw_driver
 from roadsense.sim.engine import running_sumo
 from roadsense.sim.faults import DeviceFault, GpsOutage, plant_faults, plant_outages
 from roadsense.sim.ground_truth import DeviceFault as DeviceFaultTruth
@@ -51,7 +51,6 @@ from roadsense.sim.output import (
     count_events,
     junction_ways,
     read_ground_truth,
-    vehicle_logs,
     write_ground_truth,
     write_silent_vehicle,
     write_truth_events,
@@ -60,8 +59,7 @@ from roadsense.sim.output import (
 )
 from roadsense.sim.road_assets import RoadAssets, choose_assets
 from roadsense.sim.rollout import PLANTED_RATE_RATIOS, ROLLOUT_PLAN_FILE, plan_rollout, write_plan
-from roadsense.sim.traffic import STEP_S, TAXI_TYPE, SumoTraffic, TaxiLog, TrafficStats
-from roadsense.sim.unit import SimulatedUnit
+from roadsense.sim.traffic import STEP_S, TAXI_TYPE, TaxiLog, TrafficStats
 from roadsense.sim.unit_rules import KMH, UnitRules
 
 
@@ -84,8 +82,13 @@ class SimResult:
     the extract is the city's map."""
 
 
-def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimResult:
-    """Simulate the fleet described by ``config`` and write its files to ``config.out_dir``."""
+def run_simulation(
+    config: SimConfig, progress: Progress | None = None, *, workers: int | None = None
+) -> SimResult:
+    """Simulate the fleet described by ``config`` and write its files to ``config.out_dir``.
+
+    ``workers``: processes simulating days side by side (default: one per day, up to the
+    machine's cores; :mod:`roadsense.sim.days`); the files are the same whatever it is."""
     started = time.perf_counter()
 
     def report(stage: str) -> Callable[[int, int], None]:
@@ -98,22 +101,16 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
     out_dir = Path(config.out_dir)
     network = build_network(config.roads, out_dir, report("network"), config.crossings)
     crossings = crossing_sites(network.net_file) if config.people_per_hour > 0 else []
-    rng = random.Random(config.seed)
     vehicles_dir = out_dir / VEHICLES_DIR
     if vehicles_dir.exists():
         shutil.rmtree(vehicles_dir)
     vehicles_dir.mkdir(parents=True)
-    encoder = FrameEncoder()
-    ids = [f"taxi-{i:03d}" for i in range(config.vehicles)]
+    ids = taxi_ids(config)
     live_from = plan_rollout(ids, config.days, config.rollout_waves, random.Random(config.seed + 1))
     first_day = config.start_time.date()
     write_plan(out_dir / ROLLOUT_PLAN_FILE, live_from, first_day)
-    drivers: dict[str, Driver] = {}
-    logs = {vid: TaxiLog(vid) for vid in ids}
-    stats = TrafficStats()
-    sites: list[HazardSite] = []
-    assets = RoadAssets()
-    markings = LaneMarkings()
+    driver_rng = random.Random(f"drivers/{config.seed}")
+    drivers = {vid: draw_driver(driver_rng) for vid in ids}
     rules = UnitRules(ldw_min_speed_mps=config.ldw_min_speed_kmh * KMH)
     # planted faults and outages draw from streams of their own: the traffic stays as it is
     spare = f"taxi-{config.vehicles:03d}"  # fitted, its gateway dead: it never reports
@@ -125,86 +122,45 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
     outages = plant_outages(
         ids, config.gps_outages, config.days, config.duration_s, random.Random(config.seed + 5)
     )
+    logs = {vid: TaxiLog(vid) for vid in ids}
     recorder = (
         ConflictRecorder(out_dir, ids, network.net_file, config.start_time, logs)
         if config.conflicts
         else None
     )
+    sites, assets, markings = _plant(config, network)
+    jobs = [
+        DayJob(
+            config=config,
+            day=day,
+            network=network,
+            sites=sites,
+            drivers=drivers,
+            live=frozenset(v for v, d in live_from.items() if d is not None and d <= day),
+            faults=faults,
+            assets=assets,
+            markings=markings,
+            crossings=crossings,
+            rules=rules,
+            ssm_options=recorder.options(day) if recorder else [],
+        )
+        for day in range(config.days)
+    ]
     simulate = report("simulate")
-    for day in range(config.days):
-        offset = day * 86_400
-        epoch0 = config.start_time.timestamp() + offset
+    seconds = [0] * config.days
 
-        def make_unit(vehicle_id: str, epoch0: float = epoch0, day: int = day) -> SimulatedUnit:
-            paths = vehicle_logs(out_dir, vehicle_id)
-            windows = [
-                (f.kind, *w)
-                for f in faults
-                if f.vehicle_id == vehicle_id and (w := f.window(day)) is not None
-            ]
-            return SimulatedUnit(
-                vehicle_id, paths.can, paths.imu, epoch0, encoder, rules, faults=windows
-            )
+    def day_progress(day: int, done: int, total: int) -> None:
+        seconds[day] = done
+        simulate(sum(seconds), config.days * total)
 
-        def day_progress(done: int, total: int, day: int = day) -> None:
-            simulate(day * total + done, config.days * total)
-
-        seed = config.seed + 1000 * day
-        ssm = recorder.options(day) if recorder else []
-        with running_sumo(network.net_file, seed, config.duration_s, STEP_S, ssm) as sumo:
-            if day == 0:
-
-                def route(a: str, b: str) -> list[str]:
-                    return list(sumo.simulation.findRoute(a, b, vType="DEFAULT_VEHTYPE").edges)
-
-                sites = choose_hazards(network, config.hazards, rng, route)
-                usage: dict[str, int] = {}
-                if config.signs or config.potholes or config.worn_markings:
-                    usage = route_usage(network, random.Random(config.seed + 2), route)
-                if config.signs or config.potholes:
-                    assets = choose_assets(
-                        network,
-                        config.roads or default_roads(),
-                        usage,
-                        sites,
-                        config.signs,
-                        config.potholes,
-                        random.Random(config.seed + 3),
-                    )
-                markings = LaneMarkings.of(
-                    network,
-                    choose_worn(
-                        network, usage, sites, config.worn_markings, random.Random(config.seed + 6)
-                    ),
-                )
-            live = frozenset(v for v, d in live_from.items() if d is not None and d <= day)
-            traffic = SumoTraffic(
-                sumo,
-                network,
-                sites,
-                config.vehicles,
-                config.background_vehicles,
-                random.Random(rng.random()) if day else rng,
-                make_unit=make_unit,
-                drivers=drivers,
-                live=live,
-                live_ratio=dict(PLANTED_RATE_RATIOS),
-                clock_offset_s=offset,
-                logs=logs,
-                assets=assets,
-                asset_rng=random.Random(config.seed * 1_000_003 + day),
-                crossings=crossings,
-                walk_rng=random.Random(config.seed * 1_000_033 + day),
-                people_per_hour=config.people_per_hour,
-                markings=markings,
-                lane_rng=random.Random(f"lane-keeping/{config.seed}/{day}"),
-                cyclists_per_hour=config.cyclists_per_hour,
-                cyclist_rng=random.Random(f"cyclists/{config.seed}/{day}"),
-            )
-            traffic.start()
-            traffic.run(config.duration_s, day_progress)
-        stats = _add_stats(stats, traffic.stats)
-        if recorder:  # SUMO wrote the day's conflicts as it closed
+    stats = TrafficStats()
+    for outcome in simulate_days(jobs, day_progress, workers):
+        for vid, log in outcome.logs.items():
+            logs[vid].extend(log)
+        stats = _add_stats(stats, outcome.stats)
+    join_day_logs(out_dir, ids, config.days)
+    if recorder:  # SUMO wrote each day's conflicts as it closed
+        for day in range(config.days):
             recorder.read_day(day, sites)
 
     city_map = None
@@ -238,7 +194,7 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
             positions=count,
             events=count_events(truth),
             km=round(sum(logs[vid].speed) / 1000.0, 3),
-            risk=drivers[vid].risk if vid in drivers else 1.0,
+            risk=drivers[vid].risk,
             live_from=None
             if first_live is None
             else (first_day + timedelta(days=first_live)).isoformat(),
@@ -317,6 +273,37 @@ def run_simulation(config: SimConfig, progress: Progress | None = None) -> SimRe
         wall_s=round(time.perf_counter() - started, 3),
         city_map=city_map,
     )
+
+
+def _plant(
+    config: SimConfig, network: SumoNetwork
+) -> tuple[list[HazardSite], RoadAssets, LaneMarkings]:
+    """The run's hazards, signs, potholes and worn markings, chosen before any day starts
+    (with routes from a SUMO of their own), so that every day drives the same city."""
+    assets = RoadAssets()
+    with running_sumo(network.net_file, config.seed, 1, STEP_S) as sumo:
+
+        def route(a: str, b: str) -> list[str]:
+            return list(sumo.simulation.findRoute(a, b, vType="DEFAULT_VEHTYPE").edges)
+
+        sites = choose_hazards(network, config.hazards, random.Random(config.seed), route)
+        usage: dict[str, int] = {}
+        if config.signs or config.potholes or config.worn_markings:
+            usage = route_usage(network, random.Random(config.seed + 2), route)
+        if config.signs or config.potholes:
+            assets = choose_assets(
+                network,
+                config.roads or default_roads(),
+                usage,
+                sites,
+                config.signs,
+                config.potholes,
+                random.Random(config.seed + 3),
+            )
+        worn = choose_worn(
+            network, usage, sites, config.worn_markings, random.Random(config.seed + 6)
+        )
+    return sites, assets, LaneMarkings.of(network, worn)
 
 
 def load_vehicle_records(out_dir: Path, vehicle_id: str) -> list[Position | AdasEvent]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import ModuleType
 from typing import Any, Literal
 
@@ -41,6 +41,7 @@ from roadsense.sim.drivers import (
     DriverStyle,
     Spell,
     draw_driver,
+    warned_style,
 )
 from roadsense.sim.hazards import Aggression, HazardSite
 from roadsense.sim.lane_keeping import TAXI_HALF_WIDTH_M, LaneKeeping
@@ -140,6 +141,14 @@ class TaxiLog:
     """What the taxi's unit displayed and its IMU recorded, by onset (empty without units)."""
     live: list[bool] = field(default_factory=list)
     """Whether the taxi's unit was live (audible) in each logged second."""
+
+    def extend(self, later: TaxiLog) -> None:
+        """Append ``later``, the same taxi's log of a later day."""
+        if later.vehicle_id != self.vehicle_id:
+            raise ValueError(f"{later.vehicle_id}'s log cannot extend {self.vehicle_id}'s")
+        for f in fields(self):
+            if f.name != "vehicle_id":
+                getattr(self, f.name).extend(getattr(later, f.name))
 
     def index_at(self, t: int) -> int:
         """Index of the logged second at or just before ``t`` (0 if none before)."""
@@ -318,8 +327,11 @@ class SumoTraffic:
                 driver = self.drivers[vid] = draw_driver(self._rng)
             self._spells[vid] = DriverSpells(driver, random.Random(self._rng.random()))
             self._keeping[vid] = LaneKeeping(driver.risk, random.Random(self._lane_rng.random()))
-            self._styles[vid] = driver.style
-            self._apply(vid, driver.style)
+            style = driver.style
+            if vid in self._live:  # a warned driver keeps a longer gap
+                style = warned_style(style, self._live_ratio.get(EventType.HMW, 1.0))
+            self._styles[vid] = style
+            self._apply(vid, style)
             self._subscribe(vid)
         for j in range(self._background):
             depart = (j * INSERT_SPREAD_S) // max(self._background, 1)

@@ -143,6 +143,10 @@ def display_signals(levels: dict[EventType, int], headway_s: float | None) -> di
     return sig
 
 
+IMU_HEADER = "time,ax,ay,az\n"
+"""The first line of every IMU log."""
+
+
 class SimulatedUnit:
     """One taxi's ADAS unit, writing its CAN and IMU logs as the simulation runs."""
 
@@ -167,7 +171,7 @@ class SimulatedUnit:
         self._can: TextIO = can_log.open("a", encoding="ascii")
         self._imu: TextIO = imu_log.open("a", encoding="ascii")
         if self._imu.tell() == 0:
-            self._imu.write("time,ax,ay,az\n")
+            self._imu.write(IMU_HEADER)
         self._display_tails: dict[DisplayKey, str] = {}
         self._car_tails: dict[CarKey, str] = {}
         self._car: CarKey | None = None
