@@ -19,8 +19,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchmarks_doc import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "benchmarks.md"
 WORKDIR = "var/bench-demo"
 FOUND = ROOT / "var" / "bench-demo.json"
 COMMAND = [
@@ -103,24 +106,12 @@ def main() -> None:
             "",
         ]
     )
-    _write_section(section)
+    write_section(section)
     print(section)
 
 
 def _cores() -> int:
     return os.cpu_count() or 0
-
-
-def _write_section(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
-    marker = "## Demo end to end"
-    if marker in text:
-        head, _, rest = text.partition(marker)
-        tail = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        text = head + section + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -79,9 +79,13 @@ def test_a_two_day_run_has_a_live_day_and_its_truth(tmp_path: Path) -> None:
         ("vehicles", -3, "vehicles must be at least 1"),
         ("days", 0, "days must be at least 1"),
         ("rollout_waves", -1, "rollout_waves must be >= 0"),
+        ("warned_gap_elasticity", -0.5, "warned_gap_elasticity must be in"),
+        ("warned_gap_elasticity", float("nan"), "warned_gap_elasticity must be in"),
     ],
 )
-def test_bad_options_name_themselves(tmp_path: Path, field: str, value: int, message: str) -> None:
+def test_bad_options_name_themselves(
+    tmp_path: Path, field: str, value: float, message: str
+) -> None:
     with pytest.raises(SimError, match=message):
         SimConfig(out_dir=tmp_path, **{field: value})  # type: ignore[arg-type]
 
@@ -107,6 +111,10 @@ def test_a_warned_driver_keeps_a_longer_gap(tau_s: float, ratio: float, warned: 
     assert style.tau_s == pytest.approx(warned)  # tau / ratio, at most the drawn range's top
     assert style.tau_s <= MAX_TAU_S
     assert style == replace(_style(tau_s), tau_s=style.tau_s)  # nothing else changes
+
+
+def test_without_elasticity_a_warned_driver_keeps_their_gap() -> None:
+    assert warned_style(_style(1.2), 0.5, elasticity=0.0) == _style(1.2)
 
 
 @pytest.mark.parametrize("ratio", [0.0, -0.5, 1.5])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from roadsense.sim.drivers import WARNED_GAP_ELASTICITY
 from roadsense.sim.errors import SimError
 from roadsense.sim.unit_rules import LDW_MIN_SPEED_KMH
 
@@ -34,6 +35,10 @@ class SimConfig:
     rollout_waves: int = 2
     """Groups of taxis whose units go live on staggered days (one more group stays silent);
     see :mod:`roadsense.sim.rollout`."""
+    warned_gap_elasticity: float = WARNED_GAP_ELASTICITY
+    """How far a driver whose unit is live lengthens their ordinary time gap
+    (:func:`roadsense.sim.drivers.warned_style`); 0: not at all, the spells alone carry the
+    planted effect."""
     gps_sigma_m: float = 5.0
     """GPS noise, metres, per axis (Gaussian)."""
     seed: int = 42
@@ -84,6 +89,10 @@ class SimConfig:
             raise SimError(f"days must be at least 1, got {self.days}")
         if self.days > 60:
             raise SimError(f"days must be at most 60, got {self.days}")
+        if not 0.0 <= self.warned_gap_elasticity <= 5.0:  # also NaN
+            raise SimError(
+                f"warned_gap_elasticity must be in [0, 5], got {self.warned_gap_elasticity}"
+            )
         if self.rollout_waves < 0:
             raise SimError(f"rollout_waves must be >= 0, got {self.rollout_waves}")
         if self.gps_sigma_m < 0:

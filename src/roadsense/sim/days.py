@@ -135,6 +135,7 @@ def simulate_day(job: DayJob, progress: Callable[[int, int], None] | None = None
             drivers=dict(job.drivers),
             live=job.live,
             live_ratio=dict(PLANTED_RATE_RATIOS),
+            warned_gap_elasticity=config.warned_gap_elasticity,
             clock_offset_s=offset,
             logs=logs,
             assets=job.assets,

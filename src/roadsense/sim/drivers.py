@@ -124,12 +124,14 @@ MAX_TAU_S = 2.2
 """The longest ordinary time gap a driver keeps (the top of the drawn range)."""
 
 
-def warned_style(style: DriverStyle, hmw_ratio: float) -> DriverStyle:
-    """``style`` of a driver whose unit is live: the ordinary time gap longer by the
-    planted HMW ratio (:data:`WARNED_GAP_ELASTICITY`), at most :data:`MAX_TAU_S`."""
+def warned_style(
+    style: DriverStyle, hmw_ratio: float, elasticity: float = WARNED_GAP_ELASTICITY
+) -> DriverStyle:
+    """``style`` of a driver whose unit is live: the ordinary time gap divided by the
+    planted HMW ratio to the power ``elasticity``, at most :data:`MAX_TAU_S`."""
     if not 0.0 < hmw_ratio <= 1.0:
         raise ValueError(f"a warned driver's HMW ratio must be in (0, 1], got {hmw_ratio}")
-    tau = style.tau_s / hmw_ratio**WARNED_GAP_ELASTICITY
+    tau = style.tau_s / hmw_ratio**elasticity
     return replace(style, tau_s=round(min(max(tau, style.tau_s), MAX_TAU_S), 2))
 
 

@@ -36,6 +36,7 @@ from roadsense.sim.drivers import (
     TAILGATE_LEAD_BRAKE_MPS2,
     TAILGATE_MIN_GAP_M,
     TAILGATE_SPEED_FACTOR,
+    WARNED_GAP_ELASTICITY,
     Driver,
     DriverSpells,
     DriverStyle,
@@ -200,6 +201,7 @@ class SumoTraffic:
         drivers: dict[str, Driver] | None = None,
         live: frozenset[str] = frozenset(),
         live_ratio: dict[EventType, float] | None = None,
+        warned_gap_elasticity: float = WARNED_GAP_ELASTICITY,
         clock_offset_s: int = 0,
         logs: dict[str, TaxiLog] | None = None,
         assets: RoadAssets | None = None,
@@ -214,8 +216,10 @@ class SumoTraffic:
     ) -> None:
         """``drivers``: each taxi's driver (drawn with ``rng`` when not given); ``live``:
         the taxis whose units are live (their drivers start spells less often, by
-        ``live_ratio``); ``clock_offset_s``: seconds from the run's start to this SUMO
-        run's time 0 (one simulated day after another); ``logs``: the taxis' logs so far;
+        ``live_ratio``, and keep a longer gap, by ``warned_gap_elasticity``,
+        :func:`~roadsense.sim.drivers.warned_style`); ``clock_offset_s``: seconds from the
+        run's start to this SUMO run's time 0 (one simulated day after another); ``logs``:
+        the taxis' logs so far;
         ``assets``: planted signs and potholes (whether a taxi hits a pothole is drawn with
         ``asset_rng``, so that the traffic's own draws stay as they are); ``crossings``: the
         crossings people walk across (``people_per_hour`` each, drawn with ``walk_rng``);
@@ -253,6 +257,7 @@ class SumoTraffic:
         self._spells: dict[str, DriverSpells] = {}
         self._live = live
         self._live_ratio = live_ratio or {}
+        self._warned_gap_elasticity = warned_gap_elasticity
         self._offset = clock_offset_s
         self._units = {vid: make_unit(vid) for vid in self._taxi_ids} if make_unit else {}
         self._object_ids: dict[str, int] = {}
@@ -329,7 +334,8 @@ class SumoTraffic:
             self._keeping[vid] = LaneKeeping(driver.risk, random.Random(self._lane_rng.random()))
             style = driver.style
             if vid in self._live:  # a warned driver keeps a longer gap
-                style = warned_style(style, self._live_ratio.get(EventType.HMW, 1.0))
+                ratio = self._live_ratio.get(EventType.HMW, 1.0)
+                style = warned_style(style, ratio, self._warned_gap_elasticity)
             self._styles[vid] = style
             self._apply(vid, style)
             self._subscribe(vid)
