@@ -13,7 +13,7 @@ import pytest
 from roadsense.schema import EventType
 from roadsense.sim import SimConfig, SimError
 from roadsense.sim.can_encoder import FrameEncoder
-from roadsense.sim.cyclists import BICYCLE_TYPE, is_cyclist
+from roadsense.sim.cyclists import BICYCLE_TYPE, CYCLISTS_PER_HOUR, is_cyclist
 from roadsense.sim.engine import running_sumo
 from roadsense.sim.network import build_network
 from roadsense.sim.pedestrian_rule import BICYCLE, PEDESTRIAN, RoadUser
@@ -61,7 +61,7 @@ def test_a_cyclist_beside_the_path_is_an_obstacle_but_no_warning(tmp_path: Path)
 def test_a_negative_cyclist_rate_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SimError, match=r"^cyclists_per_hour must be >= 0, got -1\.0$"):
         SimConfig(out_dir=tmp_path, cyclists_per_hour=-1.0)
-    assert SimConfig(out_dir=tmp_path).cyclists_per_hour == 0.0  # opt-in, docs/simulation.md
+    assert SimConfig(out_dir=tmp_path).cyclists_per_hour == CYCLISTS_PER_HOUR  # on by default
 
 
 @pytest.mark.slow

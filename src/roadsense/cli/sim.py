@@ -27,9 +27,9 @@ def sim_command(
     gps_sigma: float = typer.Option(5.0, "--gps-sigma", help="GPS noise, metres."),
     seed: int = typer.Option(42, "--seed", help="Random seed (same seed, same output)."),
     cyclists_per_hour: float = typer.Option(
-        0.0,
+        CYCLISTS_PER_HOUR,
         "--cyclists-per-hour",
-        help=f"Cyclists riding ahead of taxis, per hour (calibrated: {CYCLISTS_PER_HOUR:g}).",
+        help="Cyclists riding ahead of taxis, per hour, in the whole city (0: none).",
     ),
 ) -> None:
     """Simulate a taxi fleet with SUMO: each taxi's CAN, GPS and IMU logs, and the ground truth."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from roadsense.sim.cyclists import CYCLISTS_PER_HOUR
 from roadsense.sim.drivers import WARNED_GAP_ELASTICITY
 from roadsense.sim.errors import SimError
 from roadsense.sim.unit_rules import LDW_MIN_SPEED_KMH
@@ -30,8 +31,8 @@ class SimConfig:
     duration_s: int = 7200
     """Simulated seconds per day."""
     days: int = 1
-    """Simulated days, one after another (each ``duration_s`` long, from ``start_time`` on
-    consecutive dates); the roll-out programme needs two or more."""
+    """Simulated days (each ``duration_s`` long, from ``start_time`` on consecutive dates,
+    side by side: :mod:`roadsense.sim.days`); the roll-out programme needs two or more."""
     rollout_waves: int = 2
     """Groups of taxis whose units go live on staggered days (one more group stays silent);
     see :mod:`roadsense.sim.rollout`."""
@@ -63,12 +64,9 @@ class SimConfig:
     """Pedestrian crossings planted in the network (:mod:`roadsense.sim.crossings`)."""
     people_per_hour: float = PEOPLE_PER_HOUR
     """People who cross at each crossing per hour (:mod:`roadsense.sim.pedestrians`); 0: none."""
-    cyclists_per_hour: float = 0.0
+    cyclists_per_hour: float = CYCLISTS_PER_HOUR
     """Cyclists who start riding ahead of a taxi per hour, in the whole city
-    (:mod:`roadsense.sim.cyclists`; :data:`~roadsense.sim.cyclists.CYCLISTS_PER_HOUR` is
-    the calibrated rate); 0, the default: none. Off by default: at 3 an hour the default
-    demo's planted hazard H2 fell from rank 5 to 13 (its detection is marginal at the
-    demo's exposure), see docs/simulation.md."""
+    (:mod:`roadsense.sim.cyclists`; the calibrated rate); 0: none."""
     conflicts: bool = True
     """Equip the taxis with SUMO's SSM device: their conflicts (TTC, DRAC, PET) go into the
     truth (:mod:`roadsense.sim.conflicts`)."""
