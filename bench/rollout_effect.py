@@ -9,9 +9,12 @@ effect). For each run and warning type, from the truth's events and SUMO's speed
 - the crude ratio of ``ground_truth.json`` (live over silent events per km), which mixes
   the effect with who is in the live group (a few drivers make most warnings);
 - the difference in differences: the live group's day-2 over day-1 rate, over the
-  controls' day-2 over day-1 rate, each taxi against itself, as a roll-out is judged;
+  controls' day-2 over day-1 rate (each group's km and events pooled), as a roll-out is
+  judged, with a 95 % interval by resampling taxis within each group (a driver's bursts
+  of warnings are one driver's);
 
-each with a 95 % interval from the Poisson counts (log scale), beside the planted ratio.
+the crude ratio's interval is from the Poisson counts (log scale). Beside: the planted
+ratio. Device faults are off (a blind unit on the second day would bias one group).
 The truth is SUMO's driving read by the units' rules, not an estimate of the platform
 (``roadsense evaluate rollout`` estimates from what the platform stored). Writes the
 table to docs/benchmarks.md.
@@ -23,10 +26,10 @@ import math
 import sys
 import tempfile
 import time
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -60,17 +63,18 @@ def main() -> None:
                     seed=seed,
                     warned_gap_elasticity=elasticity,
                     conflicts=False,
+                    device_faults=False,
                     write_truth_positions=True,
                 )
                 t0 = time.perf_counter()
                 run_simulation(config)
                 wall = time.perf_counter() - t0
                 truth = load_ground_truth(Path(tmp))
-                cells = _group_days(Path(tmp), truth)
+                taxis = _taxi_days(Path(tmp), truth)
             assert truth.rollout is not None
             for r in truth.rollout.ratios:
                 crude = _ratio(r.live_events, r.live_km, r.silent_events, r.silent_km)
-                did = _did(cells, r.event_type)
+                did = _did(taxis, r.event_type, seed)
                 rows.append(
                     f"| {seed} | {elasticity:g} | {r.event_type} | {r.planted_rate_ratio:.2f} | "
                     f"{r.silent_events} in {r.silent_km:.0f} km | "
@@ -85,9 +89,10 @@ def main() -> None:
             f"{VEHICLES} taxis, two days of {HOURS:g} h, one wave (half the taxis live on "
             "the second day), SSM off. Elasticity: how far a warned driver lengthens their "
             "time gap (0: only the spells' rates change). Crude ratio: the truth's live "
-            "over silent events per km (`ground_truth.json`); difference in differences: "
-            "the live group's second day over its first, over the controls' (each taxi "
-            "against itself); 95 % intervals from the Poisson counts. "
+            "over silent events per km (`ground_truth.json`), 95 % interval from the "
+            "Poisson counts; difference in differences: the live group's second day over "
+            "its first, over the controls' (km and events pooled per group), 95 % interval "
+            f"from {RESAMPLES} resamples of the taxis within each group. Device faults off. "
             f"{PUBLISHED}. Total {time.perf_counter() - started:.0f} s.",
             "",
             "| seed | elasticity | type | planted | silent | live | crude ratio (95 %) "
@@ -101,37 +106,63 @@ def main() -> None:
     print(section)
 
 
-Cells = dict[tuple[bool, int], tuple[float, Counter[str]]]
-"""(live group?, day) -> (km, events by type)."""
+TaxiDays = dict[str, tuple[bool, np.ndarray, dict[str, np.ndarray]]]
+"""taxi -> (live group?, km on day 0 and 1, events on day 0 and 1 by type)."""
+RESAMPLES = 2000
+Pair = tuple[np.ndarray, np.ndarray]
+"""One taxi's km and events on day 0 and 1."""
 
 
-def _group_days(out_dir: Path, truth: GroundTruth) -> Cells:
-    """Km (SUMO's speeds, one row a second) and true events of each group on each day."""
+def _pooled(group: list[Pair]) -> Pair:
+    if not group:
+        return np.zeros(2), np.zeros(2)
+    return np.sum([k for k, _ in group], axis=0), np.sum([n for _, n in group], axis=0)
+
+
+def _taxi_days(out_dir: Path, truth: GroundTruth) -> TaxiDays:
+    """Each taxi's km (SUMO's speeds, one row a second) and true events on each day."""
     live = {vid for vid, v in truth.vehicles.items() if v.live_from is not None}
     first = datetime.fromisoformat(str(truth.config["start_time"])).date()
     positions = read_truth_positions(out_dir).to_pydict()
-    cells: dict[tuple[bool, int], list[Any]] = {}
+    km: dict[str, np.ndarray] = {}
     for vid, ts, speed in zip(
         positions["vehicle_id"], positions["ts"], positions["speed_mps"], strict=True
     ):
-        key = (vid in live, (ts.date() - first).days)
-        cell = cells.setdefault(key, [0.0, Counter()])
-        cell[0] += speed / 1000.0
+        km.setdefault(vid, np.zeros(2))[(ts.date() - first).days] += speed / 1000.0
+    events: dict[str, dict[str, np.ndarray]] = {vid: {} for vid in km}
     for event in read_truth_events(out_dir):
-        key = (event.vehicle_id in live, (event.time.date() - first).days)
-        cells.setdefault(key, [0.0, Counter()])[1][event.type.value] += 1
-    return {k: (km, counts) for k, (km, counts) in cells.items()}
+        counts = events[event.vehicle_id].setdefault(event.type.value, np.zeros(2))
+        counts[(event.time.date() - first).days] += 1
+    return {vid: (vid in live, km[vid], events[vid]) for vid in km}
 
 
-def _did(cells: Cells, kind: str) -> str:
-    """(live day 1 / live day 0) / (controls day 1 / controls day 0), rates per km."""
-    parts = [cells.get(k) for k in ((True, 1), (True, 0), (False, 1), (False, 0))]
-    if any(p is None or p[0] <= 0 or p[1][kind] == 0 for p in parts):
+def _did(taxis: TaxiDays, kind: str, seed: int) -> str:
+    """(live group's day-1 rate / its day-0 rate) / (the controls' likewise), each group's
+    km and events pooled; the interval by resampling taxis within each group, so that a
+    driver's bursts of warnings count as one driver's."""
+    groups = [
+        [(k, e.get(kind, np.zeros(2))) for is_live, k, e in taxis.values() if is_live == live]
+        for live in (True, False)
+    ]
+
+    def ratio(live: list[Pair], ctrl: list[Pair]) -> float:
+        lk, ln = _pooled(live)
+        ck, cn = _pooled(ctrl)
+        if min(lk.min(), ck.min(), ln.min(), cn.min()) <= 0:
+            return math.nan
+        return float((ln[1] / lk[1]) / (ln[0] / lk[0]) / ((cn[1] / ck[1]) / (cn[0] / ck[0])))
+
+    point = ratio(*groups)
+    if math.isnan(point):
         return "-"
-    (lk1, l1), (lk0, l0), (ck1, c1), (ck0, c0) = parts  # type: ignore[misc]
-    ratio = (l1[kind] / lk1) / (l0[kind] / lk0) / ((c1[kind] / ck1) / (c0[kind] / ck0))
-    half = 1.96 * math.sqrt(sum(1.0 / p[kind] for p in (l1, l0, c1, c0)))
-    return f"{ratio:.2f} ({ratio * math.exp(-half):.2f}-{ratio * math.exp(half):.2f})"
+    rng = np.random.default_rng(seed)
+    draws = [
+        ratio(*[[g[i] for i in rng.integers(0, len(g), len(g))] for g in groups])
+        for _ in range(RESAMPLES)
+    ]
+    finite = [d for d in draws if math.isfinite(d)]
+    low, high = np.percentile(finite, [2.5, 97.5])
+    return f"{point:.2f} ({low:.2f}-{high:.2f})"
 
 
 def _ratio(live_n: int, live_km: float, silent_n: int, silent_km: float) -> str:

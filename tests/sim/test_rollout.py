@@ -12,11 +12,17 @@ from pathlib import Path
 import pytest
 
 from roadsense.analytics.rollout_panel import read_rollout
+from roadsense.schema import EventType
 from roadsense.sim import SimConfig, SimError, load_ground_truth, run_simulation
+from roadsense.sim.can_encoder import FrameEncoder
 from roadsense.sim.conflicts import read_truth_conflicts
-from roadsense.sim.drivers import MAX_TAU_S, DriverStyle, warned_style
+from roadsense.sim.drivers import MAX_TAU_S, Driver, DriverStyle, warned_style
+from roadsense.sim.engine import running_sumo
+from roadsense.sim.network import build_network
 from roadsense.sim.output import read_truth_events
 from roadsense.sim.rollout import PLANTED_RATE_RATIOS, ROLLOUT_PLAN_FILE, plan_rollout, write_plan
+from roadsense.sim.traffic import STEP_S, SumoTraffic
+from roadsense.sim.unit import SimulatedUnit
 
 IDS = [f"taxi-{i:03d}" for i in range(30)]
 
@@ -104,12 +110,12 @@ def _style(tau_s: float) -> DriverStyle:
 
 @pytest.mark.parametrize(
     ("tau_s", "ratio", "warned"),
-    [(1.2, 0.75, 1.6), (0.9, 0.5, 1.8), (2.0, 0.75, 2.2), (1.2, 1.0, 1.2)],
+    [(1.2, 0.75, 1.6), (0.9, 0.5, 1.8), (2.0, 0.75, 2.2), (1.2, 1.0, 1.2), (2.5, 0.75, 2.5)],
 )
 def test_a_warned_driver_keeps_a_longer_gap(tau_s: float, ratio: float, warned: float) -> None:
     style = warned_style(_style(tau_s), ratio)
     assert style.tau_s == pytest.approx(warned)  # tau / ratio, at most the drawn range's top
-    assert style.tau_s <= MAX_TAU_S
+    assert tau_s <= style.tau_s <= max(MAX_TAU_S, tau_s)  # never shorter than their own
     assert style == replace(_style(tau_s), tau_s=style.tau_s)  # nothing else changes
 
 
@@ -121,3 +127,36 @@ def test_without_elasticity_a_warned_driver_keeps_their_gap() -> None:
 def test_a_warned_drivers_ratio_is_checked(ratio: float) -> None:
     with pytest.raises(ValueError, match="HMW ratio must be in"):
         warned_style(_style(1.2), ratio)
+
+
+@pytest.mark.slow
+def test_sumo_drives_a_live_taxi_with_the_warned_gap(tmp_path: Path) -> None:
+    """The live taxi's SUMO time gap is its driver's, lengthened; the silent one's is its own."""
+    net = build_network(None, tmp_path / "net", crossings=0)
+    drivers = {f"taxi-{i:03d}": Driver(style=_style(1.2), risk=1.0) for i in range(2)}
+
+    def make(vid: str) -> SimulatedUnit:
+        return SimulatedUnit(
+            vid, tmp_path / f"{vid}.log", tmp_path / f"{vid}.imu.csv", 0.0, FrameEncoder()
+        )
+
+    with running_sumo(net.net_file, 3, 30, STEP_S) as sumo:
+        traffic = SumoTraffic(
+            sumo,
+            net,
+            [],
+            2,
+            0,
+            random.Random(5),
+            make_unit=make,
+            drivers=drivers,
+            live=frozenset({"taxi-000"}),
+            live_ratio=dict(PLANTED_RATE_RATIOS),
+        )
+        traffic.start()
+        taus = {vid: sumo.vehicle.getTau(vid) for vid in drivers}
+        traffic.run(1)  # closes the units' logs
+    hmw = PLANTED_RATE_RATIOS[EventType.HMW]
+    assert taus["taxi-000"] == pytest.approx(warned_style(_style(1.2), hmw).tau_s)
+    assert taus["taxi-000"] > 1.2
+    assert taus["taxi-001"] == pytest.approx(1.2)

@@ -34,6 +34,7 @@ MAX_SPEED_MPS = 50.0 / 3.6 + 0.1
 PRIORITY = "false"
 """People give way to cars (an unmarked crossing); see the module's docstring."""
 SIGNALLED = frozenset({"traffic_light", "traffic_light_right_on_red", "traffic_light_unregulated"})
+"""SUMO's junction types with traffic lights."""
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ import os
 import queue
 import random
 import shutil
+import signal
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from roadsense.sim.config import SimConfig
 from roadsense.sim.crossings import CrossingSite
 from roadsense.sim.drivers import Driver
 from roadsense.sim.engine import running_sumo
+from roadsense.sim.errors import SimError
 from roadsense.sim.faults import DeviceFault
 from roadsense.sim.hazards import HazardSite
 from roadsense.sim.lane_markings import LaneMarkings
@@ -92,8 +94,8 @@ def traffic_rng(seed: int, day: int) -> random.Random:
 
 
 def default_workers(days: int) -> int:
-    """One worker per day, up to the machine's cores."""
-    return max(1, min(days, os.cpu_count() or 1))
+    """One worker per day, up to the cores this process may use."""
+    return max(1, min(days, _usable_cores()))
 
 
 def simulate_day(job: DayJob, progress: Callable[[int, int], None] | None = None) -> DayOutcome:
@@ -157,24 +159,46 @@ def simulate_days(
     jobs: Sequence[DayJob], progress: DayProgress | None = None, workers: int | None = None
 ) -> list[DayOutcome]:
     """Every day of ``jobs``, in day order: in ``workers`` processes side by side (default
-    :func:`default_workers`), or one after another in this process when that is 1."""
+    :func:`default_workers`), or one after another in this process when that is 1.
+
+    The first day that fails, or an interrupt, stops every worker at once (no queued day
+    starts) and leaves no day's folder behind. The workers are spawned: a script that
+    calls this must guard its own start with ``if __name__ == "__main__":``."""
     workers = default_workers(len(jobs)) if workers is None else max(1, workers)
-    if workers == 1 or len(jobs) == 1:
-        return [simulate_day(job, _day_progress(progress, job.day)) for job in jobs]
+    try:
+        if workers == 1 or len(jobs) == 1:
+            return [simulate_day(job, _day_progress(progress, job.day)) for job in jobs]
+        return _simulate_in_workers(jobs, progress, workers)
+    except BaseException:
+        if jobs:
+            shutil.rmtree(Path(jobs[0].config.out_dir) / DAYS_DIR, ignore_errors=True)
+        raise
+
+
+def _simulate_in_workers(
+    jobs: Sequence[DayJob], progress: DayProgress | None, workers: int
+) -> list[DayOutcome]:
     # spawn, not fork: a forked child would inherit this process's libsumo state
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         ticks: Any = manager.Queue()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            pending: set[Future[DayOutcome]] = {
-                pool.submit(_simulate_day_reporting, job, ticks) for job in jobs
-            }
-            outcomes: list[DayOutcome] = []
-            while pending:
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        pool = context.Pool(workers, initializer=_leave_interrupts_to_the_parent)
+        try:
+            pending = [pool.apply_async(_simulate_day_reporting, (job, ticks)) for job in jobs]
+            while not all(r.ready() for r in pending):
+                time.sleep(0.2)
                 _drain(ticks, progress)
-                outcomes.extend(f.result() for f in done)  # a day's error is raised here
+                for r in pending:
+                    if r.ready() and not r.successful():
+                        r.get()  # a day's error, raised here
             _drain(ticks, progress)
+            outcomes: list[DayOutcome] = [r.get() for r in pending]
+            pool.close()
+        except BaseException:
+            pool.terminate()  # the days still running, and those not started
+            raise
+        finally:
+            pool.join()
     return sorted(outcomes, key=lambda o: o.day)
 
 
@@ -215,7 +239,23 @@ def _simulate_day_reporting(job: DayJob, ticks: Any) -> DayOutcome:
     def call(done: int, total: int) -> None:
         ticks.put((job.day, done, total))
 
-    return simulate_day(job, call)
+    try:
+        return simulate_day(job, call)
+    except SimError:
+        raise
+    except Exception as exc:  # libsumo's errors cannot be pickled back to the parent
+        raise SimError(f"simulated day {job.day} failed: {type(exc).__name__}: {exc}") from None
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """A worker ignores Ctrl-C: the parent stops the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):  # the cores this process may run on (containers)
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def _drain(ticks: Any, progress: DayProgress | None) -> None:

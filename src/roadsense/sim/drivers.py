@@ -128,11 +128,12 @@ def warned_style(
     style: DriverStyle, hmw_ratio: float, elasticity: float = WARNED_GAP_ELASTICITY
 ) -> DriverStyle:
     """``style`` of a driver whose unit is live: the ordinary time gap divided by the
-    planted HMW ratio to the power ``elasticity``, at most :data:`MAX_TAU_S`."""
+    planted HMW ratio to the power ``elasticity``, at most :data:`MAX_TAU_S` (never shorter
+    than the driver's own)."""
     if not 0.0 < hmw_ratio <= 1.0:
         raise ValueError(f"a warned driver's HMW ratio must be in (0, 1], got {hmw_ratio}")
     tau = style.tau_s / hmw_ratio**elasticity
-    return replace(style, tau_s=round(min(max(tau, style.tau_s), MAX_TAU_S), 2))
+    return replace(style, tau_s=round(max(style.tau_s, min(tau, MAX_TAU_S)), 2))
 
 
 @dataclass

@@ -22,7 +22,7 @@ from pathlib import Path
 import osmium
 import sumolib
 
-from roadsense.sim.crossings import CROSSINGS, plan_crossings, write_connections
+from roadsense.sim.crossings import CROSSINGS, SIGNALLED, plan_crossings, write_connections
 from roadsense.sim.errors import SimError
 
 NET_FILE = "net.net.xml"
@@ -290,7 +290,7 @@ def _describe(net_file: Path, source: Path) -> SumoNetwork:
             shape_lonlat=lonlat,
             centre_xy=mid,
             between_signals=all(
-                node.getType() == "traffic_light" for node in (edge.getFromNode(), edge.getToNode())
+                node.getType() in SIGNALLED for node in (edge.getFromNode(), edge.getToNode())
             ),
         )
     if not edges:

@@ -218,8 +218,8 @@ class SumoTraffic:
         the taxis whose units are live (their drivers start spells less often, by
         ``live_ratio``, and keep a longer gap, by ``warned_gap_elasticity``,
         :func:`~roadsense.sim.drivers.warned_style`); ``clock_offset_s``: seconds from the
-        run's start to this SUMO run's time 0 (one simulated day after another); ``logs``:
-        the taxis' logs so far;
+        run's start to this SUMO run's time 0 (the day's offset); ``logs``: the logs to
+        append the taxis' seconds to;
         ``assets``: planted signs and potholes (whether a taxi hits a pothole is drawn with
         ``asset_rng``, so that the traffic's own draws stay as they are); ``crossings``: the
         crossings people walk across (``people_per_hour`` each, drawn with ``walk_rng``);
