@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from scipy import stats
 
 from roadsense.sim import SimConfig, SimResult, load_ground_truth, run_simulation
 from roadsense.sim.calibration import (
     FCW_SHARE,
     PUBLISHED,
     UFCW_SHARE,
+    inside_published,
     simulated_rates,
     top_driver_share,
 )
@@ -39,17 +39,8 @@ def test_each_rate_is_inside_its_published_range(
     truth = load_ground_truth(out)
     assert truth.totals.vehicle_km > 150  # enough distance for the common types
     value = simulated_rates(truth, result.events_by_type)[figure]
-    published = PUBLISHED[figure]
     km = truth.totals.vehicle_km
-    if published.unit == "per 100 km":
-        # a count in this distance is Poisson: it must be one the published range allows
-        # (99 %); a rare type (UFCW about 3 events here, PCW 0.3) may then be 0
-        count = round(value * km / 100.0)
-        most = stats.poisson.ppf(0.99, published.high * km / 100.0)
-        least = stats.poisson.ppf(0.01, published.low * km / 100.0)
-        assert least <= count <= most, f"{figure}: {count} in {km:.0f} km"
-        return
-    assert published.low <= value <= published.high, f"{figure}: {value:.3f}"
+    assert inside_published(figure, value, km), f"{figure}: {value:.3f} in {km:.0f} km"
 
 
 def test_a_few_drivers_make_many_of_the_warnings(silent_fleet: tuple[SimResult, Path]) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from scipy import stats
+
 from roadsense.sim.ground_truth import GroundTruth
 
 ADAS_TYPES = ("HMW", "LDW_LEFT", "LDW_RIGHT", "UFCW", "FCW", "PCW")
@@ -52,6 +54,23 @@ PUBLISHED: Mapping[str, PublishedRange] = {
     FCW_SHARE: PublishedRange(0.0, 0.02, "share", ACUDRIVE, "0.55 % (under 1 %)"),
 }
 """Every figure a calibrated run is checked against (key: warning type or share)."""
+
+POISSON_TAIL = 0.01
+"""A rate per 100 km is inside its range when its count is one the range allows at the
+run's distance: at least the 1 % quantile of a Poisson count at the range's floor, at most
+the 99 % quantile at its top. A rare type (UFCW about 3 events in a small run) may be 0."""
+
+
+def inside_published(figure: str, value: float, km: float) -> bool:
+    """Whether ``value`` (per 100 km, or a share) of ``figure`` in a run of ``km`` is
+    inside its published range (:data:`POISSON_TAIL` for the rates; shares as they are)."""
+    published = PUBLISHED[figure]
+    if published.unit != "per 100 km":
+        return published.low <= value <= published.high
+    count = round(value * km / 100.0)
+    least = stats.poisson.ppf(POISSON_TAIL, published.low * km / 100.0)
+    most = stats.poisson.ppf(1.0 - POISSON_TAIL, published.high * km / 100.0)
+    return bool(least <= count <= most)
 
 
 def simulated_rates(truth: GroundTruth, events_by_type: Mapping[str, int]) -> dict[str, float]:
