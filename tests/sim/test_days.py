@@ -123,3 +123,9 @@ def test_a_failing_day_stops_the_run_and_leaves_no_days_folder(tmp_path: Path) -
     with pytest.raises(SimError, match=r"simulated day \d failed"):
         simulate_days(jobs, workers=2)
     assert not (tmp_path / DAYS_DIR).exists()
+
+
+@pytest.mark.parametrize("workers", [0, -2])
+def test_fewer_than_one_worker_is_one_clear_error(tmp_path: Path, workers: int) -> None:
+    with pytest.raises(SimError, match=rf"^workers must be at least 1, got {workers}$"):
+        simulate_days([], workers=workers)

@@ -37,7 +37,7 @@ from roadsense.sim.network import SumoNetwork
 from roadsense.sim.output import VEHICLES_DIR, vehicle_logs
 from roadsense.sim.road_assets import RoadAssets
 from roadsense.sim.rollout import PLANTED_RATE_RATIOS
-from roadsense.sim.traffic import STEP_S, SumoTraffic, TaxiLog, TrafficStats
+from roadsense.sim.traffic import STEP_S, SumoTraffic, TaxiLog, TrafficStats, taxi_id
 from roadsense.sim.unit import IMU_HEADER, SimulatedUnit
 from roadsense.sim.unit_rules import UnitRules
 
@@ -84,7 +84,7 @@ def day_dir(out_dir: Path, day: int) -> Path:
 
 def taxi_ids(config: SimConfig) -> list[str]:
     """The run's taxis, in order."""
-    return [f"taxi-{i:03d}" for i in range(config.vehicles)]
+    return [taxi_id(i) for i in range(config.vehicles)]
 
 
 def traffic_rng(seed: int, day: int) -> random.Random:
@@ -164,7 +164,9 @@ def simulate_days(
     The first day that fails, or an interrupt, stops every worker at once (no queued day
     starts) and leaves no day's folder behind. The workers are spawned: a script that
     calls this must guard its own start with ``if __name__ == "__main__":``."""
-    workers = default_workers(len(jobs)) if workers is None else max(1, workers)
+    if workers is not None and workers < 1:
+        raise SimError(f"workers must be at least 1, got {workers}")
+    workers = default_workers(len(jobs)) if workers is None else workers
     try:
         if workers == 1 or len(jobs) == 1:
             return [simulate_day(job, _day_progress(progress, job.day)) for job in jobs]

@@ -59,7 +59,7 @@ from roadsense.sim.output import (
 )
 from roadsense.sim.road_assets import RoadAssets, choose_assets
 from roadsense.sim.rollout import PLANTED_RATE_RATIOS, ROLLOUT_PLAN_FILE, plan_rollout, write_plan
-from roadsense.sim.traffic import STEP_S, TAXI_TYPE, TaxiLog, TrafficStats
+from roadsense.sim.traffic import STEP_S, TAXI_TYPE, TaxiLog, TrafficStats, taxi_id
 from roadsense.sim.unit_rules import KMH, UnitRules
 
 
@@ -113,7 +113,7 @@ def run_simulation(
     drivers = {vid: draw_driver(driver_rng) for vid in ids}
     rules = UnitRules(ldw_min_speed_mps=config.ldw_min_speed_kmh * KMH)
     # planted faults and outages draw from streams of their own: the traffic stays as it is
-    spare = f"taxi-{config.vehicles:03d}"  # fitted, its gateway dead: it never reports
+    spare = taxi_id(config.vehicles)  # fitted, its gateway dead: it never reports
     faults = (
         plant_faults(ids, spare, config.days, config.duration_s, random.Random(config.seed + 4))
         if config.device_faults

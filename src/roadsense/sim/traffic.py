@@ -126,6 +126,11 @@ _TAXI_VARS = [
 _NO_ROUTE: tuple[int, list[float]] = (0, [])
 
 
+def taxi_id(number: int) -> str:
+    """The vehicle id of the run's taxi ``number`` (0-based): ``taxi-007``."""
+    return f"taxi-{number:03d}"
+
+
 @dataclass
 class TaxiLog:
     """The true, second-by-second state of one taxi, and the warnings its gateway reports."""
@@ -250,7 +255,7 @@ class SumoTraffic:
         self._route_count = 0
         self._colliding: set[tuple[str, str]] = set()
         self._bg_count = 0
-        self._taxi_ids = [f"taxi-{i:03d}" for i in range(taxis)]
+        self._taxi_ids = [taxi_id(i) for i in range(taxis)]
         self._background = background
         self.logs = logs if logs is not None else {vid: TaxiLog(vid) for vid in self._taxi_ids}
         self.drivers = drivers if drivers is not None else {}
